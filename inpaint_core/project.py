@@ -56,7 +56,7 @@ def same_file(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.get("size") == b.get("size") and a.get("sha256") == b.get("sha256")
 
 
-def _probe(video: Path) -> tuple[int, int, int]:
+def video_geometry(video: Path) -> tuple[int, int, int]:
     """(width, height, frame_count) of ``video`` via :func:`inpaint_core.video.probe`."""
     from . import video as video_mod
 
@@ -169,7 +169,7 @@ class Project:
         if not video.is_file():
             raise ProjectError(f"Video not found: {video}.")
         if width is None or height is None or frame_count is None:
-            width, height, frame_count = _probe(video)
+            width, height, frame_count = video_geometry(video)
         proj = cls(folder, video, (width, height), frame_count, fingerprint(video))
         if masks is not None:
             src = open_masks(masks, frame_count, proj.size, threshold)
@@ -242,7 +242,7 @@ class Project:
         if not video.is_file():
             raise ProjectError(f"Video not found: {video}.")
         if check_size:
-            w, h, n = _probe(video)
+            w, h, n = video_geometry(video)
             if (w, h) != self.size or n != self.frame_count:
                 raise ProjectError(
                     f"{video} is {w}x{h} with {n} frames but the project's video was "
