@@ -199,30 +199,43 @@ def box_masks(n: int, size: tuple[int, int], seed: int = 0,
 
 def curve_masks(n: int, size: tuple[int, int], seed: int = 0,
                 area: tuple[float, float] = (0.05, 0.15)) -> np.ndarray:
-    """LGTSM-style free-form curves (thick random-walk strokes) moving together: (n, H, W) uint8."""
+    """LGTSM-style free-form curves (random-walk brush strokes) moving together: (n, H, W) uint8."""
     _check(size, area, n)
     rng = np.random.default_rng([seed, 2])
     w, h = size
     target = _target(rng, area) * w * h
-    frac = float(rng.uniform(0.55, 0.8))
+    # the strokes live in a box that moves; it must be large enough to hold the target area loosely
+    frac = min(1.0, max(float(rng.uniform(0.55, 0.8)), float(np.sqrt(target / (0.45 * w * h)))))
     bw, bh = max(4, int(w * frac)), max(4, int(h * frac))
-    strokes = []
-    for _ in range(int(rng.integers(2, 5))):
-        p = rng.uniform([0, 0], [bw - 1, bh - 1])
-        pts = [p.copy()]
-        ang = rng.uniform(0, 2 * np.pi)
-        for _ in range(int(rng.integers(4, 9))):
-            ang += rng.normal(0, 0.9)
-            step = rng.uniform(0.1, 0.3) * min(bw, bh)
-            p = np.clip(p + step * np.array([np.cos(ang), np.sin(ang)]), 0, [bw - 1, bh - 1])
-            pts.append(p.copy())
-        strokes.append(np.round(np.array(pts)).astype(np.int32))
+    base_width = max(2, int(round(min(bw, bh) * float(rng.uniform(0.04, 0.08)))))
+    strokes: list[np.ndarray] = []
 
     def draw(width: int) -> np.ndarray:
         s = np.zeros((bh, bw), np.uint8)
         for pts in strokes:
             cv2.polylines(s, [pts], False, 255, thickness=width, lineType=cv2.LINE_8)
         return s
+
+    margin = base_width / 2
+    limit = np.array([bw - 1, bh - 1]) - margin
+    # add random-walk strokes of a natural width until they cover the target area
+    while len(strokes) < 40 and (len(strokes) == 0 or (draw(base_width) > 0).sum() < target):
+        p = rng.uniform([margin, margin], limit)
+        pts = [p.copy()]
+        ang = rng.uniform(0, 2 * np.pi)
+        for _ in range(int(rng.integers(4, 10))):
+            ang += rng.normal(0, 0.7)
+            step = rng.uniform(0.1, 0.25) * min(bw, bh)
+            for _ in range(8):  # turn away from the box's border instead of sliding along it
+                q = p + step * np.array([np.cos(ang), np.sin(ang)])
+                if (q >= margin).all() and (q <= limit).all():
+                    break
+                ang += rng.uniform(0.5 * np.pi, 1.5 * np.pi)
+            else:
+                break
+            p = q
+            pts.append(p.copy())
+        strokes.append(np.round(np.array(pts)).astype(np.int32))
 
     lo, hi = 1, max(2, min(bw, bh))
     while lo < hi:  # smallest stroke width whose area reaches the target
