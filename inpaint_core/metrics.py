@@ -156,6 +156,31 @@ def warping_error_pair(
     return float(d2[valid].mean()), n
 
 
+def warping_errors(
+    frames: Sequence[np.ndarray],
+    masks: Sequence[np.ndarray] | None = None,
+    preset: str = _flow.DEFAULT_PRESET,
+    delta: float = WARP_DELTA,
+) -> tuple[float, float]:
+    """Flow warping error of a result video ``frames`` (N of (H, W, 3) uint8), flow computed on it,
+    over the whole frame and, when ``masks`` (N of (H, W)) are given, over the hole pixels of frame
+    t only (``nan`` without masks). Each is the mean over the consecutive pairs with a valid pixel;
+    ``nan`` for fewer than 2 frames. The flow of each pair is computed once for both."""
+    whole, hole = [], []
+    for t in range(len(frames) - 1):
+        a, b = frames[t], frames[t + 1]
+        fwd, bwd = _flow.flow_pair(a, b, preset)
+        e, n = warping_error_pair(a, b, fwd, bwd, None, delta)
+        if n:
+            whole.append(e)
+        if masks is not None and np.any(masks[t]):
+            e, n = warping_error_pair(a, b, fwd, bwd, masks[t], delta)
+            if n:
+                hole.append(e)
+    return (float(np.mean(whole)) if whole else float("nan"),
+            float(np.mean(hole)) if hole else float("nan"))
+
+
 def warping_error(
     frames: Sequence[np.ndarray],
     masks: Sequence[np.ndarray] | None = None,
@@ -167,14 +192,8 @@ def warping_error(
     With ``masks`` (N of (H, W)), only hole pixels of frame t count (the in-hole variant).
     Returns the mean over consecutive pairs with any valid pixel (``nan`` for fewer than 2 frames).
     """
-    errs = []
-    for t in range(len(frames) - 1):
-        a, b = frames[t], frames[t + 1]
-        fwd, bwd = _flow.flow_pair(a, b, preset)
-        e, n = warping_error_pair(a, b, fwd, bwd, None if masks is None else masks[t], delta)
-        if n:
-            errs.append(e)
-    return float(np.mean(errs)) if errs else float("nan")
+    whole, hole = warping_errors(frames, masks, preset, delta)
+    return whole if masks is None else hole
 
 
 def flicker(
@@ -211,8 +230,8 @@ def clip_scores(
 
     Keys: ``psnr`` and ``ssim`` (whole frame, mean over frames), ``psnr_hole`` (from the MSE pooled
     over all hole pixels of the clip) and ``ssim_hole`` (mean over frames with a hole),
-    ``warp_error`` (whole result frame, [0,1]^2 units; ``nan`` when ``warp`` is False) and
-    ``flicker`` (8-bit levels).
+    ``warp_error`` (whole result frame, [0,1]^2 units) and ``warp_error_hole`` (hole pixels of frame
+    t only), both ``nan`` when ``warp`` is False, and ``flicker`` (8-bit levels).
     """
     if not (len(results) == len(truth) == len(masks)):
         raise ValueError(f"{len(results)} results, {len(truth)} truth frames, {len(masks)} masks")
@@ -228,12 +247,14 @@ def clip_scores(
             hole_n += int(d2[hole].size)
             ssims_hole.append(ssim(r, g, hole))
     finite = [p for p in psnrs if np.isfinite(p)]
+    w_all, w_hole = warping_errors(results, masks) if warp else (float("nan"), float("nan"))
     return {
         # mean of per-frame PSNRs; frames reproduced exactly (inf) are left out of the mean
         "psnr": float(np.mean(finite)) if finite else float("inf"),
         "psnr_hole": psnr_from_mse(hole_se / hole_n) if hole_n else float("nan"),
         "ssim": float(np.mean(ssims)),
         "ssim_hole": float(np.mean(ssims_hole)) if ssims_hole else float("nan"),
-        "warp_error": warping_error(results) if warp else float("nan"),
+        "warp_error": w_all,
+        "warp_error_hole": w_hole,
         "flicker": flicker(results, masks, truth),
     }

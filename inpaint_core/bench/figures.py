@@ -23,7 +23,7 @@ def _finite(v: Any) -> bool:
 
 def chart_png(data: dict[str, Any]) -> bytes:
     """PNG bytes of two panels against frames per second (log axis): in-hole PSNR (higher is
-    better) and flow warping error (lower is better); small dots per clip, large marks per engine
+    better) and in-hole flow warping error (lower is better); small dots per clip, large marks per engine
     mean."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -33,7 +33,7 @@ def chart_png(data: dict[str, Any]) -> bytes:
     axes = fig.subplots(1, 2)
     names = [s["engine"] for s in data.get("summary", [])]
     panels = (("psnr_hole", "in-hole PSNR (dB), higher is better", 1.0),
-              ("warp_error", "warping error (x1e-3), lower is better", 1e3))
+              ("warp_error_hole", "in-hole warping error (x1e-3), lower is better", 1e3))
     any_point = False
     for ax, (key, title, scale) in zip(axes, panels):
         for k, name in enumerate(names):
@@ -50,9 +50,9 @@ def chart_png(data: dict[str, Any]) -> bytes:
                            linewidths=0.8, label=name, zorder=3)
                 ax.annotate(name, (s["fps"], s[key] * scale), textcoords="offset points", xytext=(7, 5),
                             fontsize=9)
-        if key == "warp_error":
-            gts = [c["ground_truth"]["warp_error"] * scale for c in data["clips"]
-                   if _finite(c.get("ground_truth", {}).get("warp_error"))]
+        if key.startswith("warp_error"):
+            gts = [c["ground_truth"][key] * scale for c in data["clips"]
+                   if _finite(c.get("ground_truth", {}).get(key))]
             if gts:
                 ax.axhline(float(np.mean(gts)), color="grey", linestyle="--", linewidth=1)
                 ax.annotate("ground truth (mean)", (0.02, float(np.mean(gts))), xycoords=("axes fraction", "data"),

@@ -22,6 +22,7 @@ COLUMNS = (
     ("ssim", "SSIM", "{:.4f}"),
     ("ssim_hole", "SSIM hole", "{:.4f}"),
     ("warp_error", "Ewarp x1e3", "{:.3f}"),
+    ("warp_error_hole", "Ewarp hole x1e3", "{:.2f}"),
     ("flicker", "flicker", "{:.2f}"),
     ("fps", "fps", "{:.1f}"),
     ("peak_rss_mb", "peak MB", "{:.0f}"),
@@ -81,7 +82,7 @@ def _fmt(v: Any, fmt: str, key: str) -> str:
         return "-"
     if isinstance(v, float) and math.isinf(v):
         return "inf"
-    if key == "warp_error":
+    if key.startswith("warp_error"):
         v = v * 1e3
     return fmt.format(v)
 
@@ -93,9 +94,10 @@ def table_rows(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     rows: list[list[str]] = []
     blank = ["-"] * len(COLUMNS)
     for c in data["clips"]:
-        gt = c.get("ground_truth", {}).get("warp_error")
         gt_row = list(blank)
-        gt_row[[k for k, _, _ in COLUMNS].index("warp_error")] = _fmt(gt, "{:.3f}", "warp_error")
+        for j, (k, _, f) in enumerate(COLUMNS):
+            if k.startswith("warp_error"):
+                gt_row[j] = _fmt(c.get("ground_truth", {}).get(k), f, k)
         rows.append([c["name"], "(ground truth)"] + gt_row)
         for e in c["engines"]:
             if e["status"] != "ok":

@@ -34,14 +34,15 @@ from .clips import Clip, expand_clip_paths, load_clip
 from .masks import MASK_TYPES, generate_masks
 from .memory import PeakMemory
 
-SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "flicker")
+SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "flicker")
 NOTES = [
     metrics.VFID_NOTE,
     "Each engine runs on the mask grown by its own default_grow; in-hole scores use the original mask.",
     "PSNR/SSIM: mean over frames; psnr_hole pools the squared error of all hole pixels of the clip; "
     "SSIM is the channel mean of Gaussian-window SSIM (Wang et al. 2004).",
     "warp_error: flow warping error of the result ([0,1]^2, flow estimated on the result, pixels "
-    "failing the cycle-consistency test excluded); flicker: mean |temporal difference error| inside "
+    "failing the cycle-consistency test excluded), over the whole frame and (warp_error_hole) over "
+    "the hole of frame t; the ground_truth entry of a clip is the true video's own; flicker: mean |temporal difference error| inside "
     "the hole in 8-bit levels.",
     "fps counts the engine's run only; setup_s is engine construction (model loading); peak_rss_mb is "
     "the growth of the process's resident memory over setup and run.",
@@ -237,6 +238,14 @@ def machine_info(note: str = "") -> dict[str, Any]:
     return info
 
 
+def _truth_warp(frames: np.ndarray, masks: np.ndarray, warp: bool) -> dict[str, float | None]:
+    """The warping errors of the true video itself: what a perfect fill would score."""
+    if not warp:
+        return {"warp_error": None, "warp_error_hole": None}
+    whole, hole = metrics.warping_errors(list(frames), list(masks))
+    return {"warp_error": whole, "warp_error_hole": hole}
+
+
 def _sample_indices(n: int, k: int) -> list[int]:
     if n <= k:
         return list(range(n))
@@ -267,7 +276,7 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
             "size": list(clip.size), "frames": len(clip), "fps": clip.fps, "notes": clip.notes,
             "mask_type": config.mask_type,
             "area_ratio": float((masks > 0).mean()),
-            "ground_truth": {"warp_error": metrics.warping_error(list(clip.frames)) if config.warp else None},
+            "ground_truth": _truth_warp(clip.frames, masks, config.warp),
             "engines": [],
         }
         for name in config.engines:

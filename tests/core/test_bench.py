@@ -79,8 +79,9 @@ def test_cli_bench_writes_json_chart_and_contact_sheet(tmp_path, capsys):
     # telea blurs the hole: worse inside than over the whole frame, far from perfect, but sane
     assert 10 < tel["psnr_hole"] < tel["psnr"] < 60
     assert 0 < tel["ssim_hole"] < tel["ssim"] < 1
-    assert tel["warp_error"] > 0 and tel["flicker"] > 0
+    assert tel["warp_error"] > 0 and tel["flicker"] > 0 and tel["warp_error_hole"] > tel["warp_error"]
     assert c["ground_truth"]["warp_error"] < tel["warp_error"]
+    assert c["ground_truth"]["warp_error_hole"] < tel["warp_error_hole"]
     paths = output_paths(out)
     chart = cv2.imread(str(paths["chart"]))
     sheet = cv2.imread(str(paths["contact"]))
@@ -104,7 +105,7 @@ def test_scores_use_the_original_mask_and_failures_are_reported(tmp_path, test_e
     assert ident["status"] == "ok" and ident["grow"] == 3
     assert ident["psnr"] is None and ident["psnr_hole"] is None
     assert ident["ssim"] == pytest.approx(1.0) and ident["ssim_hole"] == pytest.approx(1.0)
-    assert ident["flicker"] == 0.0 and ident["warp_error"] is None
+    assert ident["flicker"] == 0.0 and ident["warp_error"] is None and ident["warp_error_hole"] is None
     assert broken["status"] == "failed" and "boom" in broken["reason"]
     assert nosuch["status"] == "unavailable" and "Unknown engine" in nosuch["reason"]
     table = capsys.readouterr().out

@@ -123,10 +123,25 @@ def test_clip_scores_keys_and_values():
     for r in res:
         r[masks[0] > 0] = 0
     s = metrics.clip_scores(res, truth, masks, warp=False)
-    assert set(s) == {"psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "flicker"}
+    assert set(s) == {"psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "flicker"}
     assert s["psnr_hole"] < s["psnr"] < 60
     assert s["ssim_hole"] < s["ssim"] < 1
-    assert np.isnan(s["warp_error"])
+    assert np.isnan(s["warp_error"]) and np.isnan(s["warp_error_hole"])
+
+
+def test_in_hole_warping_error_sees_only_the_hole():
+    big = _texture(80, 110)
+    frames = [np.ascontiguousarray(big[8:72, 10 + 2 * i:100 + 2 * i]) for i in range(3)]
+    masks = [np.zeros((64, 90), np.uint8) for _ in range(3)]
+    for m in masks:
+        m[20:40, 30:60] = 255
+    clean_all, clean_hole = metrics.warping_errors(frames)[0], metrics.warping_errors(frames, masks)[1]
+    broken = [f.copy() for f in frames]
+    broken[1][20:40, 30:60] = 255 - broken[1][20:40, 30:60]  # a fill that flashes in frame 1
+    b_all, b_hole = metrics.warping_errors(broken, masks)
+    assert b_hole > 10 * max(clean_hole, 1e-6)
+    assert b_hole > b_all > clean_all  # diluted over the whole frame
+    assert metrics.warping_error(broken, masks) == b_hole and metrics.warping_error(broken) == b_all
 
 
 # ---- synthetic masks -------------------------------------------------------------------------
