@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -120,6 +121,12 @@ def make_masks(mask_type: str, n: int, size: tuple[int, int], seed: int, area: t
         return generate_masks(mask_type, n, size, seed=seed, area=area)
     except ValueError as exc:
         raise MaskError(str(exc)) from None
+
+
+def clip_seed(seed: int, name: str) -> int:
+    """The mask seed of one clip: the run's ``seed`` mixed with the clip's name, so that clips get
+    different holes, and a clip gets the same holes whatever else is in the run."""
+    return int(seed) * 1_000_003 + zlib.crc32(name.encode("utf-8")) % 1_000_003
 
 
 def _engine_meta(name: str) -> tuple[str, int, tuple[int, int] | None]:
@@ -268,13 +275,14 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
         cancel.raise_if_cancelled()
         yield Progress(ci, len(paths), "loading clips", str(path))
         clip: Clip = load_clip(path, config.frames, config.size)
-        masks = make_masks(config.mask_type, len(clip), clip.size, config.seed, config.area)
+        mask_seed = clip_seed(config.seed, clip.name)
+        masks = make_masks(config.mask_type, len(clip), clip.size, mask_seed, config.area)
         idx = _sample_indices(len(clip), config.samples)
         cs = ClipSamples(clip.name, idx, [clip.frames[i] for i in idx], [masks[i] for i in idx])
         rec: dict[str, Any] = {
             "name": clip.name, "path": clip.path, "source_size": list(clip.source_size),
             "size": list(clip.size), "frames": len(clip), "fps": clip.fps, "notes": clip.notes,
-            "mask_type": config.mask_type,
+            "mask_type": config.mask_type, "mask_seed": mask_seed,
             "area_ratio": float((masks > 0).mean()),
             "ground_truth": _truth_warp(clip.frames, masks, config.warp),
             "engines": [],

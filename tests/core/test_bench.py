@@ -152,3 +152,15 @@ def test_clip_loading_and_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["bench", "--engine", "telea", "--clips", str(clip), "--out", "r.json", "--size", "big"])
     assert not (tmp_path / "r.json").exists()
+
+
+def test_each_clip_gets_its_own_holes_whatever_the_order(tmp_path):
+    a, b = tmp_path / "alpha", tmp_path / "beta"
+    _write_clip(a, n=3)
+    _write_clip(b, n=3)
+    both = run_bench(BenchConfig(engines=["telea"], clips=[a, b], frames=3, size=(160, 96), warp=False))
+    only_b = run_bench(BenchConfig(engines=["telea"], clips=[b], frames=3, size=(160, 96), warp=False))
+    ma, mb = both.samples[0].masks[0], both.samples[1].masks[0]
+    assert not np.array_equal(ma, mb)
+    assert np.array_equal(mb, only_b.samples[0].masks[0])
+    assert both.data["clips"][1]["mask_seed"] == only_b.data["clips"][0]["mask_seed"]
