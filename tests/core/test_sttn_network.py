@@ -79,7 +79,9 @@ def test_wrong_shape_rejected(tmp_path, released_state):
     state = dict(released_state["netG"])
     state["decoder.6.weight"] = torch.zeros(4, 64, 3, 3)
     p = _save({"netG": state}, tmp_path / "shape.pth")
-    with pytest.raises(ModelError, match=r"wrong shape for decoder\.6\.weight: \[4, 64, 3, 3\], expected \[3, 64, 3, 3\]"):
+    with pytest.raises(
+        ModelError, match=r"wrong shape for decoder\.6\.weight: \[4, 64, 3, 3\], expected \[3, 64, 3, 3\]"
+    ):
         verify_checkpoint(p)
 
 
@@ -99,7 +101,9 @@ def test_truncated_file_rejected(tmp_path):
         verify_checkpoint(p)
 
 
-@pytest.mark.parametrize("payload", [b"this is a text file, not weights\n" * 10, b"\x89PNG\r\n\x1a\n" + b"\0" * 64])
+@pytest.mark.parametrize(
+    "payload", [b"this is a text file, not weights\n" * 10, b"\x89PNG\r\n\x1a\n" + b"\0" * 64]
+)
 def test_non_torch_file_rejected(tmp_path, payload):
     p = tmp_path / "notes.pth"
     p.write_bytes(payload)

@@ -93,7 +93,9 @@ def _check_state(path: Path, state: dict) -> None:
         if not state[k].is_floating_point():
             raise ModelError(f"STTN checkpoint {path}: {k} is not a floating-point tensor.")
         if not bool(torch.isfinite(state[k]).all()):
-            raise ModelError(f"STTN checkpoint {path}: {k} contains NaN or infinite values. Download it again.")
+            raise ModelError(
+                f"STTN checkpoint {path}: {k} contains NaN or infinite values. Download it again."
+            )
 
 
 def load_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
