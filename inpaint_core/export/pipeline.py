@@ -158,6 +158,7 @@ def fill_full_res(
     shots: list[tuple[int, int]] | None = None,
     mode: str = "stretch",
     fills: dict[int, tuple[np.ndarray, object]] | None = None,
+    targets: Sequence[int] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> list[np.ndarray]:
     """Fill the holes of an in-memory clip at full resolution.
@@ -167,8 +168,9 @@ def fill_full_res(
     ``residuals``: ``both``, ``temporal``, ``spatial`` or ``none`` (plain upsizing). ``grow``: mask
     growth in source pixels (default from the engine); ``feather_radius``: soft edge in source
     pixels. ``fills``: a cache dict; when given it is read from and filled with the engine's
-    results per frame, so several residual modes can share one engine run.
-    Returns N x (H, W, 3) uint8 frames.
+    results per frame, so several residual modes can share one engine run. ``targets``: restore
+    only these frame indices (all frames still serve as references).
+    Returns the (H, W, 3) uint8 output frames of ``targets`` (default: all N), in that order.
     """
     cancel = cancel or CancelToken()
     n = len(frames)
@@ -192,10 +194,11 @@ def fill_full_res(
                     on_progress(ev)
     flows = FlowCache(store, opts.temporal)
     out = []
-    for i in range(n):
+    todo = list(range(n)) if targets is None else list(targets)
+    for k, i in enumerate(todo):
         cancel.raise_if_cancelled()
         fill, corr = cache[i]
         out.append(restore_frame(i, fill, store, flows, opts, corr))
         if on_progress is not None:
-            on_progress(Progress(i + 1, n, f"residuals ({residuals})"))
+            on_progress(Progress(k + 1, len(todo), f"residuals ({residuals})"))
     return out

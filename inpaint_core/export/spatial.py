@@ -4,12 +4,12 @@ Hole patches borrow the full-resolution residuals of known patches of the same f
 between them is computed at low resolution: each patch is described by its upsized fill reduced to
 4x4 pixels (what the working-size image knows), a hole patch attends to its ``top_k`` nearest known
 patches with softmax weights, and the same weights combine the known patches' full-resolution
-residuals. Patches overlap by half and are blended with a sine window normalised so that
-uncorrelated residuals keep their energy (a plain average would wash the detail out), so no seams
-show.
+residuals. Patches overlap by half and are blended with a raised-cosine window, so no seams show.
 
-Borrowed detail is plausible texture, not the true pixels, so it is added with a ``gain`` below 1:
-the hole regains sharpness while the error against the truth barely grows.
+How much is added depends on whether the candidates agree. Where they carry the same detail
+(regular texture) their weighted mean is the prediction. Where they disagree (irregular texture)
+their mean is washed out and not the true detail either, so it is brought back to the candidates'
+energy times ``gain`` < 1: the hole regains sharpness while the error against the truth barely grows.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .residuals import Geometry
 class SpatialOptions:
     top_k: int = 8
     sigma: float = 6.0          # softmax bandwidth over the per-element RMS descriptor distance (0-255)
-    gain: float = 0.35          # share of the aggregated residual that is added
+    gain: float = 0.6           # share of the aggregated residual that is added
     max_known: int = 6000       # known patches considered (subsampled evenly beyond that)
     context: float = 1.0        # search area: the hole's box grown by this many box sizes
 
@@ -39,7 +39,7 @@ def patch_size(geom: Geometry) -> int:
 
 def _window(p: int) -> np.ndarray:
     n = (np.arange(p, dtype=np.float32) + 0.5) / p
-    w1 = np.sin(np.pi * n)
+    w1 = np.sin(np.pi * n) ** 2
     return np.outer(w1, w1).astype(np.float32)
 
 
@@ -111,16 +111,21 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
         idx = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(dk) else np.tile(np.arange(len(dk)), (len(a), 1))
         dsel = np.take_along_axis(d2, idx, 1)
         wts = np.exp(-(dsel - dsel.min(1, keepdims=True)) / (2 * opts.sigma ** 2))
-        # energy-preserving blend: uncorrelated residuals keep their strength instead of averaging out
-        wts /= np.sqrt((wts * wts).sum(1, keepdims=True))
+        wts /= wts.sum(1, keepdims=True)
         for j in range(len(a)):
             y, x = hy_px[s + j], hx_px[s + j]
-            patch = np.zeros((p, p, 3), np.float32)
-            for m in range(k):
-                c = idx[j, m]
-                patch += wts[j, m] * residual[ky_px[c]:ky_px[c] + p, kx_px[c]:kx_px[c] + p]
+            cand = np.stack([residual[ky_px[c]:ky_px[c] + p, kx_px[c]:kx_px[c] + p] for c in idx[j]])
+            wj = wts[j][:, None, None, None]
+            mean = (wj * cand).sum(0)
+            # agreement of the candidates: 1 when they carry the same detail, ~1/k when unrelated
+            e_each = float((wj * cand * cand).sum())
+            e_mean = float((mean * mean).sum())
+            agree = e_mean / e_each if e_each > 1e-6 else 1.0
+            # restore the energy an average of unrelated textures loses, trusting agreement more
+            g = opts.gain + (1.0 - opts.gain) * agree
+            patch = mean * (g / np.sqrt(max(agree, 1e-3)))
             acc[y:y + p, x:x + p] += patch * win[..., None]
-            wacc[y:y + p, x:x + p] += win * win
+            wacc[y:y + p, x:x + p] += win
     ok = wacc > 1e-6
-    out[ok] = acc[ok] / np.sqrt(wacc[ok])[:, None] * opts.gain
+    out[ok] = acc[ok] / wacc[ok][:, None]
     return out

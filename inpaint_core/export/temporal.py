@@ -22,40 +22,150 @@ are aligned to ``t`` and transferred into ``t``'s hole:
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from ..engines.base import AttentionCorrespondence, FlowCorrespondence
-from ..flow import complete_flow, compute_flow, cycle_valid, sample_coords, to_gray
-from ..masks.ops import grow_mask
+from ..flow import compute_flow, cycle_valid, sample_coords, to_gray
+from ..masks.ops import grow_mask, resize_mask_cover
 from .frames import FrameStore
 from .residuals import Geometry
 
 #: frame offsets tried as references, nearest first
-OFFSETS = (1, 2, 4, 7, 11, 16, 22, 30)
+OFFSETS = (1, 3, 6, 10, 15, 21, 28)
 
 
 @dataclass
 class TemporalOptions:
     max_refs: int = 3
     offsets: tuple[int, ...] = OFFSETS
-    flow_width: int = 480          # working-size flows are computed at most this wide
-    cycle_delta: float = 1.0       # in working pixels
+    flow_width: int = 320          # working-size flows are computed at most this wide
+    cycle_delta: float = 1.0       # in reduced flow pixels
     sigma: float = 8.0             # similarity bandwidth, 0-255 intensity units
     coverage_goal: float = 0.97    # stop adding references once this share of the hole is covered
 
 
-class FlowCache:
-    """Working-size flows ``a -> b`` completed inside ``a``'s hole, (h, w, 2) float32, LRU."""
+class HoleFiller:
+    """Harmonic (Laplace) completion of a field inside a hole, with the sparse factorisation cached
+    per hole shape: stationary masks are solved once for the whole clip."""
 
-    def __init__(self, store: FrameStore, opts: TemporalOptions, capacity: int = 96) -> None:
+    def __init__(self, capacity: int = 8) -> None:
+        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
+        self.capacity = capacity
+
+    def _system(self, hole: np.ndarray):
+        key = hashlib.sha1(np.packbits(hole).tobytes() + str(hole.shape).encode()).digest()
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        h, w = hole.shape
+        ys, xs = np.nonzero(hole)
+        n = len(ys)
+        idx = -np.ones((h, w), np.int64)
+        idx[ys, xs] = np.arange(n)
+        rows, cols, data = [], [], []
+        diag = np.zeros(n)
+        known = []
+        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            ny, nx = ys + dy, xs + dx
+            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+            diag[ok] += 1
+            k = np.nonzero(ok)[0]
+            nb = idx[ny[ok], nx[ok]]
+            unk = nb >= 0
+            rows.append(k[unk])
+            cols.append(nb[unk])
+            data.append(-np.ones(int(unk.sum())))
+            known.append((k[~unk], ny[ok][~unk], nx[ok][~unk]))
+        rows.append(np.arange(n))
+        cols.append(np.arange(n))
+        data.append(diag)
+        A = sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+        hit = (ys, xs, spla.factorized(A), known)
+        self._cache[key] = hit
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return hit
+
+    def __call__(self, field: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """``field`` (h, w, C) float32 with the values inside ``hole`` (h, w bool) replaced by the
+        harmonic interpolation of those around it (a new array)."""
+        hole = hole > 0
+        out = field.astype(np.float32).copy()
+        if not hole.any():
+            return out
+        if hole.all():
+            out[:] = 0
+            return out
+        ys, xs, solve, known = self._system(hole)
+        for c in range(field.shape[2]):
+            rhs = np.zeros(len(ys))
+            for k, ny, nx in known:
+                np.add.at(rhs, k, field[ny, nx, c])
+            out[ys, xs, c] = solve(rhs)
+        return out
+
+
+def fill_smooth(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Replace ``field`` (h, w, C) float32 where ``bad`` (h, w bool) by normalised Gaussian averages
+    of the good values around it, widening the kernel until every pixel is reached. Cheap stand-in
+    for harmonic completion when the field is a small, smooth correction."""
+    good = (~bad).astype(np.float32)
+    out = field.astype(np.float32).copy()
+    if good.all():
+        return out
+    if not good.any():
+        out[:] = 0
+        return out
+    todo = bad.copy()
+    sigma = 2.0
+    while todo.any() and sigma < 4 * max(field.shape[:2]):
+        num = cv2.GaussianBlur(field * good[..., None], (0, 0), sigma)
+        den = cv2.GaussianBlur(good, (0, 0), sigma)
+        ok = todo & (den > 1e-3)
+        out[ok] = num[ok] / den[ok][:, None]
+        todo &= ~ok
+        sigma *= 2
+    out[todo] = 0
+    return out
+
+
+class FlowCache:
+    """Flows ``a -> b`` between the working-size frames, computed at a reduced size (at most
+    ``flow_width`` wide) and completed inside ``a``'s hole; (fh, fw, 2) float32 in reduced pixels,
+    LRU-cached."""
+
+    def __init__(self, store: FrameStore, opts: TemporalOptions, capacity: int = 160) -> None:
         self.store = store
         self.opts = opts
         self.capacity = capacity
+        w, h = store.geom.work
+        s = min(1.0, opts.flow_width / w)
+        self.size = (max(16, round(w * s)), max(16, round(h * s)))
+        self.filler = HoleFiller()
         self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def reduced(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(grey (fh, fw) uint8, hole (fh, fw) bool) of frame ``i`` at the flow size."""
+        hit = self._small.get(i)
+        if hit is None:
+            f = self.store[i]
+            g = to_gray(f.small)
+            if self.size != self.store.geom.work:
+                g = cv2.resize(g, self.size, interpolation=cv2.INTER_AREA)
+            hole = resize_mask_cover(f.hole_small, self.size) > 0
+            hit = self._small[i] = (g, hole)
+            while len(self._small) > self.capacity:
+                self._small.popitem(last=False)
+        return hit
 
     def __call__(self, a: int, b: int) -> np.ndarray:
         key = (a, b)
@@ -63,12 +173,11 @@ class FlowCache:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        fa, fb = self.store[a], self.store[b]
-        w = fa.small.shape[1]
-        scale = min(1.0, self.opts.flow_width / w)
-        flow = compute_flow(fa.small, fb.small, preset="medium", scale=scale)
-        if fa.hole_small.any():
-            flow = complete_flow(flow, fa.hole_small)
+        ga, ha = self.reduced(a)
+        gb, _ = self.reduced(b)
+        flow = compute_flow(ga, gb, preset="medium")
+        if ha.any():
+            flow = self.filler(flow, ha)
         self._cache[key] = flow
         while len(self._cache) > self.capacity:
             self._cache.popitem(last=False)
@@ -99,11 +208,16 @@ def _prior_frames(corr, t: int) -> list[int]:
     return []
 
 
+def guard_pixels(store: FrameStore) -> int:
+    """Full-resolution pixels around a reference's hole whose residual still carries the removed
+    object (the upsizing kernel reaches 2 working pixels), beyond what the hole's growth covers."""
+    return max(1, int(np.ceil(2 * store.geom.scale)) + 1 - store.grow)
+
+
 def select_references(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions,
                       corr=None) -> list[int]:
     """Reference frames for target ``t``: greedy coverage of ``t``'s working-size hole."""
-    ft = store[t]
-    hole_t = ft.hole_small
+    _, hole_t = flows.reduced(t)
     n_hole = int((hole_t > 0).sum())
     if n_hole == 0:
         return []
@@ -113,11 +227,14 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
         for k in (t - o, t + o):
             if usable(k) and k not in cands:
                 cands.append(k)
+    red = store.geom.full[0] / flows.size[0]  # full pixels per reduced pixel
+    g_red = max(1, int(np.ceil(guard_pixels(store) / red)))
     covered = np.zeros(hole_t.shape, bool)
     chosen: list[int] = []
     gains: list[tuple[float, int, np.ndarray]] = []
     for k in cands:
-        vis = _visible(flows(t, k), hole_t, grow_mask(store[k].hole_small, 1))
+        _, hole_k = flows.reduced(k)
+        vis = _visible(flows(t, k), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
         gains.append((float(vis.sum()) / n_hole, k, vis))
         if len(gains) >= 2 and max(g for g, _, _ in gains) >= opts.coverage_goal and len(chosen) == 0:
             break
@@ -137,11 +254,14 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
 
 
 def _flow_to_full(geom: Geometry, flow: np.ndarray, rect) -> np.ndarray:
-    """Working-canvas flow (h, w, 2) -> full-resolution flow over ``rect`` (rh, rw, 2) float32."""
+    """Reduced-size flow (fh, fw, 2) -> full-resolution flow over ``rect`` (rh, rw, 2) float32."""
+    w, h = geom.work
+    fh, fw = flow.shape[:2]
+    work = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else flow
     _, _, iw, ih = geom.inner
-    up = geom.up(flow, rect)
-    up[..., 0] *= geom.full[0] / iw
-    up[..., 1] *= geom.full[1] / ih
+    up = geom.up(work, rect)
+    up[..., 0] *= (w / fw) * geom.full[0] / iw
+    up[..., 1] *= (h / fh) * geom.full[1] / ih
     return up
 
 
@@ -185,7 +305,7 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
     target = ft.full[y0:y1, x0:x1].astype(np.float32)
     target[hole_t] = fill_up[hole_t]
     g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
-    guard = int(np.ceil(2 * geom.scale)) + 2
+    guard = guard_pixels(store)
     xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
     for r in refs:
         fr = store[r]
@@ -198,10 +318,7 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
         fine = compute_flow(g_t, to_gray(pre), preset="medium")
         bad = hole_t | pre_hole
-        if bad.any() and not bad.all():
-            fine = complete_flow(fine, bad)
-        elif bad.all():
-            fine[:] = 0
+        fine = fill_smooth(fine, bad)
         # total(x) = fine(x) + coarse(x + fine(x))
         fx, fy = xs - x0 + fine[..., 0], ys - y0 + fine[..., 1]
         cf_at = _remap(cf, fx, fy, cv2.INTER_LINEAR)
@@ -219,11 +336,14 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         blur_r = geom.up(fr.small, rrect)
         res_r = fr.full[ry0:ry1, rx0:rx1].astype(np.float32) - blur_r
         lx, ly = sx - rx0, sy - ry0
-        res_w = _remap(res_r, lx, ly)
+        res_w = _remap(res_r, lx, ly, cv2.INTER_LANCZOS4)
         blur_w = _remap(blur_r, lx, ly)
         inside = (sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1)
         in_hole_r = _remap(hole_r[ry0:ry1, rx0:rx1], lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
-        cyc = geom.up(valid_small.astype(np.float32), rect) > 0.5
+        vs = valid_small.astype(np.float32)
+        if vs.shape[::-1] != geom.work:
+            vs = cv2.resize(vs, geom.work, interpolation=cv2.INTER_LINEAR)
+        cyc = geom.up(vs, rect) > 0.5
         valid = inside & ~in_hole_r & cyc
         if not valid.any():
             continue
