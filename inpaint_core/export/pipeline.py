@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from ..clipsource import ArrayClipSource
@@ -21,7 +22,7 @@ from ..masks.ops import feather
 from .frames import FrameStore
 from .residuals import Geometry, bbox
 from .spatial import SpatialOptions, spatial_residual
-from .temporal import FlowCache, TemporalOptions, temporal_residual
+from .temporal import FlowCache, TemporalOptions, select_references, temporal_residual
 
 RESIDUAL_MODES = ("both", "temporal", "spatial", "none")
 
@@ -56,14 +57,42 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
     every pixel where the feathered alpha is 0 is bit-identical to the source.
     """
     ft = store[t]
+    out = ft.full.copy()
+    if not ft.hole.any():
+        return out
+    margin = int(math.ceil(float(opts.feather))) + 1
+    refs = None
+    if opts.residuals in ("temporal", "both") and flows is not None:
+        refs = select_references(t, store, flows, opts.temporal, corr)
+    for rect in regions(ft.hole, margin):
+        _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out)
+    return out
+
+
+def regions(hole: np.ndarray, margin: int, join: int = 16) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x0, y0, x1, y1) covering the hole ((H, W) uint8) in separate pieces: connected
+    parts closer than ``join`` pixels share one; each is grown by ``margin`` (for the feather)."""
+    H, W = hole.shape
+    near = cv2.dilate((hole > 0).astype(np.uint8), np.ones((3, 3), np.uint8), iterations=join // 2)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(near, connectivity=8)
+    out = []
+    for k in range(1, n):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        sub = hole[y:y + h, x:x + w]
+        r = bbox(sub)
+        if r is None:
+            continue
+        out.append((max(0, x + r[0] - margin), max(0, y + r[1] - margin),
+                    min(W, x + r[2] + margin), min(H, y + r[3] + margin)))
+    return out
+
+
+def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
+    """Restore the full-resolution rectangle ``rect`` of frame ``t`` into ``out`` (in place)."""
+    ft = store[t]
     geom = store.geom
     W, H = geom.full
     radius = float(opts.feather)
-    margin = int(math.ceil(radius)) + 1
-    rect = bbox(ft.hole, margin=margin, size=(W, H))
-    out = ft.full.copy()
-    if rect is None:
-        return out
     x0, y0, x1, y1 = rect
     # alpha over the rect (hole is far enough from the rect's edge for the ramp to fit)
     hole = ft.hole[y0:y1, x0:x1]
@@ -88,7 +117,7 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
     conf = np.zeros((y1 - y0, x1 - x0), np.float32)
     r_t = None
     if mode in ("temporal", "both") and flows is not None:
-        r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr)
+        r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr, refs)
     if mode in ("spatial", "both"):
         r_s = spatial_residual(fill_up, own, hole_a, geom, opts.spatial)[sl]
     else:
@@ -112,7 +141,6 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
     region = out[y0:y1, x0:x1]
     m = alpha > 0
     region[m] = blended[m]
-    return out
 
 
 def run_engine(engine: Engine, store: FrameStore, frames: Sequence[int], context: Sequence[int],
