@@ -55,8 +55,8 @@ def open_input(path: str | os.PathLike) -> av.container.InputContainer:
         raise VideoError(f"Cannot read {p}: permission denied.") from exc
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise VideoError(
-            f"Cannot open {p} as a video ({_why(exc)}). The file is damaged or not a video format "
-            "that FFmpeg understands."
+            f"Cannot open {p} as a video ({_why(exc)}). The file is damaged, incomplete (cut short "
+            "while copying or recording) or not a video format that FFmpeg understands."
         ) from exc
 
 
@@ -177,6 +177,7 @@ def scan(path: str | os.PathLike) -> tuple[VideoInfo, FrameIndex]:
         tb = Fraction(stream.time_base)
         durs = frame_durations(index)
         span = index.pts[-1] - index.pts[0] + durs[-1]
+        _check_complete(stream, container, float(span * tb), path)
         duration = float(span * tb) if span > 0 else 0.0
         n = len(index.pts)
         fps = Fraction(n) / (span * tb) if span > 0 else Fraction(stream.average_rate or 25)
@@ -200,6 +201,28 @@ def scan(path: str | os.PathLike) -> tuple[VideoInfo, FrameIndex]:
         return info, index
     finally:
         container.close()
+
+
+def _parse_clock(text: str) -> float | None:
+    """'00:00:01.200000000' -> 1.2 seconds (Matroska's per-track DURATION tag)."""
+    try:
+        h, m, sec = text.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    except ValueError:
+        return None
+
+
+def _check_complete(stream, container, indexed: float, path) -> None:
+    """Matroska/WebM: the per-track DURATION tag tells how long the video should be."""
+    if "matroska" not in container.format.name:
+        return
+    tags = {k.lower(): v for k, v in stream.metadata.items()}
+    expected = _parse_clock(tags.get("duration", ""))
+    if expected and expected - indexed > max(0.25, 0.05 * expected):
+        raise VideoError(
+            f"{path} is truncated: it should last {expected:.2f} s but its video ends after "
+            f"{indexed:.2f} s. Copy or export it again completely."
+        )
 
 
 def _first_frame(container, stream, path):

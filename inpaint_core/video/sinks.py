@@ -26,7 +26,7 @@ class EncodedSink:
 
     def __init__(self, tmp: Path, fmt: OutputFormat, width: int, height: int, time_base: Fraction,
                  rate: Fraction, crf: int | None, codec: str | None, color: ColorInfo,
-                 audio_from, audio_start, audio_end) -> None:
+                 audio_from, audio_start, audio_end, preset: str | None = None) -> None:
         self.fmt = fmt
         self.time_base = time_base
         self.color = color
@@ -34,7 +34,7 @@ class EncodedSink:
         codec = codec or fmt.codec
         self.out = av.open(str(tmp), mode="w", format=fmt.container)
         try:
-            self.stream = self._add_video(codec, width, height, time_base, rate, crf)
+            self.stream = self._add_video(codec, width, height, time_base, rate, crf, preset)
             self.audio = None
             if audio_from is not None:
                 self.audio = AudioFeed(self.out, audio_from, fmt.audio_copy, fmt.audio_encoder,
@@ -45,12 +45,14 @@ class EncodedSink:
         self._yuv = not self.stream.codec_context.pix_fmt.startswith(("gbr", "bgr", "rgb"))
         self._first = True
 
-    def _add_video(self, codec, width, height, time_base, rate, crf):
+    def _add_video(self, codec, width, height, time_base, rate, crf, preset):
         fmt = self.fmt
         opts: dict[str, str] = {}
         pix_fmt = fmt.pix_fmt
         if codec in ("libx264", "libx265"):
             opts["crf"] = str(crf if crf is not None else (fmt.default_crf or 18))
+            if preset:
+                opts["preset"] = preset
             if codec == "libx265":
                 opts["x265-params"] = "log-level=error"
             if pix_fmt not in ("yuv420p", "yuv422p", "yuv444p"):

@@ -51,7 +51,8 @@ class VideoWriter:
     """Writes RGB uint8 (height, width, 3) frames; frame i carries ``pts`` in ``time_base`` units.
 
     ``format``/``path`` choose the container and codec (see :mod:`.formats`); ``codec`` overrides
-    the codec; ``crf`` the quality of H.264/H.265/VP9. ``color`` (a :class:`VideoInfo`, a
+    the codec; ``crf`` the quality of H.264/H.265/VP9; ``preset`` the x264/x265 speed preset
+    (default: the encoder's, ``medium``). ``color`` (a :class:`VideoInfo`, a
     :class:`ColorInfo` or a dict) gives the colour tags and YUV matrix. ``audio_from`` (a media
     path) adds its audio streams, cut to ``audio_start``..``audio_end`` seconds of the source and
     aligned with the first written frame. ``cancel`` is checked on every write.
@@ -63,7 +64,8 @@ class VideoWriter:
     def __init__(self, path: str | os.PathLike, *, format: str | None = None, width: int, height: int,
                  time_base: Fraction, rate: Fraction, crf: int | None = None, codec: str | None = None,
                  color=None, audio_from: str | os.PathLike | None = None, audio_start: float | None = None,
-                 audio_end: float | None = None, cancel: CancelToken | None = None) -> None:
+                 audio_end: float | None = None, cancel: CancelToken | None = None,
+                 preset: str | None = None) -> None:
         self.path = Path(path)
         self.format: OutputFormat = output_format(self.path, format)
         if width <= 0 or height <= 0:
@@ -89,7 +91,8 @@ class VideoWriter:
                 self._sink = PngSink(self._tmp, self.width, self.height, self.time_base, self.rate, self.color)
             else:
                 self._sink = EncodedSink(self._tmp, self.format, self.width, self.height, self.time_base,
-                                         self.rate, crf, codec, self.color, audio_from, audio_start, audio_end)
+                                         self.rate, crf, codec, self.color, audio_from, audio_start, audio_end,
+                                         preset)
         except VanishError:
             self._remove_tmp()
             raise

@@ -183,25 +183,15 @@ def test_disk_full_becomes_output_error(src, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
-def unwritable_folder(tmp_path):
-    if os.geteuid() == 0:  # root ignores permission bits; /proc refuses new files for everyone
-        return "/proc"
-    d = tmp_path / "ro"
-    d.mkdir()
-    d.chmod(0o500)
-    return d
-
 
 def test_unwritable_or_missing_folder(src, tmp_path):
     clip, frames, info, pts = src
     kw = dict(width=96, height=64, time_base=info.time_base, rate=info.rate)
-    with pytest.raises(OutputError, match="not writable"):
-        VideoWriter(os.path.join(unwritable_folder(tmp_path), "o.mp4"), **kw)
     with pytest.raises(OutputError, match="does not exist"):
         VideoWriter(tmp_path / "missing" / "o.mp4", **kw)
     with pytest.raises(VideoError):
         VideoWriter(tmp_path / "o.mp4", audio_from=tmp_path / "nope.mp4", **kw)
-    assert leftovers(tmp_path, {"ro"}) == []
+    assert leftovers(tmp_path, set()) == []
 
 
 def test_bad_write_arguments(src, tmp_path):
