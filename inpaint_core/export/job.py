@@ -107,7 +107,7 @@ def export_video(
     eng = engine if isinstance(engine, Engine) else create_engine(engine or DEFAULT_ENGINE, **(engine_options or {}))
     opts_res = residuals
     secs: dict[str, float] = {"scan": 0.0, "decode": 0.0, "fill": 0.0, "restore": 0.0, "encode": 0.0}
-    with VideoReader(source) as reader:
+    with VideoReader(source, cache_bytes=32 * 1024 * 1024) as reader:
         info = reader.info
         n = len(reader)
         end = n if end is None else int(end)
