@@ -57,6 +57,15 @@ def check_target(out: Path) -> None:
         raise OutputError(f"The folder {folder} does not exist. Create it or choose another output path.")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"Cannot write to {folder}: permission denied. Choose a folder you can write to.")
+    probe = folder / f".vanish-export-probe-{os.getpid()}"
+    try:
+        probe.open("wb").close()
+        probe.unlink()
+    except OSError as exc:
+        err = os_error(exc, folder)
+        if "permission" not in str(err) and "full" not in str(err):
+            err = OutputError(f"Cannot write to {folder} ({exc.strerror or exc}). Choose a folder you can write to.")
+        raise err from None
 
 
 def _fmt_eta(sec: float | None) -> str:
