@@ -202,3 +202,35 @@ def test_registry_entries():
         assert "Apache" in spec.licence
     with pytest.raises(ModelError, match="Unknown model 'nope'.*sam_vit_b"):
         models.get_spec("nope")
+
+
+def test_sttn_download_through_drive_confirmation_is_checked_by_structure(store, monkeypatch):
+    from tests.shared import shared_path
+
+    weights = shared_path("fixtures", "sttn_reference", "sttn_random_weights.pth").read_bytes()
+    sid = models.get_spec("sttn").gdrive_id
+    b = Behaviour(gdrive={sid: weights[: 1 << 20]})  # first a truncated file (served completely)
+    with LocalServer(b) as srv:
+        monkeypatch.setenv("VANISH_MODEL_URL_STTN", srv.url(f"/uc?export=download&id={sid}"))
+        with pytest.raises(ModelError, match="failed verification and was removed.*truncated"):
+            models.download("sttn")
+        assert list(store.iterdir()) == []
+        b.gdrive[sid] = weights
+        path = models.download("sttn")
+    assert path.name == "sttn.pth" and models.installed_path("sttn") == path
+    assert path.stat().st_size == len(weights)
+
+
+def test_sam_download_without_a_route_names_the_manual_import(monkeypatch, capsys):
+    from inpaint_core.cli import main
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    monkeypatch.setenv("VANISH_MODEL_URL_SAM_VIT_B", f"http://127.0.0.1:{port}/sam_vit_b_01ec64.pth")
+    assert main(["models", "download", "sam_vit_b"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach" in err
+    assert "https://dl.fbaipublicfiles.com/segment_anything/sam_vit_b_01ec64.pth" in err
+    assert "vanish models import sam_vit_b /path/to/sam_vit_b_01ec64.pth" in err

@@ -156,3 +156,20 @@ def test_sam_structure_rejects_other_state_dicts(tmp_path):
     torch.save({"encoder.0.weight": torch.zeros(2, 2)}, p)
     with pytest.raises(ModelError, match="no SAM image encoder weights"):
         check_structure(models.get_spec("sam_vit_b"), p)
+
+
+def test_import_sttn_fixture_and_reject_a_truncated_copy(tmp_path, store):
+    from tests.shared import shared_path
+
+    fixture = shared_path("fixtures", "sttn_reference", "sttn_random_weights.pth")
+    truncated = tmp_path / "sttn.pth"
+    truncated.write_bytes(fixture.read_bytes()[: fixture.stat().st_size // 2])
+    with pytest.raises(ModelError, match="was not imported as sttn.*truncated or corrupted"):
+        models.import_model("sttn", truncated)
+    assert list(store.iterdir()) == [] and models.installed_path("sttn") is None
+
+    path = models.import_model("sttn", fixture)
+    assert path == store / "sttn.pth" and path.stat().st_size == fixture.stat().st_size
+    assert models.installed_path("sttn") == path
+    marker = marker_path(path).read_text()
+    assert hashlib.sha256(fixture.read_bytes()).hexdigest() in marker
