@@ -55,9 +55,17 @@ def check_structure(spec: ModelSpec, path: Path) -> None:
     raise ModelError(f"Model {spec.name} has an unknown structure check {kind!r}.")
 
 
+def _load_state(torch, path: Path) -> object:
+    try:  # memory-mapped: a 2.5 GB checkpoint is not read into memory to be checked
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except RuntimeError:  # legacy (non-zip) files cannot be memory-mapped
+        return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def _check_sam(model_type: str, path: Path) -> None:
     """Load the state dict (cheap rejection of non-checkpoints), then build SAM ``model_type`` with
-    ``segment_anything`` and load it strictly (every key and shape must match)."""
+    ``segment_anything`` (on the meta device: no weight memory) and load the state into it strictly,
+    so every key and shape must match."""
     try:
         import torch
         from segment_anything import sam_model_registry
@@ -66,14 +74,15 @@ def _check_sam(model_type: str, path: Path) -> None:
                          "install them with: pip install segment-anything torch") from exc
     bad = f"{path} is not a valid SAM {model_type} checkpoint"
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = _load_state(torch, path)
     except Exception as exc:  # torch raises many types for a bad file; all mean "not a checkpoint"
         raise ModelError(f"{bad} (it cannot be loaded: {type(exc).__name__}).") from exc
     if not isinstance(state, dict) or not any(str(k).startswith("image_encoder.") for k in state):
         raise ModelError(f"{bad} (it holds no SAM image encoder weights).")
     try:
-        model = sam_model_registry[model_type]()
-        model.load_state_dict(state, strict=True)
+        with torch.device("meta"):
+            model = sam_model_registry[model_type]()
+        model.load_state_dict(state, strict=True, assign=True)
     except Exception as exc:  # missing/unexpected keys or shape mismatches
         raise ModelError(f"{bad} ({type(exc).__name__}: {str(exc)[:300]}).") from exc
     del model, state

@@ -173,3 +173,28 @@ def test_import_sttn_fixture_and_reject_a_truncated_copy(tmp_path, store):
     assert models.installed_path("sttn") == path
     marker = marker_path(path).read_text()
     assert hashlib.sha256(fixture.read_bytes()).hexdigest() in marker
+
+
+def test_sam_structure_accepts_a_complete_state_dict_and_rejects_a_wrong_shape(tmp_path):
+    """A vit_b state dict with every released key and shape builds; one wrong shape does not.
+    (Zero tensors made from the meta-device model: the real checkpoints are never downloaded.)"""
+    import torch
+    from segment_anything import sam_model_registry
+
+    from inpaint_core.models.verify import check_structure
+
+    with torch.device("meta"):
+        ref = sam_model_registry["vit_b"]()
+    shapes = {k: v.shape for k, v in ref.state_dict().items()}
+    # first every image-encoder tensor has a wrong (tiny) shape, then all have the released shapes
+    state = {k: torch.zeros(1) if k.startswith("image_encoder.") else torch.zeros(s)
+             for k, s in shapes.items()}
+    p = tmp_path / "sam.pth"
+    torch.save(state, p)
+    with pytest.raises(ModelError, match="(?s)not a valid SAM vit_b checkpoint.*size mismatch"):
+        check_structure(models.get_spec("sam_vit_b"), p)
+    state = {k: torch.zeros(s) for k, s in shapes.items()}
+    torch.save(state, p)
+    check_structure(models.get_spec("sam_vit_b"), p)
+    with pytest.raises(ModelError, match="not a valid SAM vit_l checkpoint"):
+        check_structure(models.get_spec("sam_vit_l"), p)
