@@ -158,15 +158,50 @@ class MaskSource:
             yield self.mask(i)
 
 
+class StackMaskSource:
+    """Masks composed from a :class:`~inpaint_core.masks.layers.MaskStack` (e.g. a project's
+    layers), resized with nearest neighbour to ``size`` = (w, h) when the stack's size differs.
+    Same interface as :class:`MaskSource` (``mask(i)``, ``frame_count``, ``size``, ``stationary``)."""
+
+    stationary = False
+
+    def __init__(self, stack, frame_count: int, size: Size) -> None:
+        self.stack = stack
+        self.frame_count = int(frame_count)
+        self.size = (int(size[0]), int(size[1]))
+        self.files: list[Path] = []
+
+    def __len__(self) -> int:
+        return self.frame_count
+
+    def mask(self, i: int) -> np.ndarray:
+        if not 0 <= i < self.frame_count:
+            raise IndexError(f"frame {i} out of range 0..{self.frame_count - 1}")
+        return resize_mask(self.stack.compose(i), self.size)
+
+    def __iter__(self):
+        for i in range(self.frame_count):
+            yield self.mask(i)
+
+
 def open_masks(path: str | os.PathLike, frame_count: int, size: Size,
-               threshold: int = DEFAULT_THRESHOLD) -> MaskSource:
+               threshold: int = DEFAULT_THRESHOLD) -> MaskSource | StackMaskSource:
     """Open a mask input for a clip of ``frame_count`` frames at ``size`` = (w, h).
 
     ``path`` is a folder with one image per frame, a folder with a single image, or one image
-    file (the last two are stationary). Raises :class:`MaskError` for a missing path, a folder
-    without images, or a per-frame folder whose image count differs from ``frame_count``.
+    file (the last two are stationary); a project folder (``NAME.vanish``) gives its composed
+    visible layers. Raises :class:`MaskError` for a missing path, a folder without images, or a
+    per-frame folder (or project) whose frame count differs from ``frame_count``.
     """
     p = Path(path)
+    if p.is_dir() and (p / "project.json").is_file():
+        from ..project import Project
+
+        proj = Project.load(p, verify_video=False)
+        if proj.frame_count != frame_count:
+            raise MaskError(f"The project {p} has masks for {proj.frame_count} frames but the video "
+                            f"has {frame_count} frames.")
+        return StackMaskSource(proj.layers, frame_count, size)
     if p.is_dir():
         files = list_mask_images(p)
         if not files:
