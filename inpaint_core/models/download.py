@@ -168,9 +168,9 @@ class _Downloader:
             resp.close()
             target = gdrive_confirm_url(page, page_url, self.cookies) if self.spec.gdrive_id else None
             if target is None:
-                raise self.fail(f"{page_url} returned a web page instead of the file (Google Drive "
-                                "does this when its download quota is exceeded or the file needs a "
-                                "signed-in browser)")
+                why = (" (Google Drive does this when its download quota is exceeded or the file "
+                       "needs a signed-in browser)") if self.spec.gdrive_id else ""
+                raise self.fail(f"{page_url} returned a web page instead of the file{why}")
             resp = self.open(target, headers)
             if not isinstance(resp, urllib.error.HTTPError) and _is_html(resp):
                 resp.close()

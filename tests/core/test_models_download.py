@@ -234,3 +234,12 @@ def test_sam_download_without_a_route_names_the_manual_import(monkeypatch, capsy
     assert "cannot reach" in err
     assert "https://dl.fbaipublicfiles.com/segment_anything/sam_vit_b_01ec64.pth" in err
     assert "vanish models import sam_vit_b /path/to/sam_vit_b_01ec64.pth" in err
+
+
+def test_a_web_page_instead_of_the_file_is_refused(register, store):
+    register(_spec(sha256=DIGEST))
+    b = Behaviour(gdrive={"x": DATA}, gdrive_style="blocked")  # any HTML answer, e.g. a portal page
+    with LocalServer(b) as srv:
+        with pytest.raises(ModelError, match="returned a web page instead of the file.*models import"):
+            models.download("testnet", url=srv.url("/uc?id=x"))
+    assert list(store.iterdir()) == []
