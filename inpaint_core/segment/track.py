@@ -139,11 +139,14 @@ class _Stepper:
         self.refiner = tracker.refiner.begin(key, self.prev_img, self.prev_mask)
         self.model = ColourModel.fit(self.prev_img, self.prev_mask)
         self.last_seen = self.prev_mask.copy()
+        self.empty_key = not self.prev_mask.any()  # the user said: nothing to follow from here
 
     def step(self, index: int) -> tuple[np.ndarray, float, bool]:
         """Advance to ``index``; returns (working-size mask 0/255, confidence, lost)."""
         t = self.t
         img = t._work_frame(index)
+        if self.empty_key:
+            return np.zeros(img.shape[:2], np.uint8), 1.0, True
         bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)  # index -> prev
         fwd = flowlib.compute_flow(self.prev_img, img, t.flow_preset)  # prev -> index
         warped = (flowlib.warp_mask(self.prev_mask, bwd) > 0) & _splat(self.prev_mask, fwd)
@@ -155,14 +158,23 @@ class _Stepper:
             w8 = warped.astype(np.uint8)
             uncertain = (cv2.dilate(w8, _disk(t.border)) > 0) & ~(cv2.erode(w8, _disk(t.border)) > 0)
             uncertain |= ~valid & (cv2.dilate(w8, _disk(t.reach)) > 0)
+            # parts coming into view (through the frame border, from behind something) are not in
+            # the warped mask: let object-coloured pixels near it within the motion's reach join
+            prob = self.model.probability(img)
+            speed = float(np.percentile(np.linalg.norm(fwd[self.prev_mask > 0], axis=1), 95))
+            reach = int(min(3 * t.reach, t.border + speed))
+            uncertain |= (cv2.dilate(w8, _disk(reach)) > 0) & (prob > 0.6)
             prior = np.where(warped, 255, 0).astype(np.uint8)
             mask = self.refiner.refine(index, img, prior, uncertain)
             r_area = int(np.count_nonzero(mask))
             agree = iou(mask, prior)
-            if r_area < 0.5 * area or r_area > 2.0 * area:
-                mask, agree = prior, min(agree, 0.3)  # the refinement collapsed or ran away
+            if r_area < 0.5 * area:
+                mask, agree = prior, min(agree, 0.3)  # the refinement collapsed: keep the flow's answer
             cyc = float(valid[warped].mean())
             conf = float(np.clip(agree * (0.5 + 0.5 * cyc), 0.0, 1.0))
+            on = mask > 0
+            if on.any() and float(prob[on].mean()) < t.min_colour:
+                mask = np.zeros_like(mask)  # what is left has none of the object's colours: it left
             if np.count_nonzero(mask) >= min_area:
                 self.last_seen = mask
                 if conf >= 0.7:
@@ -194,13 +206,13 @@ class MaskTracker:
 
     def __init__(self, frames: FrameSource, refiner: Refiner | None = None, *, work_long_side: int | None = 640,
                  flow_preset: str = "medium", min_area_fraction: float = 2e-4, model_rate: float = 0.2,
-                 border: int = 3, reach: int = 6, cache_frames: int = 4) -> None:
+                 border: int = 3, reach: int = 6, min_colour: float = 0.3, cache_frames: int = 4) -> None:
         self.frames = frames
         self.refiner = refiner or GrabCutRefiner()
         self.flow_preset = flow_preset
         self.min_area_fraction = min_area_fraction
         self.model_rate = model_rate
-        self.border, self.reach = border, reach
+        self.border, self.reach, self.min_colour = border, reach, min_colour
         h, w = frames.frame(0).shape[:2]
         self.full_size = (w, h)
         s = _scale_for(w, h, work_long_side)
