@@ -127,6 +127,8 @@ class ToolController(QObject):
 
     def _double(self, x: float, y: float) -> None:
         if self.tool == "polygon":
+            if not self.points or abs(self.points[-1][0] - x) + abs(self.points[-1][1] - y) > 1:
+                self.points.append((x, y))  # the double-click's point closes the polygon
             self.finish_polygon()
 
     def finish_polygon(self) -> None:
