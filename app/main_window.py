@@ -3,6 +3,7 @@ together. Each piece lives in its own module; this one only connects them."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -49,6 +50,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
     def __init__(self, settings: EditorSettings | None = None) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
+        sys.setswitchinterval(0.002)  # hand the GIL back to the UI thread sooner than 5 ms
         self.settings = settings or EditorSettings()
         self.presenter = ErrorPresenter(self)
         self.clip: MediaClip | None = None
@@ -71,6 +73,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
         self._build_layout()
         self._connect()
         self.preview_bar.populate(self.settings.engine)
+        self.menus["recent"].aboutToShow.connect(self._fill_recent)
         self.setAcceptDrops(True)
         self.resize(1440, 900)
         self._update_title()
@@ -135,6 +138,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
         a = self.acts
         a["open"].triggered.connect(self.ask_open)
         a["quit"].triggered.connect(self.close)
+        a["settings"].triggered.connect(self.show_settings)
         a["undo"].triggered.connect(self.masks.undo_stack.undo)
         a["redo"].triggered.connect(self.masks.undo_stack.redo)
         self.masks.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
@@ -317,6 +321,25 @@ class MainWindow(PlaybackMixin, QMainWindow):
         self.job_bar.setRange(0, max(1, p.total))
         self.job_bar.setValue(p.done)
         self.job_label.setText(p.stage or name)
+
+    def _fill_recent(self) -> None:
+        menu = self.menus["recent"]
+        menu.clear()
+        for p in self.settings.recent():
+            menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+        if menu.isEmpty():
+            menu.addAction("(none)").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", self.settings.clear_recent)
+
+    def show_settings(self):
+        from .settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.settings, self)
+        dlg.accepted.connect(lambda: self.preview_bar.populate(self.settings.engine))
+        dlg.open()
+        return dlg
 
     # -- window ----------------------------------------------------------------------------------
     def shape_range(self) -> tuple[int, int]:

@@ -168,11 +168,12 @@ class MaskController(QObject):
     def add_layer(self, layer: Layer) -> None:
         self.undo_stack.push(AddLayerCommand(self, layer, text=f"Add {layer.name}"))
 
-    def add_shape(self, kind: str, points, start: int, stop: int) -> ShapeLayer:
-        names = {"rect": "Rectangle", "polygon": "Polygon", "lasso": "Lasso"}
-        lay = ShapeLayer(unique_name(self.doc, names[kind]), kind=kind,
+    def add_shape(self, kind: str, points, start: int, stop: int, bitmap: np.ndarray | None = None,
+                  name: str | None = None) -> ShapeLayer:
+        names = {"rect": "Rectangle", "polygon": "Polygon", "lasso": "Lasso", "bitmap": "Mask image"}
+        lay = ShapeLayer(name or unique_name(self.doc, names[kind]), kind=kind,
                          points=[(float(x), float(y)) for x, y in points], start=start, stop=stop,
-                         size=self.doc.size)
+                         size=self.doc.size, bitmap=bitmap)
         self.add_layer(lay)
         return lay
 

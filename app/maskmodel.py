@@ -17,7 +17,7 @@ import numpy as np
 
 from inpaint_core.masks.ops import grow_mask
 
-SHAPE_KINDS = ("rect", "polygon", "lasso")
+SHAPE_KINDS = ("rect", "polygon", "lasso", "bitmap")
 _ids = itertools.count(1)
 
 
@@ -55,7 +55,8 @@ class ShapeLayer(Layer):
     """A stationary shape over frames ``start`` .. ``stop - 1``.
 
     ``kind``: "rect" (``points`` = two corners), "polygon" or "lasso" (``points`` = vertices), all in
-    source pixel coordinates (x, y) floats. The raster is computed once per size and cached.
+    source pixel coordinates (x, y) floats, or "bitmap" (``bitmap`` = (H, W) uint8 0/255, e.g. an
+    imported watermark mask). The raster is computed once and cached.
     """
 
     kind: str = "rect"
@@ -63,10 +64,13 @@ class ShapeLayer(Layer):
     start: int = 0
     stop: int = 0
     size: tuple[int, int] = (0, 0)
+    bitmap: np.ndarray | None = field(default=None, repr=False)
     _raster: np.ndarray | None = field(default=None, repr=False)
 
     def raster(self) -> np.ndarray:
         """(H, W) uint8 0/255 of the shape at ``size``."""
+        if self._raster is None and self.bitmap is not None:
+            self._raster = np.where(self.bitmap > 0, 255, 0).astype(np.uint8)
         if self._raster is None:
             w, h = self.size
             m = np.zeros((h, w), np.uint8)

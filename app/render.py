@@ -41,7 +41,7 @@ def overlay_rgba(coverage: np.ndarray, color: tuple[int, int, int], opacity: flo
         edge = cv2.morphologyEx(m, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
         alpha = np.where(edge, 255, 0).astype(np.uint8)
     else:
-        alpha = (coverage.astype(np.float32) * float(opacity)).astype(np.uint8)
+        alpha = ((coverage.astype(np.uint16) * int(round(opacity * 256))) >> 8).astype(np.uint8)
     out[..., 0], out[..., 1], out[..., 2] = color
     out[..., 3] = alpha
     if clip_right is not None:
@@ -49,15 +49,16 @@ def overlay_rgba(coverage: np.ndarray, color: tuple[int, int, int], opacity: flo
     return out
 
 
-def to_qimage(a: np.ndarray) -> QImage:
-    """Copy an (H, W, 3) RGB or (H, W, 4) RGBA uint8 array into a QImage."""
+def to_qimage(a: np.ndarray, copy: bool = True) -> QImage:
+    """An (H, W, 3) RGB, (H, W, 4) RGBA or (H, W) grey uint8 array as a QImage. With
+    ``copy=False`` the image shares the array's memory: keep the array alive while it is used."""
     a = np.ascontiguousarray(a)
     h, w = a.shape[:2]
     fmt = QImage.Format.Format_RGBA8888 if a.ndim == 3 and a.shape[2] == 4 else QImage.Format.Format_RGB888
     if a.ndim == 2:
         fmt = QImage.Format.Format_Grayscale8
     img = QImage(a.data, w, h, a.strides[0], fmt)
-    return img.copy()
+    return img.copy() if copy else img
 
 
 def from_qimage(img: QImage) -> np.ndarray:

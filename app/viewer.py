@@ -89,6 +89,8 @@ class FrameView(QGraphicsView):
         self._refresh = QTimer(self, singleShot=True, interval=0)
         self._refresh.timeout.connect(self._render)
         self._overlay_dirty = True
+        self._overlay_key = None
+        self._overlay_cov: np.ndarray | None = None
 
     # -- content ---------------------------------------------------------------------------------
     def set_frame(self, rgb: np.ndarray | None, result: np.ndarray | None = None) -> None:
@@ -149,7 +151,7 @@ class FrameView(QGraphicsView):
             self.overlay_item.setPixmap(QPixmap())
             return
         img = self.displayed()
-        self.image_item.setPixmap(QPixmap.fromImage(to_qimage(img)))
+        self.image_item.setPixmap(QPixmap.fromImage(to_qimage(img, copy=False)))
         h, w = self.frame.shape[:2]
         split = self.mode == "split" and self.result is not None
         self.wipe_line.setVisible(split)
@@ -157,14 +159,18 @@ class FrameView(QGraphicsView):
             x = self.wipe * w
             self.wipe_line.setLine(x, 0, x, h)
         show_overlay = self.overlay_visible and self.coverage is not None and self.mode in ("original", "split")
-        if self._overlay_dirty or True:
-            if show_overlay:
-                clip = int(round(self.wipe * w)) if split else None
-                rgba = overlay_rgba(self.coverage, self.overlay_color, self.overlay_opacity,
-                                    self.overlay_outline, clip)
-                self.overlay_item.setPixmap(QPixmap.fromImage(to_qimage(rgba)))
-            self.overlay_item.setVisible(show_overlay)
-            self._overlay_dirty = False
+        if show_overlay:
+            clip = int(round(self.wipe * w)) if split else None
+            key = (self.overlay_color, self.overlay_opacity, self.overlay_outline, clip)
+            same = (key == self._overlay_key and self._overlay_cov is not None
+                    and self._overlay_cov.shape == self.coverage.shape
+                    and np.array_equal(self._overlay_cov, self.coverage))
+            if not same:  # stationary masks give the same overlay on every frame: reuse it
+                rgba = overlay_rgba(self.coverage, *key)
+                self.overlay_item.setPixmap(QPixmap.fromImage(to_qimage(rgba, copy=False)))
+                self._overlay_key, self._overlay_cov = key, self.coverage.copy()
+        self.overlay_item.setVisible(show_overlay)
+        self._overlay_dirty = False
         if self.mode in ("result", "split") and self.result is None:
             self.hint_item.setText("No preview for this frame yet - press Preview")
             self.hint_item.setPos(8, 8)

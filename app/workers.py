@@ -5,6 +5,7 @@ The UI thread never waits on these: results come back as queued signals.
 
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from collections.abc import Callable, Generator
@@ -15,6 +16,14 @@ from PySide6.QtCore import QThread, Signal
 from inpaint_core.engines.base import Filled
 from inpaint_core.errors import Cancelled
 from inpaint_core.jobs import CancelToken, Progress
+
+
+def lower_priority(nice: int) -> None:
+    """Raise this thread's nice value (Linux: per-thread) so the UI thread wins the CPU."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):
+        pass
 
 
 class JobRunner(QThread):
@@ -48,6 +57,7 @@ class JobRunner(QThread):
     def run(self) -> None:  # worker thread
         import time
 
+        lower_priority(10)
         last = 0.0
         gen = None
         try:
@@ -97,9 +107,10 @@ class LatestRequestWorker(QThread):
     ready = Signal(object, object)
     error = Signal(object, object)
 
-    def __init__(self, fn: Callable[[Any], Any], parent=None) -> None:
+    def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 2) -> None:
         super().__init__(parent)
         self.fn = fn
+        self.nice = nice
         self._cond = threading.Condition()
         self._pending: Any = None
         self._has = False
@@ -119,6 +130,7 @@ class LatestRequestWorker(QThread):
         self.wait(5000)
 
     def run(self) -> None:
+        lower_priority(self.nice)
         while True:
             with self._cond:
                 while not self._has and not self._stop:
@@ -139,9 +151,10 @@ class QueueWorker(QThread):
 
     ready = Signal(object, object)
 
-    def __init__(self, fn: Callable[[Any], Any], parent=None) -> None:
+    def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 12) -> None:
         super().__init__(parent)
         self.fn = fn
+        self.nice = nice
         self._cond = threading.Condition()
         self._queue: list[Any] = []
         self._stop = False
@@ -167,6 +180,7 @@ class QueueWorker(QThread):
         self.wait(5000)
 
     def run(self) -> None:
+        lower_priority(self.nice)
         while True:
             with self._cond:
                 while not self._queue and not self._stop:
