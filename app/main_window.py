@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QThread, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -314,7 +314,6 @@ class MainWindow(PlaybackMixin, QMainWindow):
         if not self.jobs and not self.preview.running:
             self.job_bar.setVisible(False)
             self.job_label.setText("")
-        runner.deleteLater()
 
     def _show_progress(self, name: str, p) -> None:
         self.job_bar.setVisible(True)
@@ -367,9 +366,16 @@ class MainWindow(PlaybackMixin, QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Cancel every job and wait until all worker threads have stopped."""
         for r in list(self.jobs):
             r.cancel()
-        for r in list(self.jobs):
-            r.wait(10000)
         self.close_clip()
-        super().closeEvent(event)
+        for t in self.findChildren(QThread):
+            if isinstance(t, JobRunner):
+                t.cancel()
+            if t.isRunning():
+                t.wait(30000)

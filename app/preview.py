@@ -130,7 +130,6 @@ class PreviewController(QObject):
         if runner is self.runner:
             self.runner = None
             self.ended.emit(runner.outcome or "failed")
-        runner.deleteLater()
 
     def cancel(self) -> None:
         r = self.runner

@@ -50,6 +50,8 @@ class JobRunner(QThread):
         self.name = name
         self.outcome: str | None = None  # "ok" | "failed" | "cancelled"
         self.setObjectName(name)
+        # delete only once the thread has really stopped (``ended`` fires just before that)
+        self.finished.connect(self.deleteLater)
 
     def cancel(self) -> None:
         self.token.cancel()
