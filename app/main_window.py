@@ -28,6 +28,8 @@ from .maskmodel import MaskDocument
 from .media import MediaClip, open_clip
 from .playback import PlaybackMixin
 from .preview import PreviewController
+from .project_ctl import ProjectMixin
+from .project_io import is_project
 from .render import to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
@@ -40,7 +42,7 @@ from .workers import JobRunner, LatestRequestWorker, QueueWorker
 VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
 
 
-class MainWindow(PlaybackMixin, QMainWindow):
+class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
     """Signals: ``clipOpened()`` after a video is ready, ``frameShown(int)`` after a frame is on
     screen (tests wait on these)."""
 
@@ -173,6 +175,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
         self.timeline.scrubbed.connect(self.seek)
         self.timeline.thumbNeeded.connect(self._want_thumb)
         self._connect_playback()
+        self._connect_project()
 
     # -- opening ---------------------------------------------------------------------------------
     def ask_open(self) -> None:
@@ -182,12 +185,19 @@ class MainWindow(PlaybackMixin, QMainWindow):
         dlg.open()
 
     def open_path(self, path: str | Path) -> JobRunner:
-        """Open a video on a worker thread; errors appear in a dialog."""
+        """Open a video or a project on a worker thread; errors appear in a dialog."""
+        if is_project(path):
+            return self.open_project(path)
+        self.project = None
+        return self.open_video(path)
+
+    def open_video(self, path: str | Path, doc: MaskDocument | None = None, remember: str | None = None
+                   ) -> JobRunner:
         path = str(path)
         self.status_label.setText(f"Opening {Path(path).name}...")
         cache = self.settings.cache_mb
         runner = self.run_job(lambda tok: open_clip(path, cache, tok), "Opening", cancellable=False)
-        runner.succeeded.connect(lambda clip, p=path: self.set_clip(clip, p))
+        runner.succeeded.connect(lambda clip: self.set_clip(clip, remember or path, doc))
         runner.failed.connect(lambda e, tb: self.status_label.setText("Could not open the file."))
         return runner
 
@@ -346,8 +356,10 @@ class MainWindow(PlaybackMixin, QMainWindow):
 
     def _update_title(self) -> None:
         name = self.clip.path.name if self.clip else "No video"
+        if self.project is not None:
+            name = f"{self.project.name} ({name})"
         self.setWindowTitle(f"{name}[*] - Vanish")
-        self.setWindowModified(not self.masks.undo_stack.isClean())
+        self.setWindowModified(not self.masks.undo_stack.isClean() or getattr(self, "_recovered", False))
 
     def _update_enabled(self) -> None:
         has = self.clip is not None
@@ -366,6 +378,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
+        self.keep_or_drop_autosave()
         self.shutdown()
         super().closeEvent(event)
 

@@ -15,6 +15,11 @@ def clip_file(tmp_path):
     return make_clip(tmp_path / "clip.mp4")
 
 
+@pytest.fixture(autouse=True)
+def _autosave_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("VANISH_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+
+
 @pytest.fixture
 def settings(tmp_path):
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
