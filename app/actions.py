@@ -15,7 +15,8 @@ TABLE = {
     "save": ("&Save project", QKeySequence.StandardKey.Save, "fa5s.save"),
     "save_as": ("Save project &as...", QKeySequence.StandardKey.SaveAs, None),
     "new": ("&New project from video...", QKeySequence.StandardKey.New, None),
-    "import_masks": ("&Import mask images...", None, "fa5s.file-import"),
+    "import_masks": ("&Import mask folder...", None, "fa5s.file-import"),
+    "import_mask_image": ("Import one mask &image (stationary)...", None, None),
     "export_masks": ("E&xport mask images...", None, "fa5s.file-export"),
     "export": ("&Export video...", "Ctrl+E", "fa5s.film"),
     "settings": ("Se&ttings...", "Ctrl+,", "fa5s.cog"),
@@ -107,6 +108,7 @@ def build_menus(win: QMainWindow, a: dict[str, QAction], recent_menu_title: str 
         f.addAction(a[k])
     f.addSeparator()
     f.addAction(a["import_masks"])
+    f.addAction(a["import_mask_image"])
     f.addAction(a["export_masks"])
     f.addAction(a["export"])
     f.addSeparator()

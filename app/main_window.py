@@ -24,6 +24,7 @@ from .actions import build_actions, build_menus
 from .errors_ui import ErrorPresenter
 from .layers_panel import LayersPanel
 from .mask_controller import MaskController
+from .mask_files import MaskFilesMixin
 from .maskmodel import MaskDocument
 from .media import MediaClip, open_clip
 from .playback import PlaybackMixin
@@ -42,7 +43,7 @@ from .workers import JobRunner, LatestRequestWorker, QueueWorker
 VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
 
 
-class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
+class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, QMainWindow):
     """Signals: ``clipOpened()`` after a video is ready, ``frameShown(int)`` after a frame is on
     screen (tests wait on these)."""
 
@@ -59,6 +60,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
         self.current = 0
         self.frame_rgb = None
         self.jobs: list[JobRunner] = []
+        self._pending_project = None
         self._decoder: LatestRequestWorker | None = None
         self._thumbs: QueueWorker | None = None
         self.masks = MaskController(MaskDocument((1, 1), 0), self)
@@ -176,6 +178,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
         self.timeline.thumbNeeded.connect(self._want_thumb)
         self._connect_playback()
         self._connect_project()
+        self._connect_mask_files()
 
     # -- opening ---------------------------------------------------------------------------------
     def ask_open(self) -> None:
@@ -189,6 +192,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
         if is_project(path):
             return self.open_project(path)
         self.project = None
+        self._pending_project = None
         return self.open_video(path)
 
     def open_video(self, path: str | Path, doc: MaskDocument | None = None, remember: str | None = None
@@ -196,10 +200,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
         path = str(path)
         self.status_label.setText(f"Opening {Path(path).name}...")
         cache = self.settings.cache_mb
-        runner = self.run_job(lambda tok: open_clip(path, cache, tok), "Opening", cancellable=False)
-        runner.succeeded.connect(lambda clip: self.set_clip(clip, remember or path, doc))
-        runner.failed.connect(lambda e, tb: self.status_label.setText("Could not open the file."))
-        return runner
+        return self.run_job(lambda tok: open_clip(path, cache, tok), "Opening", cancellable=False,
+                            on_success=lambda clip: self.set_clip(clip, remember or path, doc),
+                            on_failure=lambda: self.status_label.setText("Could not open the file."))
 
     def set_clip(self, clip: MediaClip, path: str | None = None, doc: MaskDocument | None = None) -> None:
         self.close_clip()
@@ -219,6 +222,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
             self.settings.add_recent(str(path))
         self.status_label.setText(f"{clip.path.name}: {w}x{h}, {clip.frame_count} frames, "
                                   f"{float(clip.rate):.3g} fps{', audio' if clip.has_audio else ''}")
+        pending, self._pending_project = self._pending_project, None
+        if pending is not None:  # this video belongs to a project being opened
+            self._project_opened(*pending)
         self._update_title()
         self._update_enabled()
         self.seek(0)
@@ -309,10 +315,17 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
         self._update_enabled()
 
     # -- jobs ------------------------------------------------------------------------------------
-    def run_job(self, make_job, name: str, cancellable: bool = True) -> JobRunner:
+    def run_job(self, make_job, name: str, cancellable: bool = True, on_success=None, on_failure=None
+                ) -> JobRunner:
+        """Start ``make_job(token)`` on a worker; ``on_success(result)`` / ``on_failure()`` are
+        connected before the thread starts, so no result is ever missed."""
         runner = JobRunner(make_job, name, self)
         runner.progress.connect(lambda p: self._show_progress(name, p))
         runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
+        if on_success is not None:
+            runner.succeeded.connect(on_success)
+        if on_failure is not None:
+            runner.failed.connect(lambda e, tb: on_failure())
         runner.ended.connect(lambda r=runner: self._job_ended(r))
         self.jobs.append(runner)
         runner.start()
@@ -363,7 +376,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, QMainWindow):
 
     def _update_enabled(self) -> None:
         has = self.clip is not None
-        for k in ("preview", "play", "step_back", "step_fwd", "start", "end", "mark_in", "mark_out",
+        for k in ("preview", "play", "import_masks", "import_mask_image", "export_masks", "save", "save_as", "step_back", "step_fwd", "start", "end", "mark_in", "mark_out",
                   "prev_key", "next_key", "clear_frame"):
             self.acts[k].setEnabled(has)
 

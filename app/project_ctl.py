@@ -33,16 +33,13 @@ class ProjectMixin:
 
     # -- open ------------------------------------------------------------------------------------
     def open_project(self, path: str | Path, keep_project: Project | None = None):
-        runner = self.run_job(lambda tok: project_io.load_job(path, tok), "Opening project", cancellable=False)
-
         def loaded(proj: Project) -> None:
             doc = project_io.stack_to_doc(proj.layers, proj.frame_count)
-            target = keep_project or proj
-            r = self.open_video(proj.video_path, doc=doc, remember=str(project_io.project_folder(path)))
-            r.succeeded.connect(lambda _c: self._project_opened(target, proj))
+            self._pending_project = (keep_project or proj, proj)
+            self.open_video(proj.video_path, doc=doc, remember=str(project_io.project_folder(path)))
 
-        runner.succeeded.connect(loaded)
-        return runner
+        return self.run_job(lambda tok: project_io.load_job(path, tok), "Opening project", cancellable=False,
+                            on_success=loaded)
 
     def _project_opened(self, project: Project | None, loaded: Project) -> None:
         self.project = project
@@ -84,7 +81,6 @@ class ProjectMixin:
     def _save_to(self, proj: Project):
         snap = self.masks.doc.snapshot()
         engine = self.preview_bar.current_engine() or "propagate"
-        runner = self.run_job(lambda tok: project_io.save_job(proj, snap, engine, tok), "Saving")
         idx = self.masks.undo_stack.index()
 
         def saved(folder) -> None:
@@ -97,8 +93,8 @@ class ProjectMixin:
             self._drop_autosave()
             self._update_title()
 
-        runner.succeeded.connect(saved)
-        return runner
+        return self.run_job(lambda tok: project_io.save_job(proj, snap, engine, tok), "Saving",
+                            on_success=saved)
 
     # -- autosave and recovery -------------------------------------------------------------------
     def autosave(self):
@@ -109,9 +105,8 @@ class ProjectMixin:
         clip, proj = self.clip, self.project
         engine = self.preview_bar.current_engine() or "propagate"
         rev = snap.revision
-        runner = self.run_job(lambda tok: _autosave_job(clip, snap, proj, engine), "Autosave", cancellable=False)
-        runner.succeeded.connect(lambda _f: setattr(self, "_saved_revision", rev))
-        return runner
+        return self.run_job(lambda tok: _autosave_job(clip, snap, proj, engine), "Autosave", cancellable=False,
+                            on_success=lambda _f: setattr(self, "_saved_revision", rev))
 
     def keep_or_drop_autosave(self) -> None:
         """On close: unsaved changes go to the recovery copy (nothing is lost); else remove it."""

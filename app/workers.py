@@ -50,8 +50,14 @@ class JobRunner(QThread):
         self.name = name
         self.outcome: str | None = None  # "ok" | "failed" | "cancelled"
         self.setObjectName(name)
+        #: True once ``ended`` has been delivered on the UI thread (after every other signal)
+        self.delivered = False
+        self.ended.connect(self._mark_delivered)
         # delete only once the thread has really stopped (``ended`` fires just before that)
         self.finished.connect(self.deleteLater)
+
+    def _mark_delivered(self) -> None:
+        self.delivered = True
 
     def cancel(self) -> None:
         self.token.cancel()

@@ -53,3 +53,9 @@ def seek(qtbot, win, i, timeout=10000):
     with qtbot.waitSignal(win.frameShown, timeout=timeout, check_params_cb=lambda k: k == i):
         win.seek(i)
     win.viewer.render_now()
+
+
+def wait_job(qtbot, runner, timeout=30000):
+    """Wait until a JobRunner has ended and all its signals were delivered; returns its outcome."""
+    qtbot.waitUntil(lambda: runner.delivered, timeout=timeout)
+    return runner.outcome

@@ -9,7 +9,7 @@ from PySide6.QtGui import QDropEvent
 from app.main_window import MainWindow
 from app.maskmodel import PaintedLayer, ShapeLayer
 from app.project_io import pending_recoveries
-from tests.app.conftest import open_clip
+from tests.app.conftest import open_clip, wait_job
 
 
 def paint_and_shape(win):
@@ -30,7 +30,7 @@ def test_save_and_reopen_project(qtbot, win, clip_file, tmp_path, settings):
     assert win.isWindowModified()
     target = tmp_path / "work.vanish"
     runner = win.save_project_as(target)
-    qtbot.waitUntil(lambda: runner.outcome is not None, timeout=20000)
+    wait_job(qtbot, runner)
     assert runner.outcome == "ok"
     assert (target / "project.json").is_file()
     assert not win.isWindowModified() and "work" in win.windowTitle()
@@ -54,7 +54,7 @@ def test_autosave_and_recovery_after_a_crash(qtbot, win, clip_file, settings):
     paint_and_shape(win)
     runner = win.autosave()
     assert runner is not None
-    qtbot.waitUntil(lambda: runner.outcome is not None, timeout=20000)
+    wait_job(qtbot, runner)
     assert runner.outcome == "ok"
     expected = [win.masks.doc.compose(i) for i in range(24)]
     # a crash: the window disappears without closing; a new session finds the autosave
@@ -96,3 +96,53 @@ def test_drop_a_video_onto_the_window(qtbot, win, clip_file):
     with qtbot.waitSignal(win.frameShown, timeout=30000):
         win.dropEvent(ev)
     assert win.clip.path == clip_file
+
+
+def test_import_and_export_mask_sequences(qtbot, win, clip_file, tmp_path):
+    import cv2
+
+    from inpaint_core.masks import read_mask_image
+
+    open_clip(qtbot, win, clip_file)
+    # one image (drawn at another size, resized with nearest neighbour): a stationary layer
+    big = np.zeros((216, 384), np.uint8)
+    big[40:100, 200:300] = 255
+    cv2.imwrite(str(tmp_path / "logo.png"), big)
+    r = win.import_masks(tmp_path / "logo.png")
+    wait_job(qtbot, r)
+    assert r.outcome == "ok", win.presenter.history
+    lay = win.masks.doc.layers[-1]
+    assert isinstance(lay, ShapeLayer) and (lay.start, lay.stop) == (0, 24)
+    assert (win.masks.doc.compose(17) > 0).sum() == 30 * 50
+    # a per-frame folder: a painted layer
+    seq = tmp_path / "seq"
+    seq.mkdir()
+    for i in range(24):
+        m = np.zeros((108, 192), np.uint8)
+        m[10 + i : 20 + i, 5:15] = 200  # luminance >= 128 counts as masked
+        cv2.imwrite(str(seq / f"{i:05d}.png"), m)
+    r = win.import_masks(seq)
+    wait_job(qtbot, r)
+    assert isinstance(win.masks.doc.layers[-1], PaintedLayer)
+    assert win.masks.doc.compose(5)[17, 10] == 255 and win.masks.doc.compose(5)[12, 10] == 0
+    win.acts["undo"].trigger()
+    assert win.masks.doc.compose(5)[17, 10] == 0
+    win.acts["redo"].trigger()
+    # export: every frame's composed mask
+    out = tmp_path / "out"
+    r = win.export_masks(out)
+    wait_job(qtbot, r)
+    files = sorted(out.glob("*.png"))
+    assert len(files) == 24
+    for i in (0, 11, 23):
+        assert np.array_equal(read_mask_image(files[i]), win.masks.doc.compose(i))
+
+
+def test_bad_mask_folder_shows_error(qtbot, win, clip_file, tmp_path):
+    open_clip(qtbot, win, clip_file)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with qtbot.waitSignal(win.presenter.shown, timeout=20000):
+        win.import_masks(empty)
+    assert "holds no images" in win.presenter.history[-1][1]
+    win.presenter.last_dialog.close()
