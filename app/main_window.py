@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from .actions import build_actions, build_menus
 from .errors_ui import ErrorPresenter
+from .export_ctl import ExportMixin
 from .layers_panel import LayersPanel
 from .mask_controller import MaskController
 from .mask_files import MaskFilesMixin
@@ -43,7 +44,7 @@ from .workers import JobRunner, LatestRequestWorker, QueueWorker
 VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
 
 
-class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, QMainWindow):
+class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMainWindow):
     """Signals: ``clipOpened()`` after a video is ready, ``frameShown(int)`` after a frame is on
     screen (tests wait on these)."""
 
@@ -179,6 +180,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, QMainWindow):
         self._connect_playback()
         self._connect_project()
         self._connect_mask_files()
+        self._connect_export()
 
     # -- opening ---------------------------------------------------------------------------------
     def ask_open(self) -> None:
