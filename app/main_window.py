@@ -6,24 +6,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
-    QProgressBar,
-    QSplitter,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from .actions import build_actions, build_menus
 from .errors_ui import ErrorPresenter
 from .export_ctl import ExportMixin
 from .layers_panel import LayersPanel
+from .layout import build_layout
 from .mask_controller import MaskController
 from .mask_files import MaskFilesMixin
 from .maskmodel import MaskDocument
@@ -35,8 +29,7 @@ from .project_io import is_project
 from .render import to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
-from .toolbars import PreviewBar, ToolOptions
-from .tools import TOOLS, ToolController
+from .tools import ToolController
 from .transport import PlaybackClock, TransportBar
 from .viewer import FrameView
 from .workers import JobRunner, LatestRequestWorker, QueueWorker
@@ -75,7 +68,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self.transport = TransportBar(self.acts, self)
         self.tools = ToolController(self.viewer, self.masks, lambda: self.current, self.shape_range, self)
         self.layers = LayersPanel(self.masks, self)
-        self._build_layout()
+        build_layout(self)
         self._connect()
         self.preview_bar.populate(self.settings.engine)
         self.menus["recent"].aboutToShow.connect(self._fill_recent)
@@ -85,60 +78,6 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self._update_enabled()
 
     # -- layout ----------------------------------------------------------------------------------
-    def _build_layout(self) -> None:
-        tools_bar = QToolBar("Tools", self)
-        tools_bar.setObjectName("toolsBar")
-        tools_bar.setMovable(False)
-        for t in TOOLS:
-            tools_bar.addAction(self.acts[f"tool_{t}"])
-        tools_bar.addSeparator()
-        tools_bar.addAction(self.acts["undo"])
-        tools_bar.addAction(self.acts["redo"])
-        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, tools_bar)
-        top = QToolBar("Options", self)
-        top.setObjectName("optionsBar")
-        top.setMovable(False)
-        top.addAction(self.acts["open"])
-        top.addAction(self.acts["save"])
-        top.addSeparator()
-        self.tool_options = ToolOptions(self)
-        top.addWidget(self.tool_options)
-        top.addSeparator()
-        self.preview_bar = PreviewBar(self.acts, self)
-        top.addWidget(self.preview_bar)
-        spacer = QWidget(self)
-        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
-                             spacer.sizePolicy().verticalPolicy().Preferred)
-        top.addWidget(spacer)
-        top.addAction(self.acts["export"])
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, top)
-        bottom = QWidget(self)
-        bl = QVBoxLayout(bottom)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.setSpacing(0)
-        bl.addWidget(self.transport)
-        bl.addWidget(self.timeline_panel)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.viewer)
-        split.addWidget(bottom)
-        split.setStretchFactor(0, 1)
-        split.setCollapsible(1, False)
-        self.setCentralWidget(split)
-        dock = QDockWidget("Layers", self)
-        dock.setObjectName("layersDock")
-        dock.setWidget(self.layers)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(240)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.status_label = QLabel("Open a video to start (drag it onto the window).", self)
-        self.job_label = QLabel("", self)
-        self.job_bar = QProgressBar(self)
-        self.job_bar.setFixedWidth(220)
-        self.job_bar.setVisible(False)
-        self.statusBar().addWidget(self.status_label, 1)
-        self.statusBar().addPermanentWidget(self.job_label)
-        self.statusBar().addPermanentWidget(self.job_bar)
-
     def _connect(self) -> None:
         a = self.acts
         a["open"].triggered.connect(self.ask_open)
