@@ -3,8 +3,8 @@ cannot hold, cut to a time range and placed in sync with the output's first vide
 
 Timing: ``start``/``end`` are seconds on the source's timeline measured from the source's first
 video frame (the reader's ``times``). Source second ``start`` plays with the first written video
-frame. Copied audio is cut at packet boundaries (packets starting before ``start`` are dropped, so
-the cut is exact to one audio frame); re-encoded audio is cut at the sample.
+frame. Copied audio is cut at packet boundaries (exact to one audio frame; MP4/MOV keep one
+pre-roll packet before the cut behind an edit list); re-encoded audio is cut at the sample.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class AudioFeed:
     """Adds the audio streams of ``source`` to ``out`` and muxes them interleaved with the video."""
 
     def __init__(self, out, source: str | os.PathLike, copyable: frozenset, encoder: str | None,
-                 start: float | None, end: float | None) -> None:
+                 start: float | None, end: float | None, preroll: bool = False) -> None:
         self._src = open_input(source)
         self._out = out
         self._start = Fraction(start or 0).limit_denominator(10**9)
@@ -34,7 +34,7 @@ class AudioFeed:
         self._lanes: dict[int, _CopyLane | _EncodeLane] = {}
         for s in self._src.streams.audio:
             if s.codec_context.name in copyable:
-                self._lanes[s.index] = _CopyLane(s, out.add_stream_from_template(s))
+                self._lanes[s.index] = _CopyLane(s, out.add_stream_from_template(s), preroll)
             elif encoder is not None:
                 self._lanes[s.index] = _EncodeLane(s, out, encoder)
         self._packets = self._src.demux([self._src.streams[i] for i in self._lanes]) if self._lanes else None
@@ -50,7 +50,7 @@ class AudioFeed:
         """Mux audio up to output time ``t_out`` seconds (None: everything that is left)."""
         if self.done or self._t0 is None:
             return
-        shift = self._t0 - self._v0 - self._start  # source absolute seconds -> output seconds
+        to_out = self._t0 - self._start  # seconds since the source's first frame -> output seconds
         try:
             while True:
                 pkt = self._pending or next(self._packets, None)
@@ -66,10 +66,10 @@ class AudioFeed:
                 rel = pkt.pts * pkt.time_base - self._v0  # seconds since the source's first frame
                 if self._end is not None and rel >= self._end:
                     continue
-                if t_out is not None and rel + shift > t_out:
+                if t_out is not None and rel + to_out > t_out:
                     self._pending = pkt
                     return
-                lane.put(self._out, pkt, rel, shift, self._start, self._end)
+                lane.put(self._out, pkt, rel, to_out, self._v0, self._start, self._end)
             for lane in self._lanes.values():
                 lane.flush(self._out)
             self.done = True
@@ -83,15 +83,22 @@ class AudioFeed:
 class _CopyLane:
     """Stream copy: packets are re-timed and muxed unchanged."""
 
-    def __init__(self, src_stream, out_stream) -> None:
+    def __init__(self, src_stream, out_stream, preroll: bool) -> None:
         self.src = src_stream
         self.dst = out_stream
+        self.preroll = preroll
 
-    def put(self, out, pkt, rel, shift, start, end) -> None:
-        if rel < start - Fraction(1, 1000):
-            return  # starts before the cut: dropped (the cut is exact to one audio frame)
+    def put(self, out, pkt, rel, to_out, v0, start, end) -> None:
+        eps = Fraction(1, 1000)
+        if rel < start - eps:
+            # Before the cut. MP4/MOV keep the one packet that ends at or after the cut (the AAC
+            # priming packet, or the decoder's pre-roll) at a negative time hidden by an edit list;
+            # other containers would shift every stream to avoid negative times, so it is dropped.
+            dur = (pkt.duration or 0) * pkt.time_base
+            if not self.preroll or rel + dur < start - eps:
+                return
         tb = pkt.time_base
-        delta = round(shift / tb)
+        delta = round((to_out - v0) / tb)
         pkt.pts = pkt.pts + delta
         if pkt.dts is not None:
             pkt.dts = pkt.dts + delta
@@ -124,7 +131,7 @@ class _EncodeLane:
         self.src_pos: Fraction | None = None
         self.flushed = False
 
-    def put(self, out, pkt, rel, shift, start, end) -> None:
+    def put(self, out, pkt, rel, to_out, v0, start, end) -> None:
         try:
             frames = self.src.decode(pkt)
         except av.error.InvalidDataError:
@@ -144,7 +151,7 @@ class _EncodeLane:
                 if b <= a:
                     continue
                 if self.next_sample is None:
-                    self.next_sample = max(0, int(round((pos + Fraction(a, self.rate) + shift) * self.rate)))
+                    self.next_sample = max(0, int(round((pos + Fraction(a, self.rate) + to_out) * self.rate)))
                 self._encode(out, np.ascontiguousarray(arr[:, a:b]), planar.layout.name)
 
     def _encode(self, out, arr, layout) -> None:

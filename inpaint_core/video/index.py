@@ -131,10 +131,14 @@ def _audio_info(container) -> list[AudioInfo]:
     for s in container.streams.audio:
         cc = s.codec_context
         tb = s.time_base or Fraction(1, cc.sample_rate or 1)
+        start = float(s.start_time * tb) if s.start_time is not None else 0.0
+        tag_end = _parse_clock({k.lower(): v for k, v in s.metadata.items()}.get("duration", ""))
         if s.duration:
             dur = float(s.duration * tb)
+        elif tag_end:  # Matroska: the track's end time
+            dur = tag_end - start
         elif container.duration:
-            dur = container.duration / 1e6
+            dur = container.duration / 1e6 - start
         else:
             dur = 0.0
         out.append(AudioInfo(

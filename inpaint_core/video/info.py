@@ -81,11 +81,13 @@ class VideoInfo:
         return ColorInfo(self.color_range, self.color_space, self.color_primaries, self.color_trc)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: fractions become ``"num/den"`` strings, with float ``fps_float``."""
+        """A JSON-ready dict: ``fps`` a number (frames / duration), ``fps_fraction``, ``rate`` and
+        ``time_base`` as ``"num/den"`` strings."""
         d = asdict(self)
-        for k in ("fps", "rate", "time_base"):
+        for k in ("rate", "time_base"):
             d[k] = _frac_str(d[k])
-        d["fps_float"] = float(self.fps)
+        d["fps"] = float(self.fps)
+        d["fps_fraction"] = _frac_str(self.fps)
         for a in d["audio"]:
             a["time_base"] = _frac_str(a["time_base"])
         if d["shots"] is not None:

@@ -38,7 +38,7 @@ class EncodedSink:
             self.audio = None
             if audio_from is not None:
                 self.audio = AudioFeed(self.out, audio_from, fmt.audio_copy, fmt.audio_encoder,
-                                       audio_start, audio_end)
+                                       audio_start, audio_end, preroll=fmt.container in ("mp4", "mov"))
         except BaseException:
             self.out.close()
             raise

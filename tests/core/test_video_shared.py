@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -74,7 +75,8 @@ def test_info_reports_frames_size_audio(name, capsys):
     assert (doc["width"], doc["height"]) == size
     assert doc["frame_count"] == frames == len(d.hashes)
     assert [a["codec"] for a in doc["audio"]] == audio
-    assert doc["fps_float"] == pytest.approx(frames / doc["duration"])
+    assert doc["fps"] == pytest.approx(frames / doc["duration"])
+    assert Fraction(doc["fps_fraction"]) == d.info.fps
     assert doc["variable_frame_rate"] is False
     for key in ("fps", "time_base", "duration", "shots"):
         assert key in doc
