@@ -218,7 +218,12 @@ def laplace_fill(values: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000
         sw, sh = max(8, int(w * f)), max(8, int(h * f))
         small_hole = cv2.resize(hole.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST) > 0
         small_hole |= cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5
-        small = cv2.resize(vals, (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, -1)
+        # average only known pixels, so the hole's old values do not leak into the border
+        known = (~hole).astype(np.float32)
+        num = cv2.resize(vals * known[..., None], (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, -1)
+        den = cv2.resize(known, (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, 1)
+        small_hole |= den[..., 0] < 1e-3
+        small = num / np.maximum(den, 1e-3)
         filled = _laplace_fill(small, small_hole)
         up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
         out = vals.copy()
