@@ -98,6 +98,7 @@ def main() -> None:
                     + "/data/photos/Wood.jpg")
     ap.add_argument("--tmp", default="/tmp/vanish_bench_export")
     ap.add_argument("--out", default=str(ROOT / "tests/benchmarks/results/export.json"))
+    ap.add_argument("--tag", default="run", help="key under which this run is stored in the JSON")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--mode", default="export", help=argparse.SUPPRESS)
     ap.add_argument("--frames", type=int, default=0, help=argparse.SUPPRESS)
@@ -141,7 +142,9 @@ def main() -> None:
                         "note": "2 CPU cores shared by 8 concurrent workers: wall fps is noisy, cpu fps "
                                 "counts this process's own CPU time"}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(data, indent=2) + "\n")
+    old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    old[args.tag] = data
+    Path(args.out).write_text(json.dumps(old, indent=2) + "\n")
     print(f"wrote {args.out}")
 
 
