@@ -94,6 +94,8 @@ def fullres_job(config: FullResConfig, cancel: CancelToken | None = None) -> Gen
     clips = [Path(c) for c in config.clips]
     for ci, path in enumerate(clips):
         yield Progress(ci, len(clips), f"loading {path.name}")
+        from ..bench.clips import clip_name
+
         kind, frames, mask = load_fullres_clip(path, config.frames, config.photo_size, config.seed)
         n, H, W = frames.shape[:3]
         work = tuple(engine.fixed_size or config.work_size or default_work_size((W, H), None))
@@ -109,7 +111,7 @@ def fullres_job(config: FullResConfig, cancel: CancelToken | None = None) -> Gen
         fill_full_res(frames, [mask] * n, engine, work, "none", cancel, fills=fills, targets=[], shots=shots)
         fill_s = time.perf_counter() - t0
         row: dict[str, Any] = {
-            "clip": path.stem, "kind": kind, "size": [W, H], "work_size": list(work), "frames": n,
+            "clip": clip_name(path), "kind": kind, "size": [W, H], "work_size": list(work), "frames": n,
             "scored_frames": idx, "shots": shots or [(0, n)], "hole_area": float((mask > 0).mean()), "engine_fill_s": fill_s,
             "hf_truth": float(np.mean([laplacian_energy(t, mask) for t in truth])), "modes": {},
         }
