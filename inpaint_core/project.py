@@ -100,6 +100,12 @@ class ProjectSettings:
                    engine_options=dict(d.get("engine_options", {})), export=dict(d.get("export", {})))
 
 
+def _leftover(p: Path) -> bool:
+    """Whether ``p`` inside a folder without project.json is left from an unfinished save (so the
+    folder may still become a project) rather than someone else's file."""
+    return p.name.startswith(".") or p.name in ("masks", DOC + ".bak", "recovery.json")
+
+
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -165,7 +171,7 @@ class Project:
             folder = folder.with_name(folder.name + SUFFIX)
         if (folder / DOC).exists() or (folder.exists() and not folder.is_dir()):
             raise ProjectError(f"{folder} already exists; choose another project name or delete it.")
-        if folder.is_dir() and any(folder.iterdir()):
+        if folder.is_dir() and any(not _leftover(p) for p in folder.iterdir()):
             raise ProjectError(f"{folder} is a folder with other files in it; choose a new project name.")
         video = Path(video).absolute()
         if not video.is_file():

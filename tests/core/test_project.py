@@ -143,10 +143,22 @@ def test_create_with_masks_folder_and_stationary_image(tmp_path):
     assert int((shape.mask(291) > 0).sum()) == 32732
 
 
-def test_create_refuses_existing_project(tmp_path):
+def test_create_refuses_existing_project_and_foreign_folders(tmp_path):
     proj, video = _project(tmp_path)
     with pytest.raises(ProjectError, match="already exists"):
         Project.create(proj.folder, video, width=W, height=H, frame_count=N)
+    other = tmp_path / "photos.vanish"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"x")
+    with pytest.raises(ProjectError, match="other files in it"):
+        Project.create(other, video, width=W, height=H, frame_count=N)
+    # what an interrupted first save leaves behind does not block the next one
+    half = tmp_path / "half.vanish"
+    (half / "masks").mkdir(parents=True)
+    (half / "masks" / "0123.png").write_bytes(b"x")
+    made = Project.create(half, video, width=W, height=H, frame_count=N)
+    assert Project.load(made.folder).frame_count == N
+    assert list((half / "masks").iterdir()) == []  # the stray file was not referenced
 
 
 def test_missing_video_is_explained_and_can_be_tolerated(tmp_path):
