@@ -16,10 +16,12 @@ that names the manual route: ``vanish models import NAME FILE`` and where to get
 
 from __future__ import annotations
 
+import errno
 import html
 import http.client
 import json
 import re
+import socket
 import time
 import urllib.error
 import urllib.parse
@@ -90,6 +92,19 @@ def gdrive_confirm_url(page: str, page_url: str, cookies: CookieJar) -> str | No
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
+def _why(reason: Any, timeout: float) -> str:
+    """A short human reason for a failed connection."""
+    if isinstance(reason, socket.gaierror):
+        return "its name could not be looked up: no internet connection or no DNS"
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "no route to the host: no internet connection"
+    return str(reason)
+
+
 def _is_html(resp: Any) -> bool:
     return resp.headers.get("Content-Type", "").split(";")[0].strip().lower() == "text/html"
 
@@ -126,10 +141,8 @@ class _Downloader:
                 return exc
             raise self.fail(f"the server answered HTTP {exc.code} {exc.reason} for {url}") from None
         except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                reason = f"no answer within {self.timeout:g} s"
-            raise self.fail(f"cannot reach {host} ({reason}); check the internet connection") from None
+            raise self.fail(f"cannot reach {host} ({_why(exc.reason, self.timeout)}); check the "
+                            "internet connection") from None
         except TimeoutError:
             raise self.fail(f"{host} did not answer within {self.timeout:g} s") from None
         except (OSError, http.client.HTTPException) as exc:
