@@ -138,20 +138,20 @@ class MaskSource:
         return self.frame_count
 
     def mask(self, i: int) -> np.ndarray:
-        """Mask of frame ``i``: (H, W) uint8 0/255 (treat as read-only)."""
+        """Mask of frame ``i``: (H, W) uint8 0/255 (a fresh array the caller may modify)."""
         if not 0 <= i < self.frame_count:
             raise IndexError(f"frame {i} out of range 0..{self.frame_count - 1}")
         if self.stationary:
-            return self._still
+            return self._still.copy()
         hit = self._cache.get(i)
         if hit is not None:
             self._cache.move_to_end(i)
-            return hit
+            return hit.copy()
         m = read_mask_image(self.files[i], self.size, self.threshold)
         self._cache[i] = m
         if len(self._cache) > self._cache_n:
             self._cache.popitem(last=False)
-        return m
+        return m.copy()
 
     def __iter__(self):
         for i in range(self.frame_count):
