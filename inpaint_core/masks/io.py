@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import MaskError
+from ..fsutil import normal_permissions
 from .ops import resize_mask
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -234,6 +235,7 @@ def write_mask_image(path: str | os.PathLike, mask: np.ndarray, bilevel: bool = 
     fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png.tmp", dir=p.parent)
     os.close(fd)
     try:
+        normal_permissions(tmp)
         _save_png(mask, Path(tmp), bilevel)
         os.replace(tmp, p)
     except BaseException:
@@ -259,6 +261,7 @@ def write_masks(folder: str | os.PathLike, masks: Iterable[np.ndarray], *,
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
+        normal_permissions(tmp)
     except OSError as exc:
         raise MaskError(f"Cannot write masks into {parent}: {exc.strerror or exc}.") from exc
     n = 0
