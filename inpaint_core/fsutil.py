@@ -11,13 +11,27 @@ _umask: int | None = None
 
 
 def umask() -> int:
-    """The process umask (read once; ``os.umask`` can only be read by setting it)."""
+    """The process umask (read once, from /proc where possible: ``os.umask`` can only be read by
+    setting it, which would race with other threads creating files)."""
     global _umask
     with _lock:
         if _umask is None:
+            _umask = _proc_umask()
+        if _umask is None:  # not Linux: read it by setting it (briefly), then restore it
             _umask = os.umask(0o022)
             os.umask(_umask)
         return _umask
+
+
+def _proc_umask() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def normal_permissions(path: str | os.PathLike) -> None:
