@@ -254,6 +254,10 @@ def download_job(name: str, *, url: str | None = None, cancel: CancelToken = NEV
         try:
             total = yield from dl.fetch()
             break
+        except OSError as exc:  # the network errors became ModelError/_Interrupted: this is the disk
+            raise ModelError(f"Cannot write the download of {name} into {models_dir()}: "
+                             f"{exc.strerror or exc}. Free some space or set VANISH_MODELS_DIR to "
+                             "another folder, then run the same command again (it resumes).") from None
         except _Interrupted as exc:
             if attempt >= retries:
                 raise ModelError(f"The download of {name} was interrupted: {exc}. Run the same "

@@ -243,3 +243,12 @@ def test_a_web_page_instead_of_the_file_is_refused(register, store):
         with pytest.raises(ModelError, match="returned a web page instead of the file.*models import"):
             models.download("testnet", url=srv.url("/uc?id=x"))
     assert list(store.iterdir()) == []
+
+
+def test_a_write_failure_in_the_store_is_a_clear_error(register, store):
+    register(_spec(sha256=DIGEST))
+    store.mkdir(parents=True)
+    part_path(store / "testnet.bin").mkdir()  # the partial file cannot be opened for writing
+    with LocalServer(Behaviour(files={"/w.bin": DATA})) as srv:
+        with pytest.raises(ModelError, match="Cannot write the download of testnet.*VANISH_MODELS_DIR"):
+            models.download("testnet", url=srv.url("/w.bin"))
