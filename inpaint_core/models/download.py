@@ -176,9 +176,13 @@ class _Downloader:
                 headers["If-Range"] = validator
         resp = self.open(self.url, headers)
         if not isinstance(resp, urllib.error.HTTPError) and _is_html(resp):
-            page = resp.read(2 << 20).decode("utf-8", "replace")
             page_url = resp.geturl()
-            resp.close()
+            try:
+                page = resp.read(2 << 20).decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException) as exc:
+                raise _Interrupted(f"the connection broke while reading {page_url} ({exc})") from None
+            finally:
+                resp.close()
             target = gdrive_confirm_url(page, page_url, self.cookies) if self.spec.gdrive_id else None
             if target is None:
                 why = (" (Google Drive does this when its download quota is exceeded or the file "
@@ -189,6 +193,7 @@ class _Downloader:
                 resp.close()
                 raise self.fail("Google Drive asked for confirmation again instead of sending the file")
         if isinstance(resp, urllib.error.HTTPError):  # 416: nothing left to send, or a stale part
+            resp.close()
             if have and meta.get("total") == have:
                 return have
             self.restart()
