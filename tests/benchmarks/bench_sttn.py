@@ -110,36 +110,36 @@ def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
-def child_rss(n: int, device: str) -> None:
+def child_rss(n: int, device: str, engine_opts: dict) -> None:
     frames, masks = load_clip(80)
-    eng = STTNEngine(checkpoint=WEIGHTS, device=device, fast=True)
+    eng = STTNEngine(checkpoint=WEIGHTS, device=device, fast=True, **engine_opts)
     res = run_engine(eng, LoopedClip(frames, masks, n), keep=False)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"frames": n, "peak_rss_mb": peak_mb, "seconds": res["seconds"], "fps": res["fps"]}))
 
 
-def measure_rss(n: int, device: str) -> dict:
+def measure_rss(n: int, device: str, engine_opts: dict) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [sys.executable, __file__, "--child-rss", str(n), "--device", device]
+    cmd += ["--engine-opts", json.dumps(engine_opts)]
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def measure_variants(frames: np.ndarray, masks: np.ndarray, device: str) -> dict:
-    """Seconds for one 13-frame window (11 neighbours + 2 references) per fast-path variant."""
+    """Seconds for one 7-frame window (6 neighbours + 1 reference) per fast-path variant."""
     import torch
 
     from inpaint_core.engines.sttn.checkpoint import load_checkpoint
     from inpaint_core.engines.sttn.runner import NetworkRunner, fast_dtype
 
     state = load_checkpoint(WEIGHTS)
-    ids = list(range(0, 11)) + [20, 30]
+    ids = list(range(0, 6)) + [10]
     rgbs = [frames[i] for i in ids]
     ms = [(masks[i] > 0).astype(np.uint8) for i in ids]
     low = fast_dtype(torch.device(device))
     variants = {
         "exact float32": dict(fast=False),
-        "float32 fused": dict(fast=True, dtype=torch.float32, channels_last=False),
         "float32 fused channels-last": dict(fast=True, dtype=torch.float32, channels_last=True),
         f"{low} fused": dict(fast=True, dtype=low, channels_last=False),
         f"{low} fused channels-last": dict(fast=True, dtype=low, channels_last=True),
@@ -149,10 +149,16 @@ def measure_variants(frames: np.ndarray, masks: np.ndarray, device: str) -> dict
         r = NetworkRunner(state, device=device, **kw)
         r.complete(r.encode(rgbs[:2], ms[:2]), 1)  # warm-up (kernel selection)
         t0 = time.perf_counter()
-        r.complete(r.encode(rgbs, ms), 11)
+        r.complete(r.encode(rgbs, ms), 6)
         out[name] = time.perf_counter() - t0
         print(f"  variant {name:<40} {out[name]:7.2f} s/window")
     return out
+
+
+def save(result: dict) -> None:
+    """Write what is measured so far (a long run that is stopped still leaves its numbers)."""
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
 
 
 def main() -> None:
@@ -162,9 +168,14 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--child-rss", type=int)
     ap.add_argument("--no-variants", action="store_true")
+    ap.add_argument(
+        "--engine-opts",
+        default="{}",
+        help='STTNEngine options for the memory runs, JSON (e.g. {"ref_window": 30, "full_refs_up_to": 0})',
+    )
     args = ap.parse_args()
     if args.child_rss:
-        child_rss(args.child_rss, args.device)
+        child_rss(args.child_rss, args.device, json.loads(args.engine_opts))
         return
     import torch
 
@@ -173,6 +184,7 @@ def main() -> None:
     variants = {} if args.no_variants else measure_variants(frames, masks, args.device)
     exact_eng = STTNEngine(checkpoint=WEIGHTS, device=args.device, fast=False)
     fast_eng = STTNEngine(checkpoint=WEIGHTS, device=args.device, fast=True)
+    load_before = os.getloadavg()[0]
     fast = run_engine(fast_eng, ArrayClipSource(frames, masks))
     exact = run_engine(exact_eng, ArrayClipSource(frames, masks))
     result = {
@@ -181,7 +193,8 @@ def main() -> None:
         "machine": {
             "cpu": platform.processor() or platform.machine(),
             "threads": torch.get_num_threads(),
-            "load_avg_1m_at_start": os.getloadavg()[0],
+            "cores": os.cpu_count(),
+            "load_avg_1m_before_and_after": [load_before, os.getloadavg()[0]],
             "torch": torch.__version__,
         },
         "exact": {"path": exact_eng.runner.description} | {k: v for k, v in exact.items() if k != "frames"},
@@ -191,16 +204,6 @@ def main() -> None:
     result["speedup_fast_vs_exact"] = exact["seconds"] / fast["seconds"]
     result["psnr_fast_vs_exact_db"] = psnr(fast["frames"], exact["frames"])
     result["psnr_fast_vs_exact_in_hole_db"] = psnr(fast["frames"], exact["frames"], hole)
-    rss = {str(n): measure_rss(n, args.device) for n in args.rss}
-    result["peak_rss"] = rss
-    if len(args.rss) == 2:
-        a, b = (rss[str(n)]["peak_rss_mb"] for n in args.rss)
-        result["peak_rss_growth"] = b / a - 1
-    result["targets"] = {
-        "speedup>=2": result["speedup_fast_vs_exact"] >= 2,
-        "psnr>=35dB": result["psnr_fast_vs_exact_in_hole_db"] >= 35,
-        "rss_growth<=20%": result.get("peak_rss_growth", 0) <= 0.2,
-    }
     print(f"{'path':<8}{'s/window':>10}{'fps':>8}{'first frame s':>15}  description")
     for name in ("exact", "fast"):
         r = result[name]
@@ -212,12 +215,28 @@ def main() -> None:
         f"PSNR fast vs exact: {result['psnr_fast_vs_exact_db']:.2f} dB whole frame, "
         f"{result['psnr_fast_vs_exact_in_hole_db']:.2f} dB in the hole (random weights: arithmetic only)"
     )
+    save(result)
+    print("measuring peak memory ...", flush=True)
+    opts = json.loads(args.engine_opts)
+    result["peak_rss_engine_options"] = opts
+    rss = {}
+    for n in args.rss:
+        rss[str(n)] = measure_rss(n, args.device, opts)
+        result["peak_rss"] = rss
+        save(result)
+    if len(args.rss) == 2:
+        a, b = (rss[str(n)]["peak_rss_mb"] for n in args.rss)
+        result["peak_rss_growth"] = b / a - 1
+    result["targets"] = {
+        "speedup>=2": result["speedup_fast_vs_exact"] >= 2,
+        "psnr>=35dB": result["psnr_fast_vs_exact_in_hole_db"] >= 35,
+        "rss_growth<=20%": result.get("peak_rss_growth", 0) <= 0.2,
+    }
     for n, r in rss.items():
         print(f"peak RSS fast path, {n} frames: {r['peak_rss_mb']:.0f} MB ({r['fps']:.2f} fps)")
     if "peak_rss_growth" in result:
         print(f"peak RSS growth {args.rss[0]}->{args.rss[1]} frames: {100 * result['peak_rss_growth']:.1f} %")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    save(result)
     print(f"wrote {OUT}")
 
 

@@ -111,6 +111,14 @@ def test_ref_window_limits_references():
     assert make_window((0, 1000), 500, 5, 10, None).refs[:2] == (0, 10)
 
 
+def test_short_shots_use_every_reference_long_shots_a_window():
+    short = plan_windows([(0, 100)], range(100))
+    assert short[-1].refs == tuple(range(0, 90, 10))
+    long = plan_windows([(0, 101)], range(101))
+    assert long[-1].centre == 100 and long[-1].refs == (50, 60, 70, 80, 90)
+    assert plan_windows([(0, 101)], range(101), full_refs_up_to=200)[-1].refs[0] == 0
+
+
 def test_streamed_output_equals_released_procedure():
     clip, frames, masks = make_clip(32)
     runner = FakeRunner()
@@ -165,7 +173,7 @@ def test_memory_bounded_and_frames_read_once_on_long_clip():
     orig = clip.frame
     clip.frame = lambda i: (reads.append(i), orig(i))[1]
     runner = FakeRunner()
-    count = sum(1 for _ in filled(complete_windows(runner, clip, ref_window=50)))
+    count = sum(1 for _ in filled(complete_windows(runner, clip)))  # defaults: refs within +-50
     assert count == 600
     assert sorted(reads) == list(range(600))
     # 11 neighbours + up to 11 references (+ the window's new frames awaiting their first use)

@@ -15,7 +15,7 @@ from ...jobs import Progress
 from ..base import Availability, ClipSource, Engine, Filled
 from .checkpoint import HOW_TO_GET, load_checkpoint
 from .network import WORK_SIZE
-from .windows import DEFAULT_REF_WINDOW, NEIGHBOR_STRIDE, REF_STRIDE, complete_windows
+from .windows import DEFAULT_REF_WINDOW, FULL_REFS_UP_TO, NEIGHBOR_STRIDE, REF_STRIDE, complete_windows
 
 NOT_INSTALLED = (
     "The STTN engine needs the released STTN weights (sttn.pth), which are not installed. " + HOW_TO_GET
@@ -48,8 +48,10 @@ class STTNEngine(Engine):
       channels-last); ``False`` runs the exact float32 path that reproduces the released network.
     - ``masked_attention``: the masked softmax of the paper's Eq. 4 (off: released weights were
       trained without it).
-    - ``ref_window``: references within this many frames of a window's centre (None: all references
-      of the shot, as released; memory then grows with the shot length).
+    - ``full_refs_up_to``, ``ref_window``: shots of up to ``full_refs_up_to`` frames (100) use every
+      reference, exactly as released; longer shots use references within ``ref_window`` frames (50)
+      of each window's centre, so memory and time per window stay bounded (``ref_window=None``: all
+      references of the shot, as released; memory then grows with the shot length).
     - ``correspondence``: attach the last layer's attention to each ``Filled`` (for the export).
     """
 
@@ -65,6 +67,7 @@ class STTNEngine(Engine):
         fast: bool = True,
         masked_attention: bool = False,
         ref_window: int | None = DEFAULT_REF_WINDOW,
+        full_refs_up_to: int = FULL_REFS_UP_TO,
         neighbor_stride: int = NEIGHBOR_STRIDE,
         ref_stride: int = REF_STRIDE,
         correspondence: bool = True,
@@ -90,6 +93,7 @@ class STTNEngine(Engine):
                 f"STTN cannot use device '{device}': {str(exc).splitlines()[0]}"
             ) from None
         self.ref_window = ref_window
+        self.full_refs_up_to = full_refs_up_to
         self.neighbor_stride = neighbor_stride
         self.ref_stride = ref_stride
         self.correspondence = correspondence
@@ -121,6 +125,7 @@ class STTNEngine(Engine):
                 stride=self.neighbor_stride,
                 ref_stride=self.ref_stride,
                 ref_window=self.ref_window,
+                full_refs_up_to=self.full_refs_up_to,
                 correspondence=self.correspondence,
             )
         finally:

@@ -11,12 +11,12 @@ truncated to uint8 and composited again.
 
 Streaming and memory: a frame is read from the clip source and encoded the first time a window
 needs it, and its features are dropped after the last window that uses it; a finished frame is
-yielded as soon as its last covering window has run. For long shots the references of a window are
-limited to those within ``ref_window`` frames of its centre (default :data:`DEFAULT_REF_WINDOW`;
-``None`` uses every reference of the shot as the released procedure does, which is identical for
-shots up to about ``ref_window`` frames but makes memory and time per window grow with the shot).
-So memory holds at most ``2 * s + 1`` neighbours and ``2 * ref_window / ref_stride + 1`` references,
-whatever the length of the clip.
+yielded as soon as its last covering window has run. Shots of up to ``full_refs_up_to`` frames
+(default 100) use every reference, exactly as released; in longer shots the references of a window
+are limited to those within ``ref_window`` frames of its centre (default 50; ``None`` never limits
+them, as released, which makes memory and time per window grow with the shot). So memory holds at
+most ``2 * s + 1`` neighbours and ``max(full_refs_up_to, 2 * ref_window) / ref_stride + 1``
+references, whatever the length of the clip.
 
 Order: windows run in order, so frames come out in ascending order. With ``priority`` p, the shot
 holding p runs first, starting from the last window centre before p, so p is finished after two or
@@ -38,8 +38,11 @@ from ..base import AttentionCorrespondence, ClipSource, Filled, composite
 
 NEIGHBOR_STRIDE = 5
 REF_STRIDE = 10
-#: references are limited to this many frames either side of a window's centre (None: all)
+#: in shots longer than FULL_REFS_UP_TO frames, references are limited to this many frames either
+#: side of a window's centre (None: never limited)
 DEFAULT_REF_WINDOW: int | None = 50
+#: shots up to this many frames use every reference, exactly as the released procedure
+FULL_REFS_UP_TO = 100
 
 
 class WindowRunner(Protocol):
@@ -96,6 +99,7 @@ def plan_windows(
     stride: int = NEIGHBOR_STRIDE,
     ref_stride: int = REF_STRIDE,
     ref_window: int | None = DEFAULT_REF_WINDOW,
+    full_refs_up_to: int = FULL_REFS_UP_TO,
 ) -> list[Window]:
     """The windows needed to finish the ``wanted`` frames, in the order they should run."""
     per_shot: dict[tuple[int, int], set[int]] = {}
@@ -118,7 +122,8 @@ def plan_windows(
             before = [c for c in centres if c < p]
             start = before[-1] if before else centres[0]
             centres = [c for c in centres if c >= start] + [c for c in centres if c < start]
-        plan.extend(make_window(shot, lf, stride, ref_stride, ref_window) for lf in centres)
+        rw = None if shot[1] - shot[0] <= full_refs_up_to else ref_window
+        plan.extend(make_window(shot, lf, stride, ref_stride, rw) for lf in centres)
     return plan
 
 
@@ -164,6 +169,7 @@ def complete_windows(
     stride: int = NEIGHBOR_STRIDE,
     ref_stride: int = REF_STRIDE,
     ref_window: int | None = DEFAULT_REF_WINDOW,
+    full_refs_up_to: int = FULL_REFS_UP_TO,
     correspondence: bool = True,
     stage: str = "sttn",
 ) -> Iterator[Progress | Filled]:
@@ -178,7 +184,7 @@ def complete_windows(
     if bad:
         raise ValueError(f"frames {bad[:3]} are outside the clip (0..{n - 1})")
     wanted_set = set(wanted)
-    plan = plan_windows(clip.shots, wanted, priority, stride, ref_stride, ref_window)
+    plan = plan_windows(clip.shots, wanted, priority, stride, ref_stride, ref_window, full_refs_up_to)
     last_use: dict[int, int] = {}
     need: Counter[int] = Counter()
     for k, w in enumerate(plan):
