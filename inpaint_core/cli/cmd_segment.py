@@ -81,15 +81,15 @@ def _open_session(args, frames):
 
 def run(args) -> int:
     from ..masks import write_masks
-    from ..segment.frames import VideoFrames
     from ..segment.prompts import SamRefiner, segment_prompt
     from ..segment.track import GrabCutRefiner, MaskTracker, TrackedFrame
+    from ..video import VideoReader
 
     points = [_point(t) for t in args.point]
     box = _box(args.box) if args.box else None
     if not points and box is None:
         raise MaskError("give the object: --point x,y (repeatable) or --box x0,y0,x1,y1")
-    with VideoFrames(args.video) as frames:
+    with VideoReader(args.video) as frames:
         n = frames.frame_count
         if not 0 <= args.frame < n:
             raise MaskError(f"--frame {args.frame} is outside the video (frames 0..{n - 1})")

@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from inpaint_core.masks import list_mask_images, read_mask_image  # noqa: E402
-from inpaint_core.segment.frames import VideoFrames  # noqa: E402
 from inpaint_core.segment.grabcut import grabcut_box, grabcut_points  # noqa: E402
 from inpaint_core.segment.prompts import interior_point  # noqa: E402
 from inpaint_core.segment.result import iou, mask_box  # noqa: E402
 from inpaint_core.segment.track import MaskTracker, TrackedFrame  # noqa: E402
+from inpaint_core.video import VideoReader  # noqa: E402
 
 CLIPS = ("schoolgirls", "dogs_jump")
 TARGET_MEAN, TARGET_CLIP = 0.6, 0.45
@@ -46,7 +46,7 @@ def shared_root() -> Path:
 def bench_clip(name: str) -> dict:
     base = shared_root() / "data" / "clips" / name
     files = list_mask_images(base / "masks")
-    with VideoFrames(base / "video.mp4") as frames:
+    with VideoReader(base / "video.mp4") as frames:
         gt = [read_mask_image(f) for f in files]
         assert len(gt) == frames.frame_count, (name, len(gt), frames.frame_count)
         tracker = MaskTracker(frames)
