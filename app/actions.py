@@ -18,7 +18,7 @@ TABLE = {
     "import_masks": ("&Import mask folder...", None, "fa5s.file-import"),
     "import_mask_image": ("Import one mask &image (stationary)...", None, None),
     "export_masks": ("E&xport mask images...", None, "fa5s.file-export"),
-    "export": ("&Export video...", "Ctrl+E", "fa5s.film"),
+    "export": ("&Export...", "Ctrl+E", "fa5s.file-video"),
     "settings": ("Se&ttings...", "Ctrl+,", "fa5s.cog"),
     "quit": ("&Quit", QKeySequence.StandardKey.Quit, None),
     "undo": ("&Undo", QKeySequence.StandardKey.Undo, "fa5s.undo"),

@@ -46,6 +46,10 @@ def build_layout(self) -> None:
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     top.addWidget(spacer)
     top.addAction(self.acts["export"])
+    export_btn = top.widgetForAction(self.acts["export"])
+    if export_btn is not None:
+        export_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        export_btn.setObjectName("primaryButton")
     self.addToolBar(Qt.ToolBarArea.TopToolBarArea, top)
     bottom = QWidget(self)
     bl = QVBoxLayout(bottom)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGraphicsLineItem,
     QGraphicsPathItem,
     QGraphicsPixmapItem,
+    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
@@ -67,8 +68,22 @@ class FrameView(QGraphicsView):
         self.hint_item.setZValue(5)
         self.hint_item.setBrush(QColor(230, 230, 230))
         self.hint_item.setFlag(QGraphicsSimpleTextItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.split_labels = []
+        for text in ("Original", "Result"):
+            txt = QGraphicsSimpleTextItem(text)
+            txt.setBrush(QColor(255, 255, 255))
+            r = txt.boundingRect()
+            lab = QGraphicsRectItem(0, 0, r.width() + 12, r.height() + 6)
+            lab.setBrush(QColor(0, 0, 0, 150))
+            lab.setPen(QPen(Qt.PenStyle.NoPen))
+            txt.setParentItem(lab)
+            txt.setPos(6, 3)
+            lab.setZValue(5)
+            lab.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            lab.setVisible(False)
+            self.split_labels.append(lab)
         for it in (self.image_item, self.overlay_item, self.shape_item, self.cursor_item, self.wipe_line,
-                   self.hint_item):
+                   self.hint_item, *self.split_labels):
             self.scene().addItem(it)
         self.mode = "original"
         self.wipe = 0.5
@@ -155,9 +170,15 @@ class FrameView(QGraphicsView):
         h, w = self.frame.shape[:2]
         split = self.mode == "split" and self.result is not None
         self.wipe_line.setVisible(split)
+        for lab in self.split_labels:
+            lab.setVisible(split)
         if split:
             x = self.wipe * w
             self.wipe_line.setLine(x, 0, x, h)
+            z = max(1e-3, self.zoom_factor())
+            left, right = self.split_labels
+            left.setPos(x - (left.boundingRect().width() + 8) / z, 6 / z)
+            right.setPos(x + 8 / z, 6 / z)
         show_overlay = self.overlay_visible and self.coverage is not None and self.mode in ("original", "split")
         if show_overlay:
             clip = int(round(self.wipe * w)) if split else None
