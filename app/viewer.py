@@ -20,6 +20,27 @@ from PySide6.QtWidgets import (
 from .render import compose_view, overlay_rgba, to_qimage
 
 
+class TagItem(QGraphicsRectItem):
+    """A small label on a translucent dark box that keeps its size at any zoom."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = QGraphicsSimpleTextItem(self)
+        self.text.setBrush(QColor(255, 255, 255))
+        self.setBrush(QColor(0, 0, 0, 160))
+        self.setPen(QPen(Qt.PenStyle.NoPen))
+        self.setZValue(5)
+        self.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setVisible(False)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self.text.setText(text)
+        r = self.text.boundingRect()
+        self.setRect(0, 0, r.width() + 12, r.height() + 6)
+        self.text.setPos(6, 3)
+
+
 class FrameView(QGraphicsView):
     """Shows one frame in a view mode. Signals carry image coordinates (x, y) as floats."""
 
@@ -64,24 +85,8 @@ class FrameView(QGraphicsView):
         wpen.setWidthF(2)
         self.wipe_line.setPen(wpen)
         self.wipe_line.setVisible(False)
-        self.hint_item = QGraphicsSimpleTextItem()
-        self.hint_item.setZValue(5)
-        self.hint_item.setBrush(QColor(230, 230, 230))
-        self.hint_item.setFlag(QGraphicsSimpleTextItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self.split_labels = []
-        for text in ("Original", "Result"):
-            txt = QGraphicsSimpleTextItem(text)
-            txt.setBrush(QColor(255, 255, 255))
-            r = txt.boundingRect()
-            lab = QGraphicsRectItem(0, 0, r.width() + 12, r.height() + 6)
-            lab.setBrush(QColor(0, 0, 0, 150))
-            lab.setPen(QPen(Qt.PenStyle.NoPen))
-            txt.setParentItem(lab)
-            txt.setPos(6, 3)
-            lab.setZValue(5)
-            lab.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIgnoresTransformations)
-            lab.setVisible(False)
-            self.split_labels.append(lab)
+        self.hint_item = TagItem("")
+        self.split_labels = [TagItem("Original"), TagItem("Result")]
         for it in (self.image_item, self.overlay_item, self.shape_item, self.cursor_item, self.wipe_line,
                    self.hint_item, *self.split_labels):
             self.scene().addItem(it)
