@@ -165,6 +165,8 @@ class Project:
             folder = folder.with_name(folder.name + SUFFIX)
         if (folder / DOC).exists() or (folder.exists() and not folder.is_dir()):
             raise ProjectError(f"{folder} already exists; choose another project name or delete it.")
+        if folder.is_dir() and any(folder.iterdir()):
+            raise ProjectError(f"{folder} is a folder with other files in it; choose a new project name.")
         video = Path(video).absolute()
         if not video.is_file():
             raise ProjectError(f"Video not found: {video}.")

@@ -63,8 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="video files, folders of image frames, or folders of videos")
     p.add_argument("--mask-type", choices=MASK_TYPES, default="stationary", help="synthetic hole family")
     p.add_argument("--frames", type=int, default=60, metavar="N", help="first N frames of each clip (60)")
-    p.add_argument("--size", type=parse_size, default=(432, 240), metavar="WxH",
-                   help="working size the clips are resized to (432x240)")
+    p.add_argument("--size", type=parse_size, default=None, metavar="WxH",
+                   help="working size the clips are resized to (432x240; with --full-res: the engine's "
+                   "working size, default the clip capped at 960 px)")
     p.add_argument("--out", required=True, metavar="results.json", help="JSON results file")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic masks (0)")
     p.add_argument("--area", type=parse_area, default=(0.05, 0.15), metavar="MIN,MAX",
@@ -73,6 +74,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, default=2, metavar="K", help="contact-sheet frames per clip (2)")
     p.add_argument("--no-warp", action="store_true", help="skip the flow warping error (faster)")
     p.add_argument("--note", default="", help="a note about the machine, stored in the JSON")
+    fr = p.add_argument_group("full resolution (--full-res)")
+    fr.add_argument("--full-res", action="store_true",
+                    help="score the export's residual modes (none, temporal, spatial, both) at each clip's own "
+                    "size; image files in --clips become virtual-camera pans; --size is the engine's working size")
+    fr.add_argument("--photo-size", type=parse_size, default=(1920, 1080), metavar="WxH",
+                    help="size of the clips made from photographs (1920x1080)")
+    fr.add_argument("--eval-frames", type=int, default=8, metavar="K", help="frames scored per clip (8)")
     p.set_defaults(func=run)
 
 
@@ -88,7 +96,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         options["sttn"] = {"checkpoint": args.checkpoint}
     return BenchConfig(
         engines=list(dict.fromkeys(args.engine)), clips=list(args.clips), mask_type=args.mask_type,
-        frames=args.frames, size=args.size, seed=args.seed, area=args.area, engine_options=options,
+        frames=args.frames, size=args.size or (432, 240), seed=args.seed, area=args.area, engine_options=options,
         samples=max(0, args.samples), warp=not args.no_warp, note=args.note,
     )
 
@@ -108,10 +116,14 @@ def run(args: argparse.Namespace) -> int:
     from ..bench.report import format_table
     from ..bench.runner import run_bench
 
-    config = config_from_args(args)
     out = Path(args.out)
     if not out.parent.is_dir() and str(out.parent):
         raise VanishError(f"Folder {out.parent} does not exist; create it or choose another --out.")
+    if args.full_res:
+        from ..export.fullres import run_cli
+
+        return run_cli(args)
+    config = config_from_args(args)
     with ProgressPrinter() as bar:
         result = run_bench(config, bar)
     print(format_table(result.data))

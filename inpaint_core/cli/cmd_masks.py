@@ -46,7 +46,7 @@ def _import(args) -> int:
     src = open_masks(args.src, n, (w, h), args.threshold)
     masks = (src.mask(i) for i in range(n))
     count = write_masks(args.out, _with_progress(masks, n, "masks"), overwrite=args.overwrite)
-    kind = "stationary mask" if src.stationary else f"{len(src.files)} mask images"
+    kind = "stationary mask" if src.stationary else (f"{len(src.files)} mask images" if src.files else "the project")
     print(f"{args.out}: {count} masks at {w}x{h} (from {kind} in {args.src})")
     return 0
 

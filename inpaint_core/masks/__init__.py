@@ -8,6 +8,7 @@ from .io import (
     DEFAULT_THRESHOLD,
     IMAGE_SUFFIXES,
     MaskSource,
+    StackMaskSource,
     list_mask_images,
     mask_from_image,
     open_masks,
@@ -20,7 +21,7 @@ from .ops import binarize, feather, grow_mask, resize_mask, resize_mask_cover
 
 __all__ = [
     "DEFAULT_THRESHOLD", "IMAGE_SUFFIXES", "Layer", "MaskSettings", "MaskSource", "MaskStack",
-    "PaintedLayer", "ShapeLayer", "binarize", "feather", "grow_mask", "list_mask_images",
+    "PaintedLayer", "ShapeLayer", "StackMaskSource", "binarize", "feather", "grow_mask", "list_mask_images",
     "mask_digest", "mask_from_image", "open_masks", "read_mask_image", "resize_mask",
     "resize_mask_cover", "write_mask_image", "write_masks",
 ]

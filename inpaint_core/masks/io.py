@@ -158,15 +158,50 @@ class MaskSource:
             yield self.mask(i)
 
 
+class StackMaskSource:
+    """Masks composed from a :class:`~inpaint_core.masks.layers.MaskStack` (e.g. a project's
+    layers), resized with nearest neighbour to ``size`` = (w, h) when the stack's size differs.
+    Same interface as :class:`MaskSource` (``mask(i)``, ``frame_count``, ``size``, ``stationary``)."""
+
+    stationary = False
+
+    def __init__(self, stack, frame_count: int, size: Size) -> None:
+        self.stack = stack
+        self.frame_count = int(frame_count)
+        self.size = (int(size[0]), int(size[1]))
+        self.files: list[Path] = []
+
+    def __len__(self) -> int:
+        return self.frame_count
+
+    def mask(self, i: int) -> np.ndarray:
+        if not 0 <= i < self.frame_count:
+            raise IndexError(f"frame {i} out of range 0..{self.frame_count - 1}")
+        return resize_mask(self.stack.compose(i), self.size)
+
+    def __iter__(self):
+        for i in range(self.frame_count):
+            yield self.mask(i)
+
+
 def open_masks(path: str | os.PathLike, frame_count: int, size: Size,
-               threshold: int = DEFAULT_THRESHOLD) -> MaskSource:
+               threshold: int = DEFAULT_THRESHOLD) -> MaskSource | StackMaskSource:
     """Open a mask input for a clip of ``frame_count`` frames at ``size`` = (w, h).
 
     ``path`` is a folder with one image per frame, a folder with a single image, or one image
-    file (the last two are stationary). Raises :class:`MaskError` for a missing path, a folder
-    without images, or a per-frame folder whose image count differs from ``frame_count``.
+    file (the last two are stationary); a project folder (``NAME.vanish``) gives its composed
+    visible layers. Raises :class:`MaskError` for a missing path, a folder without images, or a
+    per-frame folder (or project) whose frame count differs from ``frame_count``.
     """
     p = Path(path)
+    if p.is_dir() and (p / "project.json").is_file():
+        from ..project import Project
+
+        proj = Project.load(p, verify_video=False)
+        if proj.frame_count != frame_count:
+            raise MaskError(f"The project {p} has masks for {proj.frame_count} frames but the video "
+                            f"has {frame_count} frames.")
+        return StackMaskSource(proj.layers, frame_count, size)
     if p.is_dir():
         files = list_mask_images(p)
         if not files:
@@ -183,17 +218,23 @@ def open_masks(path: str | os.PathLike, frame_count: int, size: Size,
     return MaskSource(files, frame_count, size, threshold)
 
 
-def _save_png(mask: np.ndarray, path: Path) -> None:
-    Image.fromarray(np.where(mask > 0, 255, 0).astype(np.uint8), mode="L").save(path, format="PNG")
+def _save_png(mask: np.ndarray, path: Path, bilevel: bool = False) -> None:
+    if bilevel:  # 1 bit per pixel: about 2.5x faster to write and 3x faster to read than 8-bit
+        h, w = mask.shape
+        im = Image.frombytes("1", (w, h), np.packbits(mask > 0, axis=1).tobytes())
+    else:
+        im = Image.fromarray(np.where(mask > 0, 255, 0).astype(np.uint8), mode="L")
+    im.save(path, format="PNG")
 
 
-def write_mask_image(path: str | os.PathLike, mask: np.ndarray) -> None:
-    """Write one (H, W) mask as a 0/255 greyscale PNG, atomically (temp file beside, renamed)."""
+def write_mask_image(path: str | os.PathLike, mask: np.ndarray, bilevel: bool = False) -> None:
+    """Write one (H, W) mask as a 0/255 greyscale PNG (``bilevel``: a 1-bit PNG, which readers
+    expand to 0/255), atomically (temp file beside, renamed)."""
     p = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png.tmp", dir=p.parent)
     os.close(fd)
     try:
-        _save_png(mask, Path(tmp))
+        _save_png(mask, Path(tmp), bilevel)
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 """Layers <-> JSON plus PNG files in a folder (the ``masks/`` folder of a project).
 
-Bitmaps are stored as 0/255 greyscale PNGs named by their content (:func:`mask_digest`), so a
+Bitmaps are stored as 1-bit PNGs (0/255 when read as greyscale) named by their content (:func:`mask_digest`), so a
 save only writes masks that changed, identical masks share one file, and a project.json written
 atomically never refers to a file that does not exist yet. Files no longer referenced are removed
 after the JSON is in place (:func:`remove_unreferenced`).
@@ -22,7 +22,7 @@ def _store_bitmap(mask, masks_dir: Path, rel: str) -> str:
     name = f"{mask_digest(mask)}.png"
     path = masks_dir / name
     if not path.exists():
-        write_mask_image(path, mask)
+        write_mask_image(path, mask, bilevel=True)
     return f"{rel}/{name}"
 
 

@@ -201,3 +201,18 @@ def test_write_masks_round_trip_and_atomic_target(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert write_masks(out, masks[:2], overwrite=True) == 2
     assert len(list(out.iterdir())) == 2
+
+
+def test_bilevel_png_reads_back_as_0_255(tmp_path):
+    import cv2
+
+    from inpaint_core.masks import write_mask_image
+
+    m = np.zeros((7, 13), np.uint8)
+    m[2:5, 3:11] = 9
+    write_mask_image(tmp_path / "b.png", m, bilevel=True)
+    with Image.open(tmp_path / "b.png") as im:
+        assert im.mode == "1"
+    back = read_mask_image(tmp_path / "b.png")
+    assert back.dtype == np.uint8 and int((back == 255).sum()) == 24 and int((back == 0).sum()) == 91 - 24
+    assert np.array_equal(cv2.imread(str(tmp_path / "b.png"), cv2.IMREAD_GRAYSCALE), back)

@@ -1,0 +1,177 @@
+"""Back ends of :class:`~inpaint_core.video.writer.VideoWriter`: an encoded container, or a PNG
+folder. Both write into a temporary path chosen by the writer; committing is the writer's job."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+from av.video.reformatter import ColorRange
+
+from ..errors import OutputError
+from .audio import AudioFeed
+from .colors import PRIMARIES, RANGES, SPACES, TRCS, sws_matrix, value_of
+from .formats import OutputFormat
+from .info import ColorInfo
+
+AUDIO_LEAD = Fraction(1, 2)  # audio is muxed up to this far ahead of the last video frame
+
+
+class EncodedSink:
+    """Encodes RGB frames with PyAV into ``tmp`` (a file) in the given :class:`OutputFormat`."""
+
+    def __init__(self, tmp: Path, fmt: OutputFormat, width: int, height: int, time_base: Fraction,
+                 rate: Fraction, crf: int | None, codec: str | None, color: ColorInfo,
+                 audio_from, audio_start, audio_end, preset: str | None = None) -> None:
+        self.fmt = fmt
+        self.time_base = time_base
+        self.color = color
+        self.width, self.height = width, height
+        codec = codec or fmt.codec
+        self.out = av.open(str(tmp), mode="w", format=fmt.container)
+        try:
+            self.stream = self._add_video(codec, width, height, time_base, rate, crf, preset)
+            self.audio = None
+            if audio_from is not None:
+                self.audio = AudioFeed(self.out, audio_from, fmt.audio_copy, fmt.audio_encoder,
+                                       audio_start, audio_end, preroll=fmt.container in ("mp4", "mov"))
+        except BaseException:
+            self.out.close()
+            raise
+        self._yuv = not self.stream.codec_context.pix_fmt.startswith(("gbr", "bgr", "rgb"))
+        self._first = True
+
+    def _add_video(self, codec, width, height, time_base, rate, crf, preset):
+        fmt = self.fmt
+        opts: dict[str, str] = {}
+        pix_fmt = fmt.pix_fmt
+        if codec in ("libx264", "libx265"):
+            opts["crf"] = str(crf if crf is not None else (fmt.default_crf or 18))
+            if preset:
+                opts["preset"] = preset
+            if codec == "libx265":
+                opts["x265-params"] = "log-level=error"
+            if pix_fmt not in ("yuv420p", "yuv422p", "yuv444p"):
+                pix_fmt = "yuv420p"
+        elif codec == "libvpx-vp9":
+            opts.update({"crf": str(crf if crf is not None else (fmt.default_crf or 32)), "b": "0",
+                         "row-mt": "1", "deadline": "good", "cpu-used": "4"})
+        elif codec in ("prores_ks", "prores"):
+            opts["profile"] = "2"  # ProRes 422 (standard)
+            pix_fmt = "yuv422p10le"
+        elif codec == "ffv1":
+            opts.update({"level": "3", "slicecrc": "1", "slices": "4"})
+        elif codec == "mpeg4":
+            opts["qscale"] = str(crf if crf is not None else 3)
+            pix_fmt = "yuv420p"
+        try:
+            stream = self.out.add_stream(codec, rate=rate, options=opts)
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise OutputError(f"The encoder {codec!r} is not available in this FFmpeg build: {exc}.") from exc
+        if pix_fmt.startswith("yuv420") and (width % 2 or height % 2):
+            raise OutputError(
+                f"{codec} with {pix_fmt} needs an even width and height, got {width}x{height}. "
+                "Choose an even size or a lossless format (.mkv, PNG folder)."
+            )
+        stream.width, stream.height = width, height
+        stream.pix_fmt = pix_fmt
+        stream.time_base = time_base
+        cc = stream.codec_context
+        cc.time_base = time_base
+        cc.framerate = rate
+        if fmt.container in ("mp4", "mov") and codec == "libx265":
+            cc.codec_tag = "hvc1"
+        c = self.color
+        rgb = pix_fmt.startswith(("gbr", "bgr", "rgb"))
+        cc.color_range = value_of(RANGES, "pc" if rgb else (c.color_range or "tv")) or 0
+        cc.colorspace = 0 if rgb else (value_of(SPACES, c.color_space) or 2)
+        cc.color_primaries = value_of(PRIMARIES, c.color_primaries) or 2
+        cc.color_trc = value_of(TRCS, c.color_trc) or 2
+        return stream
+
+    def write(self, rgb: np.ndarray, pts: int) -> None:
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        cc = self.stream.codec_context
+        if self._yuv:
+            full = self.color.color_range == "pc"
+            frame = frame.reformat(
+                format=cc.pix_fmt, dst_colorspace=sws_matrix(self.color.color_space, self.height),
+                dst_color_range=ColorRange.JPEG if full else ColorRange.MPEG,
+            )
+        else:
+            frame = frame.reformat(format=cc.pix_fmt)
+        frame.pts = pts
+        frame.time_base = self.time_base
+        for pkt in self.stream.encode(frame):
+            self.out.mux(pkt)
+        if self.audio is not None:
+            t = pts * self.time_base
+            if self._first:
+                self.audio.begin(t)
+                self._first = False
+            self.audio.feed_until(t + AUDIO_LEAD)
+
+    def finish(self) -> None:
+        for pkt in self.stream.encode(None):
+            self.out.mux(pkt)
+        if self.audio is not None:
+            self.audio.feed_until(None)
+        self.close()
+
+    def close(self) -> None:
+        if self.audio is not None:
+            self.audio.close()
+            self.audio = None
+        if self.out is not None:
+            out, self.out = self.out, None
+            out.close()
+
+
+class PngSink:
+    """Writes ``frame_000000.png``... and ``timestamps.json`` (time base, rate, pts, seconds)."""
+
+    SIDECAR = "timestamps.json"
+
+    def __init__(self, tmp: Path, width: int, height: int, time_base: Fraction, rate: Fraction,
+                 color: ColorInfo) -> None:
+        tmp.mkdir()
+        self.dir = tmp
+        self.width, self.height = width, height
+        self.time_base, self.rate, self.color = time_base, rate, color
+        self.pts: list[int] = []
+
+    def write(self, rgb: np.ndarray, pts: int) -> None:
+        name = self.dir / f"frame_{len(self.pts):06d}.png"
+        ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise OutputError(f"Cannot encode {name.name} as PNG.")
+        name.write_bytes(buf.tobytes())
+        self.pts.append(int(pts))
+
+    def finish(self) -> None:
+        p0 = self.pts[0] if self.pts else 0
+        doc = {
+            "format": "vanish-png-sequence", "version": 1,
+            "width": self.width, "height": self.height, "frame_count": len(self.pts),
+            "pattern": "frame_%06d.png",
+            "time_base": f"{self.time_base.numerator}/{self.time_base.denominator}",
+            "rate": f"{self.rate.numerator}/{self.rate.denominator}",
+            "pts": self.pts, "times": [float((p - p0) * self.time_base) for p in self.pts],
+            "color_primaries": self.color.color_primaries, "color_trc": self.color.color_trc,
+        }
+        (self.dir / self.SIDECAR).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+
+    def close(self) -> None:
+        return None
+
+
+def read_png_timestamps(folder) -> dict:
+    """Read a PNG sequence's ``timestamps.json``; ``time_base``/``rate`` become Fractions."""
+    doc = json.loads((Path(folder) / PngSink.SIDECAR).read_text(encoding="utf-8"))
+    doc["time_base"] = Fraction(doc["time_base"])
+    doc["rate"] = Fraction(doc["rate"])
+    return doc

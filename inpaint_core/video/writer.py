@@ -1,0 +1,209 @@
+"""``VideoWriter``: encode RGB frames with their timestamps, atomically.
+
+Output goes to a hidden temporary file (or folder) beside the target and is renamed over it by
+:meth:`VideoWriter.close`; :meth:`VideoWriter.abort`, an exception inside a ``with`` block, or a
+cancellation removes it, so the target is either complete or untouched.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from ..errors import Cancelled, OutputError, VanishError
+from ..jobs import CancelToken
+from .colors import default_space
+from .formats import OutputFormat, output_format
+from .info import ColorInfo, VideoInfo
+from .sinks import EncodedSink, PngSink
+
+
+def _resolve_color(color, height: int) -> ColorInfo:
+    """Colour tags for the output: the source's where known, else the player default for the size."""
+    if isinstance(color, VideoInfo):
+        src_h = color.height
+        color = color.color
+    else:
+        src_h = height
+    if color is None:
+        color = ColorInfo()
+    if isinstance(color, dict):
+        color = ColorInfo(**{k: color.get(k) for k in ("color_range", "color_space", "color_primaries",
+                                                         "color_trc")})
+    space = color.color_space if color.color_space not in (None, "gbr") else default_space(src_h)
+    prim = color.color_primaries or ("bt709" if space == "bt709" else "smpte170m")
+    trc = color.color_trc or ("bt709" if space == "bt709" else "smpte170m")
+    return ColorInfo(color.color_range or "tv", space, prim, trc)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+
+
+class VideoWriter:
+    """Writes RGB uint8 (height, width, 3) frames; frame i carries ``pts`` in ``time_base`` units.
+
+    ``format``/``path`` choose the container and codec (see :mod:`.formats`); ``codec`` overrides
+    the codec; ``crf`` the quality of H.264/H.265/VP9; ``preset`` the x264/x265 speed preset
+    (default: the encoder's, ``medium``). ``color`` (a :class:`VideoInfo`, a
+    :class:`ColorInfo` or a dict) gives the colour tags and YUV matrix. ``audio_from`` (a media
+    path) adds its audio streams, cut to ``audio_start``..``audio_end`` seconds of the source and
+    aligned with the first written frame. ``cancel`` is checked on every write.
+
+    Raises :class:`OutputError` (unwritable folder, disk full, bad format or size),
+    :class:`VideoError` (unreadable audio source) and :class:`Cancelled`.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, format: str | None = None, width: int, height: int,
+                 time_base: Fraction, rate: Fraction, crf: int | None = None, codec: str | None = None,
+                 color=None, audio_from: str | os.PathLike | None = None, audio_start: float | None = None,
+                 audio_end: float | None = None, cancel: CancelToken | None = None,
+                 preset: str | None = None) -> None:
+        self.path = Path(path)
+        self.format: OutputFormat = output_format(self.path, format)
+        if width <= 0 or height <= 0:
+            raise OutputError(f"Invalid output size {width}x{height}.")
+        self.width, self.height = int(width), int(height)
+        self.time_base = Fraction(time_base)
+        self.rate = Fraction(rate)
+        self.color = _resolve_color(color, self.height)
+        self.cancel = cancel
+        self.frames_written = 0
+        self._last_pts: int | None = None
+        self._closed = False
+        parent = self.path.parent if str(self.path.parent) else Path(".")
+        self._check_folder(parent)
+        if self.format.is_folder and self.path.exists() and not self.path.is_dir():
+            raise OutputError(f"{self.path} exists and is a file; a PNG sequence needs a folder name.")
+        if not self.format.is_folder and self.path.is_dir():
+            raise OutputError(f"{self.path} is a folder; give a file name for the video.")
+        tag = uuid.uuid4().hex[:8]
+        self._tmp = parent / f".{self.path.name}.{tag}.tmp{'' if self.format.is_folder else self.path.suffix}"
+        try:
+            if self.format.is_folder:
+                self._sink = PngSink(self._tmp, self.width, self.height, self.time_base, self.rate, self.color)
+            else:
+                self._sink = EncodedSink(self._tmp, self.format, self.width, self.height, self.time_base,
+                                         self.rate, crf, codec, self.color, audio_from, audio_start, audio_end,
+                                         preset)
+        except VanishError:
+            self._remove_tmp()
+            raise
+        except (OSError, av.error.FFmpegError) as exc:
+            self._remove_tmp()
+            raise self._output_error(exc, "create") from exc
+
+    @staticmethod
+    def _check_folder(parent: Path) -> None:
+        if not parent.exists():
+            raise OutputError(f"The output folder {parent} does not exist. Create it or choose another.")
+        if not parent.is_dir():
+            raise OutputError(f"{parent} is not a folder.")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise OutputError(f"The output folder {parent} is not writable. Choose a folder you can write to.")
+        probe = parent / f".vanish-write-test-{uuid.uuid4().hex[:8]}"
+        try:
+            probe.open("xb").close()
+            probe.unlink()
+        except OSError as exc:
+            if _is_disk_full(exc):
+                raise OutputError(f"The disk holding {parent} is full. Free some space and try again.") from exc
+            raise OutputError(
+                f"The output folder {parent} is not writable ({exc.strerror or exc}). "
+                "Choose a folder you can write to."
+            ) from exc
+
+    def _output_error(self, exc: BaseException, what: str) -> OutputError:
+        if _is_disk_full(exc):
+            return OutputError(f"The disk is full while writing {self.path}. Free some space and try again; "
+                               "nothing was left at the target.")
+        if isinstance(exc, PermissionError):
+            return OutputError(f"Permission denied writing {self.path}. Choose a folder you can write to.")
+        return OutputError(f"Cannot {what} {self.path}: {exc}.")
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write(self, rgb: np.ndarray, pts: int) -> None:
+        """Encode one frame. ``rgb`` uint8 (height, width, 3); ``pts`` > the previous frame's."""
+        if self._closed:
+            raise OutputError(f"{self.path}: the writer is already closed.")
+        if self.cancel is not None and self.cancel.cancelled:
+            self.abort()
+            raise Cancelled()
+        rgb = np.asarray(rgb)
+        if rgb.dtype != np.uint8 or rgb.shape != (self.height, self.width, 3):
+            raise ValueError(f"expected uint8 ({self.height}, {self.width}, 3), got {rgb.dtype} {rgb.shape}")
+        pts = int(pts)
+        if self._last_pts is not None and pts <= self._last_pts:
+            raise ValueError(f"pts must increase: {pts} after {self._last_pts}")
+        try:
+            self._sink.write(np.ascontiguousarray(rgb), pts)
+        except VanishError:
+            self.abort()
+            raise
+        except (OSError, av.error.FFmpegError) as exc:
+            self.abort()
+            raise self._output_error(exc, "write") from exc
+        self._last_pts = pts
+        self.frames_written += 1
+
+    def close(self) -> Path:
+        """Finish encoding and move the result onto the target path. Returns the target."""
+        if self._closed:
+            return self.path
+        if self.frames_written == 0:
+            self.abort()
+            raise OutputError(f"No frames were written to {self.path}; nothing was saved.")
+        try:
+            self._sink.finish()
+            self._commit()
+        except VanishError:
+            self.abort()
+            raise
+        except (OSError, av.error.FFmpegError) as exc:
+            self.abort()
+            raise self._output_error(exc, "finish") from exc
+        self._closed = True
+        return self.path
+
+    def _commit(self) -> None:
+        if self.format.is_folder and self.path.is_dir():
+            old = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.old"
+            os.replace(self.path, old)
+            os.replace(self._tmp, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Stop and delete the temporary output; the target is left as it was."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._sink.close()
+        except (OSError, av.error.FFmpegError):
+            pass
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        if self._tmp.is_dir():
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        elif self._tmp.exists():
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
