@@ -49,6 +49,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self.setObjectName("MainWindow")
         sys.setswitchinterval(0.002)  # hand the GIL back to the UI thread sooner than 5 ms
         self.settings = settings or EditorSettings()
+        if self.settings.models_dir:
+            from .models_panel import apply_models_dir
+
+            apply_models_dir(self.settings.models_dir)
         self.presenter = ErrorPresenter(self)
         self.clip: MediaClip | None = None
         self.current = 0
@@ -299,8 +303,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
     def show_settings(self):
         from .settings_dialog import SettingsDialog
 
-        dlg = SettingsDialog(self.settings, self)
+        dlg = SettingsDialog(self.settings, self, self.presenter)
         dlg.accepted.connect(lambda: self.preview_bar.populate(self.settings.engine))
+        if dlg.models is not None:
+            dlg.models.changed.connect(lambda: self.preview_bar.populate(self.preview_bar.current_engine()))
         dlg.open()
         return dlg
 
