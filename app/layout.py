@@ -27,6 +27,9 @@ def build_layout(self) -> None:
     tools_bar.setMovable(False)
     for t in TOOLS:
         tools_bar.addAction(self.acts[f"tool_{t}"])
+    if "segment" in TOOLS:
+        tools_bar.addAction(self.acts["track_back"])
+        tools_bar.addAction(self.acts["track_fwd"])
     tools_bar.addSeparator()
     tools_bar.addAction(self.acts["undo"])
     tools_bar.addAction(self.acts["redo"])

@@ -29,7 +29,7 @@ from .project_io import is_project
 from .render import to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
-from .tools import ToolController
+from .tools import TOOLS, ToolController
 from .transport import PlaybackClock, TransportBar
 from .viewer import FrameView
 from .workers import JobRunner, LatestRequestWorker, QueueWorker
@@ -124,6 +124,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self._connect_project()
         self._connect_mask_files()
         self._connect_export()
+        self._connect_segment()
 
     # -- opening ---------------------------------------------------------------------------------
     def ask_open(self) -> None:
@@ -310,6 +311,20 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         dlg.open()
         return dlg
 
+    def _connect_segment(self) -> None:
+        self.segment = None
+        if "segment" not in TOOLS:
+            for k in ("track_back", "track_fwd"):
+                self.acts[k].setVisible(False)
+            return
+        from .segment_tool import SegmentTool
+
+        self.segment = SegmentTool(self)
+        self.tools.segment = self.segment
+        self.segment.status.connect(self.status_label.setText)
+        self.acts["track_back"].triggered.connect(lambda: self.segment.track(False))
+        self.acts["track_fwd"].triggered.connect(lambda: self.segment.track(True))
+
     # -- window ----------------------------------------------------------------------------------
     def shape_range(self) -> tuple[int, int]:
         return self.timeline.in_frame, self.timeline.out_frame + 1
@@ -346,6 +361,8 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         """Cancel every job and wait until all worker threads have stopped."""
         for r in list(self.jobs):
             r.cancel()
+        if self.segment is not None:
+            self.segment.stop()
         self.close_clip()
         for t in self.findChildren(QThread):
             if isinstance(t, JobRunner):
