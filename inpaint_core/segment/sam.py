@@ -49,16 +49,9 @@ def install_hint(model_type: str = DEFAULT_MODEL) -> str:
 
 def find_checkpoint(model_type: str = DEFAULT_MODEL) -> Path | None:
     """The verified checkpoint for ``model_type`` in the model store, or ``None``."""
-    store = MODEL_TYPES[_model_type(model_type)]
-    try:
-        from .. import models
-    except ImportError:
-        return None
-    installed_path = getattr(models, "installed_path", None)
-    if installed_path is None:
-        return None
-    p = installed_path(store)
-    return Path(p) if p else None
+    from ..models import installed_path
+
+    return installed_path(MODEL_TYPES[_model_type(model_type)])
 
 
 def available(model_type: str = DEFAULT_MODEL, checkpoint: str | Path | None = None) -> Availability:

@@ -86,8 +86,8 @@ def test_cli_bench_writes_json_chart_and_contact_sheet(tmp_path, capsys):
     chart = cv2.imread(str(paths["chart"]))
     sheet = cv2.imread(str(paths["contact"]))
     assert chart is not None and chart.shape[0] > 200 and chart.shape[1] > 400
-    # two sample rows; columns: input, telea, sttn (not run), ground truth, 128 px each plus separators
-    assert sheet is not None and sheet.shape[1] == 4 * 128 + 3 * 3
+    # two sample rows; columns: input, telea, ground truth (sttn ran nowhere: no column), 128 px each
+    assert sheet is not None and sheet.shape[1] == 3 * 128 + 2 * 3
     assert sheet.shape[0] == 2 * (80 + 18) + 3
     assert not list(out.parent.glob(".*.tmp"))
 
