@@ -25,7 +25,7 @@ import numpy as np
 
 from ..engines import DEFAULT_ENGINE, create_engine
 from ..engines.base import Engine, Filled
-from ..errors import OutputError, VanishError
+from ..errors import MaskError, OutputError, VanishError
 from ..jobs import CancelToken, EtaEstimator, Progress
 from .frames import FrameStore
 from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
@@ -113,6 +113,8 @@ def export_video(
     cancel = cancel or CancelToken()
     out = Path(out)
     check_target(out)
+    if write_masks and Path(write_masks).is_dir() and any(Path(write_masks).iterdir()):
+        raise MaskError(f"The mask folder {write_masks} is not empty; choose a new folder for --write-masks.")
     eng = engine if isinstance(engine, Engine) else create_engine(engine or DEFAULT_ENGINE, **(engine_options or {}))
     opts_res = residuals
     secs: dict[str, float] = {"scan": 0.0, "decode": 0.0, "fill": 0.0, "restore": 0.0, "encode": 0.0}

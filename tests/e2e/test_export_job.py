@@ -177,6 +177,9 @@ def test_cli_export_with_mask_image_and_write_masks(tmp_path, ffv1_clip, capsys)
     assert len(written) == 8
     m = cv2.imread(str(written[0]), cv2.IMREAD_GRAYSCALE)
     assert m.shape == (SIZE[1], SIZE[0]) and (m[mask_img() > 0] == 255).all()
+    assert main(["export", str(ffv1_clip.path), "--masks", str(mpath), "--engine", "telea", "--out",
+                 str(tmp_path / "y.mp4"), "--write-masks", str(tmp_path / "masks_out")]) == 2
+    assert "not empty" in capsys.readouterr().err and not (tmp_path / "y.mp4").exists()
     assert main(["export", str(ffv1_clip.path), "--out", str(tmp_path / "x.mp4")]) == 2
     assert "--masks" in capsys.readouterr().err
     with av.open(str(out)) as c:
