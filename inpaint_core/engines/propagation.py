@@ -216,6 +216,8 @@ class ChunkFiller:
         ys, xs = np.nonzero(todo)
         a_id, b_id = fw.sid[t][ys, xs], bw.sid[t][ys, xs]
         ra, rb = self._rank(a_id), self._rank(b_id)
+        if self.no_reveal:
+            ra[ra == 0], rb[rb == 0] = 9, 9
         best = np.minimum(ra, rb)
         use_a = (ra == best) & (best < 9)
         use_b = (rb == best) & (best < 9)
@@ -249,6 +251,7 @@ class ChunkFiller:
         (default all). Frames that have a seed are returned as seeded."""
         want = list(range(self.n)) if want is None else want
         self._flows()
+        self.no_reveal = self._nothing_revealed()
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
         for t, seed in self.seeds.items():
             self.images.append(seed.rgb)
@@ -299,6 +302,19 @@ class ChunkFiller:
                 rgb = np.clip(canvas[t] + 0.5, 0, 255).astype(np.uint8)
                 canvas[t][remaining[t]] = self.spatial_fn(rgb, remaining[t])[remaining[t]]
         return self._finish(want, canvas, src, sxs, sys_)
+
+    def _nothing_revealed(self) -> bool:
+        """True when no frame can show what the hole hides: the hole stays put and the scene
+        inside it does not move (still camera, stationary mask). Then the only "sources" a chain
+        finds are pixels beside the hole at other times, which are stale where something passes
+        by; the hole is filled spatially (key frames carried along the flow) instead."""
+        inter = np.logical_and.reduce(self.holes)
+        union = np.logical_or.reduce(self.holes)
+        if not union.any() or inter.sum() < 0.8 * union.sum():
+            return False
+        moved = sum(float(np.median(np.linalg.norm(f[h], axis=1))) for f, h in zip(self.fwd, self.holes))
+        radius = float(cv2.distanceTransform(inter.astype(np.uint8), cv2.DIST_L2, 3).max())
+        return moved < radius
 
     def _key_fill(self, k: int, canvas, remaining, known_extra) -> None:
         rgb = np.clip(canvas[k] + 0.5, 0, 255).astype(np.uint8)

@@ -161,3 +161,25 @@ def test_cancellation_stops_the_run():
                 got.append(ev.index)
                 token.cancel()
     assert 1 <= len(got) <= 5
+
+
+def test_passer_by_beside_a_still_hole_is_not_copied_into_it():
+    # still camera, stationary hole, a red object walks down just beside the hole in frames 1-10:
+    # no frame shows what the hole hides, so no source is taken from another frame and frames
+    # far from the object's visit get no red
+    base = (texture(H, W, 7).astype(np.float32) * 0.3 + 90).astype(np.uint8)
+    mask = np.zeros((H, W), np.uint8)
+    mask[20:50, 30:60] = 255
+    frames = []
+    for t in range(20):
+        f = base.copy()
+        if 1 <= t <= 10:
+            y = 4 + 5 * t
+            f[y:y + 12, 60:68] = (230, 20, 20)
+        frames.append(f)
+    out, _ = run(PropagateEngine(), ArrayClipSource(frames, [mask] * 20))
+    for i, ev in out.items():
+        assert (ev.correspondence.source_frame[mask > 0] == -1).all()
+        if i == 0 or i >= 16:
+            fill = ev.rgb[mask > 0].astype(np.int32)
+            assert (fill[:, 0] - fill[:, 1] > 60).mean() == 0, i
