@@ -182,6 +182,7 @@ def main() -> None:
     ap.add_argument("--hd-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--objects", action="store_true", help="object removal, contact sheet in docs/")
     ap.add_argument("--clips", nargs="*", default=None)
+    ap.add_argument("--no-quality", action="store_true", help="skip the quality table")
     args = ap.parse_args()
     if args.hd_child:
         print(json.dumps(hd_run()))
@@ -191,7 +192,9 @@ def main() -> None:
     report["machine"] = (f"{os.cpu_count()} CPU cores shared with other jobs (timings are noisy); "
                          f"cv2 threads {cv2.getNumThreads()}")
     engines = {"propagate": PropagateEngine(), "telea": TeleaEngine()}
-    if args.presets:
+    if args.no_quality:
+        pass
+    elif args.presets:
         engines = {f"propagate_{p}": PropagateEngine(preset=p) for p in ("ultrafast", "fast", "medium")}
         report["presets"] = quality(names, engines)
     else:
