@@ -292,7 +292,11 @@ class ChunkFiller:
             # (which blend the two nearest key fills by distance: no flicker, yet it follows slow
             # changes of the surroundings)
             k0 = int(np.argmax(left))
-            step = max(1, self.key_every)
+            # a still hole in a still scene is filled in every frame: the surroundings change
+            # (people pass) and the fill must follow them; carrying a key fill over the chunk
+            # measured worse there (dogs_jump: 28.2 vs 28.3 dB, warping error 0.361e-3 vs
+            # 0.343e-3, the same as per-frame Telea's)
+            step = 1 if self.no_reveal else max(1, self.key_every)
             keys = [k for k in range(k0 % step, self.n, step) if left[k] > 0] or [k0]
             for k in keys:
                 self.check()

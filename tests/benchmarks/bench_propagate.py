@@ -153,8 +153,10 @@ def objects() -> dict:
             tiles.append(np.concatenate([frames[i], shown, res[i]], 1))
     sheet = np.concatenate(tiles, 0)
     sheet = cv2.resize(sheet, (sheet.shape[1] // 2, sheet.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    cv2.imwrite(str(docs / "propagate_objects.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR),
-                [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    from PIL import Image  # a 256-colour palette keeps the PNG small for the repository
+
+    Image.fromarray(sheet).quantize(256, dither=Image.Dither.NONE).save(docs / "propagate_objects.png",
+                                                                        optimize=True)
     return rows
 
 
