@@ -190,7 +190,7 @@ def main() -> None:
         print(json.dumps(hd_run()))
         return
     names = args.clips or (["running_car", "schoolgirls"] if args.quick else list(CLIPS))
-    report = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    report = {}  # this run's keys, merged into the results file at the end
     report["machine"] = (f"{os.cpu_count()} CPU cores shared with other jobs (timings are noisy); "
                          f"cv2 threads {cv2.getNumThreads()}")
     engines = {"propagate": PropagateEngine(), "telea": TeleaEngine()}
@@ -222,7 +222,9 @@ def main() -> None:
         report["objects"] = objects()
         print("objects:", report["objects"])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=1, sort_keys=True))
+    merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    merged.update(report)
+    RESULTS.write_text(json.dumps(merged, indent=1, sort_keys=True))
 
 
 if __name__ == "__main__":
