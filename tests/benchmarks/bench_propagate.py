@@ -79,10 +79,10 @@ def fill(engine, frames, masks) -> tuple[list[np.ndarray], float]:
 
 def quality(names, engines) -> dict:
     rows = {}
-    for k, name in enumerate(names):
+    for name in names:
         path, start = CLIPS[name]
         frames = read_frames(SHARED / path, start)
-        masks = list(stationary_masks(len(frames), SIZE, seed=100 + k))
+        masks = list(stationary_masks(len(frames), SIZE, seed=100 + list(CLIPS).index(name)))
         rows[name] = {"frames": len(frames), "hole_ratio": float(np.mean(masks[0] > 0))}
         for ename, eng in engines.items():
             res, secs = fill(eng, frames, masks)

@@ -183,3 +183,13 @@ def test_passer_by_beside_a_still_hole_is_not_copied_into_it():
         if i == 0 or i >= 16:
             fill = ev.rgb[mask > 0].astype(np.int32)
             assert (fill[:, 0] - fill[:, 1] > 60).mean() == 0, i
+
+
+def test_single_frame_shots_are_filled_spatially():
+    frames, masks = panning_clip(3)
+    clip = ArrayClipSource(frames, masks, shots=[(0, 1), (1, 3)])
+    out, _ = run(PropagateEngine(), clip)
+    assert sorted(out) == [0, 1, 2]
+    hole = masks[0] > 0
+    assert (out[0].correspondence.source_frame[hole] == -1).all()
+    assert np.array_equal(out[0].rgb[~hole], frames[0][~hole])
