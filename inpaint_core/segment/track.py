@@ -140,6 +140,20 @@ class _Stepper:
         self.model = ColourModel.fit(self.prev_img, self.prev_mask)
         self.last_seen = self.prev_mask.copy()
         self.empty_key = not self.prev_mask.any()  # the user said: nothing to follow from here
+        self.key_img, self.key_mask = self.prev_img, self.prev_mask
+        self.peak_area = int(np.count_nonzero(self.prev_mask))
+
+    def _key_background(self, img: np.ndarray) -> np.ndarray | None:
+        """(H, W) bool: pixels that direct flow to the key frame maps, with a passing cycle test,
+        onto the key frame's background (away from the object's border): the key frame vouches
+        that they are not the object. Stops drift from accumulating over a long chain of steps."""
+        t = self.t
+        to_key = flowlib.compute_flow(img, self.key_img, t.flow_preset)
+        from_key = flowlib.compute_flow(self.key_img, img, t.flow_preset)
+        valid = flowlib.cycle_valid(to_key, from_key, delta=t.anchor_delta, relative=0.05)
+        on_key = flowlib.warp_mask(self.key_mask, to_key)
+        near = cv2.dilate(on_key, _disk(t.anchor_margin)) > 0
+        return valid & ~near
 
     def step(self, index: int) -> tuple[np.ndarray, float, bool]:
         """Advance to ``index``; returns (working-size mask 0/255, confidence, lost)."""
@@ -150,6 +164,11 @@ class _Stepper:
         bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)  # index -> prev
         fwd = flowlib.compute_flow(self.prev_img, img, t.flow_preset)  # prev -> index
         warped = (flowlib.warp_mask(self.prev_mask, bwd) > 0) & _splat(self.prev_mask, fwd)
+        key_bg = None
+        if t.anchor:
+            # the key frame's veto only holds where the colour does not clearly say "object"
+            key_bg = self._key_background(img) & (self.model.probability(img) < t.anchor_colour)
+            warped &= ~key_bg
         min_area = t.min_area_fraction * img.shape[0] * img.shape[1]
         area = int(np.count_nonzero(warped))
         lost = False
@@ -166,19 +185,30 @@ class _Stepper:
             uncertain |= (cv2.dilate(w8, _disk(reach)) > 0) & (prob > 0.6)
             prior = np.where(warped, 255, 0).astype(np.uint8)
             mask = self.refiner.refine(index, img, prior, uncertain)
+            if t.keep_prior is not None:
+                # graph cuts shrink ambiguous borders a little every frame; over a long track that
+                # eats the object: the flow's answer stays unless the colour says "background"
+                mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
             r_area = int(np.count_nonzero(mask))
             agree = iou(mask, prior)
             if r_area < 0.5 * area:
                 mask, agree = prior, min(agree, 0.3)  # the refinement collapsed: keep the flow's answer
             cyc = float(valid[warped].mean())
-            conf = float(np.clip(agree * (0.5 + 0.5 * cyc), 0.0, 1.0))
             on = mask > 0
-            if on.any() and float(prob[on].mean()) < t.min_colour:
-                mask = np.zeros_like(mask)  # what is left has none of the object's colours: it left
+            colour = float(prob[on].mean()) if on.any() else 0.0
+            conf = float(np.clip(agree * (0.5 + 0.5 * cyc) * min(1.0, colour / 0.6), 0.0, 1.0))
+            if key_bg is not None:
+                mask = np.where(key_bg, 0, mask).astype(np.uint8)
+            on = mask > 0
+            if on.any() and (colour < t.min_colour or on.sum() < t.min_share * self.peak_area):
+                # what is left has none of the object's colours, or is a sliver of what the object
+                # was: it left (a real return is picked up by the re-entry search)
+                mask = np.zeros_like(mask)
             if np.count_nonzero(mask) >= min_area:
                 self.last_seen = mask
                 if conf >= 0.7:
                     self.model.update(img, mask, t.model_rate)
+                    self.peak_area = max(self.peak_area, int(np.count_nonzero(mask)))
             else:
                 lost = True
         else:
@@ -206,13 +236,18 @@ class MaskTracker:
 
     def __init__(self, frames: FrameSource, refiner: Refiner | None = None, *, work_long_side: int | None = 640,
                  flow_preset: str = "medium", min_area_fraction: float = 2e-4, model_rate: float = 0.2,
-                 border: int = 3, reach: int = 6, min_colour: float = 0.3, cache_frames: int = 4) -> None:
+                 border: int = 3, reach: int = 6, min_colour: float = 0.3, anchor: bool = True,
+                 anchor_delta: float = 1.0, anchor_margin: int = 4, anchor_colour: float = 0.7,
+                 keep_prior: float | None = 0.35, min_share: float = 0.05, cache_frames: int = 4) -> None:
         self.frames = frames
         self.refiner = refiner or GrabCutRefiner()
         self.flow_preset = flow_preset
         self.min_area_fraction = min_area_fraction
         self.model_rate = model_rate
         self.border, self.reach, self.min_colour = border, reach, min_colour
+        self.anchor, self.anchor_delta, self.anchor_margin = anchor, anchor_delta, anchor_margin
+        self.anchor_colour = anchor_colour
+        self.keep_prior, self.min_share = keep_prior, min_share
         h, w = frames.frame(0).shape[:2]
         self.full_size = (w, h)
         s = _scale_for(w, h, work_long_side)
