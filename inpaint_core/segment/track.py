@@ -15,9 +15,11 @@ object and its surroundings from the last confident frame looks for a moving reg
 object's colours near where it left and near the frame border, and re-seeds the track when one
 appears (:mod:`.reentry`).
 
-Each frame gets a confidence in [0, 1] (agreement of the warped and refined masks, scaled by how
-many of the mask's flow vectors pass the forward-backward cycle test) so an editor can flag frames
-to check. Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
+Each frame gets a confidence in [0, 1] so an editor can flag frames to check: each step scores the
+agreement of the warped and refined masks, how many of the mask's flow vectors pass the
+forward-backward cycle test and how object-coloured the mask is; the reported confidence is the
+product of the step scores along the chain from the key frame (softened by ``trust_power``), since
+errors accumulate. Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
 """
 
 from __future__ import annotations
@@ -142,6 +144,7 @@ class _Stepper:
         self.empty_key = not self.prev_mask.any()  # the user said: nothing to follow from here
         self.key_img, self.key_mask = self.prev_img, self.prev_mask
         self.peak_area = int(np.count_nonzero(self.prev_mask))
+        self.trust = 1.0
 
     def _key_background(self, img: np.ndarray) -> np.ndarray | None:
         """(H, W) bool: pixels that direct flow to the key frame maps, with a passing cycle test,
@@ -221,8 +224,12 @@ class _Stepper:
                 band = (cv2.dilate(found, _disk(t.border)) > 0) & ~(cv2.erode(found, _disk(t.border)) > 0)
                 mask = self.refiner.refine(index, img, np.where(seed, 255, 0).astype(np.uint8), band)
                 conf, lost = 0.3, not mask.any()
+                self.trust = 1.0  # a fresh start: only this frame's doubt counts
+        # errors accumulate along the chain: the confidence reported is the product of each step's
+        # (softened by ``trust_power``), so frames far from any key frame get flagged for a check
+        self.trust *= conf ** t.trust_power
         self.prev_img, self.prev_mask = img, mask
-        return mask, conf, lost
+        return mask, float(self.trust), lost
 
 
 class MaskTracker:
@@ -238,7 +245,8 @@ class MaskTracker:
                  flow_preset: str = "medium", min_area_fraction: float = 2e-4, model_rate: float = 0.2,
                  border: int = 3, reach: int = 6, min_colour: float = 0.3, anchor: bool = True,
                  anchor_delta: float = 1.0, anchor_margin: int = 4, anchor_colour: float = 0.7,
-                 keep_prior: float | None = 0.35, min_share: float = 0.05, cache_frames: int = 4) -> None:
+                 keep_prior: float | None = 0.35, min_share: float = 0.05, trust_power: float = 0.1,
+                 cache_frames: int = 4) -> None:
         self.frames = frames
         self.refiner = refiner or GrabCutRefiner()
         self.flow_preset = flow_preset
@@ -247,7 +255,7 @@ class MaskTracker:
         self.border, self.reach, self.min_colour = border, reach, min_colour
         self.anchor, self.anchor_delta, self.anchor_margin = anchor, anchor_delta, anchor_margin
         self.anchor_colour = anchor_colour
-        self.keep_prior, self.min_share = keep_prior, min_share
+        self.keep_prior, self.min_share, self.trust_power = keep_prior, min_share, trust_power
         h, w = frames.frame(0).shape[:2]
         self.full_size = (w, h)
         s = _scale_for(w, h, work_long_side)

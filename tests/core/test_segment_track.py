@@ -89,6 +89,8 @@ def test_tracks_a_moving_object_from_one_key_frame():
     ious = [iou(out[i].mask, masks[i]) for i in range(20)]
     assert min(ious) > 0.8, ious
     assert all(0.0 <= out[i].confidence <= 1.0 for i in out)
+    # confidence accumulates doubt along the chain: the far end is trusted less than the start
+    assert out[19].confidence < out[1].confidence < 1.0
     assert progress[-1].done == progress[-1].total == 20
 
 
