@@ -297,8 +297,9 @@ class MaskTracker:
 
     def track(self, keyframes: Mapping[int, np.ndarray], start: int = 0, stop: int | None = None,
               cancel: CancelToken | None = None) -> Generator[Progress | TrackedFrame, None, None]:
-        """Generator: yields :class:`Progress` and one :class:`TrackedFrame` per frame of
-        ``[start, stop)`` in increasing order (key frames included, unchanged). Raises
+        """Generator: yields :class:`Progress` (one unit per tracking step, frames between two key
+        frames are tracked from both sides so they count twice) and one :class:`TrackedFrame` per
+        frame of ``[start, stop)`` in increasing order (key frames included, unchanged). Raises
         :class:`~inpaint_core.errors.Cancelled` when ``cancel`` fires."""
         cancel = cancel or NEVER_CANCELLED
         n = self.frames.frame_count
@@ -306,56 +307,74 @@ class MaskTracker:
         keys = sorted(k for k in keyframes if 0 <= k < n)
         if not keys:
             raise MaskError("tracking needs at least one key frame with a mask inside the clip")
-        total = stop - start
+        for k in keys:
+            self._to_work(keyframes[k])  # every key frame's size is checked before any work
+        first = keys[0]
+        plan: list[tuple[str, int, int | None, list[int]]] = []
+        if start < first:
+            plan.append(("back", first, None, list(range(first - 1, start - 1, -1))))
+        for a, b in zip(keys, keys[1:] + [None]):
+            plan.append(("key", a, None, [a] if start <= a < stop else []))
+            if b is None:
+                plan.append(("fwd", a, None, list(range(a + 1, stop))))
+            else:
+                inner = list(range(a + 1, b))
+                if inner and inner[-1] >= start and inner[0] < stop:
+                    plan.append(("both", a, b, inner))
+        total = sum(len(idx) * (2 if kind == "both" else 1) for kind, _, _, idx in plan)
         done = 0
         yield Progress(0, total, "tracking")
 
-        def emit_key(k):
-            return TrackedFrame(k, np.where(keyframes[k] > 0, 255, 0).astype(np.uint8), 1.0, KEY, True,
-                                not np.any(keyframes[k]))
+        def steps(key, indices):
+            nonlocal done
+            for i, m, c, lost in self._run_segment(key, keyframes[key], indices, cancel):
+                done += 1
+                yield Progress(done, total, "tracking")
+                yield i, m, c, lost
 
-        # before the first key frame: backward only
-        first = keys[0]
-        if start < first:
-            back = list(range(first - 1, start - 1, -1))
-            results = []
-            for i, m, c, lost in self._run_segment(first, keyframes[first], back, cancel):
-                results.append(TrackedFrame(i, self._finish(m), c, self.refiner.method, lost=lost))
-                done += 1
-                yield Progress(done, total, "tracking")
-            yield from reversed(results)
-        # between key frames: both directions, blended
-        for a, b in zip(keys, keys[1:] + [None]):
-            if start <= a < stop:
-                yield emit_key(a)
-                done += 1
-                yield Progress(done, total, "tracking")
-            if b is None:
-                fwd_idx = list(range(max(a + 1, start), stop))
-                for i, m, c, lost in self._run_segment(a, keyframes[a], list(range(a + 1, stop)), cancel):
-                    if i in fwd_idx:
-                        done += 1
-                        yield TrackedFrame(i, self._finish(m), c, self.refiner.method, lost=lost)
-                        yield Progress(done, total, "tracking")
-                continue
-            inner = list(range(a + 1, b))
-            if not inner or inner[-1] < start or inner[0] >= stop:
-                continue
-            fwd = {i: (m, c, lost) for i, m, c, lost in self._run_segment(a, keyframes[a], inner, cancel)}
-            yield Progress(done, total, "tracking")
-            bwd = {i: (m, c, lost) for i, m, c, lost in
-                   self._run_segment(b, keyframes[b], inner[::-1], cancel)}
-            for i in inner:
-                wf, wb = (b - i), (i - a)  # closer key weighs more
-                (mf, cf, lf), (mb, cb, lb) = fwd[i], bwd[i]
-                wf, wb = wf * (0.2 + cf), wb * (0.2 + cb)
-                soft = (wf * self._to_full_soft(mf) + wb * self._to_full_soft(mb)) / (wf + wb)
-                conf = (wf * cf + wb * cb) / (wf + wb) * (0.5 + 0.5 * iou(mf, mb))
-                if start <= i < stop:
+        method = self.refiner.method
+        for kind, a, b, indices in plan:
+            if kind == "key":
+                for k in indices:
+                    m = keyframes[k]
                     done += 1
-                    yield TrackedFrame(i, np.where(soft >= 0.5, 255, 0).astype(np.uint8), float(conf),
-                                       self.refiner.method, lost=lf and lb)
+                    yield TrackedFrame(k, np.where(m > 0, 255, 0).astype(np.uint8), 1.0, KEY, True, not np.any(m))
                     yield Progress(done, total, "tracking")
+            elif kind == "back":
+                results = []
+                for ev in steps(a, indices):
+                    if isinstance(ev, Progress):
+                        yield ev
+                    elif ev[0] < stop:
+                        results.append(TrackedFrame(ev[0], self._finish(ev[1]), ev[2], method, lost=ev[3]))
+                yield from reversed(results)
+            elif kind == "fwd":
+                for ev in steps(a, indices):
+                    if isinstance(ev, Progress):
+                        yield ev
+                    elif ev[0] >= start:
+                        yield TrackedFrame(ev[0], self._finish(ev[1]), ev[2], method, lost=ev[3])
+            else:
+                fwd, bwd = {}, {}
+                for target, key, order in ((fwd, a, indices), (bwd, b, indices[::-1])):
+                    for ev in steps(key, order):
+                        if isinstance(ev, Progress):
+                            yield ev
+                        else:
+                            target[ev[0]] = ev[1:]
+                for i in indices:
+                    if start <= i < stop:
+                        yield self._blend(i, a, b, fwd[i], bwd[i])
+
+    def _blend(self, i: int, a: int, b: int, f: tuple, r: tuple) -> TrackedFrame:
+        """Frame ``i`` between key frames ``a`` < i < ``b`` from the forward track ``f`` and the
+        backward track ``r`` (each (mask, confidence, lost)): the closer key frame weighs more."""
+        (mf, cf, lf), (mb, cb, lb) = f, r
+        wf, wb = (b - i) * (0.2 + cf), (i - a) * (0.2 + cb)
+        soft = (wf * self._to_full_soft(mf) + wb * self._to_full_soft(mb)) / (wf + wb)
+        conf = (wf * cf + wb * cb) / (wf + wb) * (0.5 + 0.5 * iou(mf, mb))
+        return TrackedFrame(i, np.where(soft >= 0.5, 255, 0).astype(np.uint8), float(conf),
+                            self.refiner.method, lost=lf and lb)
 
     def _finish(self, mask: np.ndarray) -> np.ndarray:
         return np.where(self._to_full_soft(mask) >= 0.5, 255, 0).astype(np.uint8)
