@@ -244,7 +244,7 @@ class MaskTracker:
     def __init__(self, frames: FrameSource, refiner: Refiner | None = None, *, work_long_side: int | None = 640,
                  flow_preset: str = "medium", min_area_fraction: float = 2e-4, model_rate: float = 0.2,
                  border: int = 3, reach: int = 6, min_colour: float = 0.3, anchor: bool = True,
-                 anchor_delta: float = 1.0, anchor_margin: int = 4, anchor_colour: float = 0.7,
+                 anchor_delta: float = 1.0, anchor_margin: int = 2, anchor_colour: float = 0.7,
                  keep_prior: float | None = 0.35, min_share: float = 0.05, trust_power: float = 0.1,
                  cache_frames: int = 4) -> None:
         self.frames = frames
