@@ -57,6 +57,12 @@ def _markdown(data: dict, machine: str, command: str) -> str:
         "temporal-difference error inside the hole in 8-bit levels; fps counts the engine's run only; "
         "peak MB is the growth of resident memory during the engine's run.",
         "",
+        "Reading the numbers: the warping error measures temporal stability only, so a smooth, blurry "
+        "fill can score *below* the ground truth itself (real texture and motion warp imperfectly); judge "
+        "it together with the in-hole PSNR/SSIM and the contact sheet. With stationary holes on a nearly "
+        "static camera (schoolgirls, dogs_jump) the background behind the hole is never revealed, so no "
+        "engine can recover it from other frames and temporal engines fall back to spatial filling there.",
+        "",
         "Notes:",
         "",
     ]
