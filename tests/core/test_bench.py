@@ -1,6 +1,7 @@
 """`vanish bench` end to end on a tiny synthetic image-folder clip, and its building blocks."""
 
 import json
+import time
 
 import cv2
 import numpy as np
@@ -171,6 +172,7 @@ def test_peak_memory_sees_a_transient_allocation():
 
     with PeakMemory() as mem:
         block = np.ones(64 * 2**20, np.uint8)  # 64 MiB, touched
+        time.sleep(0.1)  # held long enough for the 10 ms sampler, then freed inside the block
         del block
     assert mem.rss_delta >= 48 * 2**20
     with PeakMemory() as small:
