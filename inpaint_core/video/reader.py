@@ -92,6 +92,7 @@ class VideoReader:
         self._pos: int | None = None  # index of the last frame taken from self._frames
         self._target_pts: int = 0
         self.seeks = 0  # number of seeks performed (for diagnostics and tests)
+        self._shots: list[tuple[int, int]] | None = info.shots
         self._open()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -159,6 +160,14 @@ class VideoReader:
     def __iter__(self) -> Iterator[np.ndarray]:
         for _, rgb in self.iter_frames():
             yield rgb
+
+    def shots(self) -> list[tuple[int, int]]:
+        """Shot ranges ``[(start, stop), ...]`` (decodes every frame once; the result is kept)."""
+        if self._shots is None:
+            from .shots import detect_shots
+
+            self._shots = detect_shots(self)
+        return list(self._shots)
 
     def thumbnail(self, i: int, height: int) -> np.ndarray:
         """Frame ``i`` scaled to ``height`` pixels (aspect kept), RGB uint8 (height, w, 3)."""

@@ -151,3 +151,18 @@ def test_iter_frames_range_and_thumbnail(clips):
         with pytest.raises(IndexError):
             r.frame(40)
         assert r.size == (96, 64)
+
+
+def test_shots_on_a_synthetic_cut(tmp_path):
+    """Two unrelated scenes joined at frame 9 give two shots; one scene gives one."""
+    from inpaint_core.video.shots import detect_shots
+
+    a = make_video(tmp_path / "a.mp4", n=9, size=(96, 64))
+    rng = np.random.default_rng(0)
+    b = [np.clip(rng.normal(60, 10, (64, 96, 3)) + [0, 0, 120], 0, 255).astype(np.uint8) for _ in range(8)]
+    assert detect_shots(list(a) + b) == [(0, 9), (9, 17)]
+    assert detect_shots(list(a)) == [(0, 9)]
+    with VideoReader(a.path) as r:
+        assert r.shots() == [(0, 9)]
+    assert probe(a.path, shots=True).shots == [(0, 9)]
+    assert detect_shots([]) == []
