@@ -92,6 +92,7 @@ class VideoReader:
         self._pos: int | None = None  # index of the last frame taken from self._frames
         self._target_pts: int = 0
         self.seeks = 0  # number of seeks performed (for diagnostics and tests)
+        self.seek_landed: int | None = None  # index of the first frame decoded after the last seek
         self._shots: list[tuple[int, int]] | None = info.shots
         self._open()
 
@@ -206,6 +207,7 @@ class VideoReader:
             raise VideoError(f"{self.path}: seeking failed ({exc}). The file is damaged.") from exc
         self._frames = self._decode_gen()
         self._pos = None
+        self.seek_landed = None
 
     def _decode_gen(self) -> Iterator[av.VideoFrame]:
         stream = self._stream
@@ -233,6 +235,8 @@ class VideoReader:
                 j = self._pos_of.get(p) if p is not None else None
                 if j is None:
                     continue
+                if self.seek_landed is None:
+                    self.seek_landed = j
                 if j < i:
                     last = frame
                     self._pos = j
