@@ -1,1 +1,5 @@
-"""Vanish editor (PySide6). Thin views over inpaint_core; never imports torch."""
+"""Vanish editor (PySide6). Never imports torch or segment_anything directly."""
+
+from . import _qtfix
+
+_qtfix.apply()

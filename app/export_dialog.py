@@ -1,0 +1,230 @@
+"""The export dialog: range, format, quality, audio, output path; then progress with stage and
+ETA, cancel, and "open folder" when done. Non-modal: the user keeps editing while it runs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inpaint_core.jobs import EtaEstimator
+
+# (key, label, extension or "" for a folder, lossy)
+FORMATS = [
+    ("mp4", "MP4 - H.264", ".mp4", True),
+    ("h265", "MP4 - H.265", ".mp4", True),
+    ("mov", "MOV - ProRes 422", ".mov", False),
+    ("mkv", "MKV - FFV1 lossless", ".mkv", False),
+    ("webm", "WebM - VP9", ".webm", True),
+    ("png", "PNG sequence (folder)", "", False),
+]
+
+
+@dataclass
+class ExportRequest:
+    """What to export: frames ``start`` .. ``end - 1``; ``crf`` None = matched to the source."""
+
+    out: Path
+    fmt: str
+    start: int
+    end: int
+    crf: int | None
+    audio: bool
+    residuals: str = "both"
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "estimating..."
+    s = int(round(s))
+    return f"{s // 60}:{s % 60:02d}" if s < 3600 else f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+class ExportDialog(QDialog):
+    """``requested(ExportRequest)`` when the user presses Export; the window runs the job and
+    drives :meth:`attach`."""
+
+    requested = Signal(object)
+
+    def __init__(self, parent, source: Path, frame_count: int, in_out: tuple[int, int], has_audio: bool,
+                 engine_label: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export video")
+        self.setObjectName("exportDialog")
+        self.setModal(False)
+        self.frame_count = frame_count
+        self.in_out = in_out
+        self.runner = None
+        lay = QVBoxLayout(self)
+        self.settings_box = QWidget(self)
+        form = QFormLayout(self.settings_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.whole = QRadioButton(f"Whole clip ({frame_count} frames)", self)
+        self.ranged = QRadioButton(f"In/out range ({in_out[0]}-{in_out[1]}, {in_out[1] - in_out[0] + 1} frames)",
+                                   self)
+        self.whole.setChecked(in_out == (0, frame_count - 1))
+        self.ranged.setChecked(not self.whole.isChecked())
+        row.addWidget(self.whole)
+        row.addWidget(self.ranged)
+        form.addRow("Range", row)
+        self.format = QComboBox(self)
+        for key, label, _ext, _lossy in FORMATS:
+            self.format.addItem(label, key)
+        form.addRow("Format", self.format)
+        qrow = QHBoxLayout()
+        self.auto_quality = QCheckBox("Match the source", self)
+        self.auto_quality.setChecked(True)
+        self.crf = QSpinBox(self)
+        self.crf.setRange(0, 51)
+        self.crf.setValue(18)
+        self.crf.setPrefix("CRF ")
+        self.crf.setToolTip("Lower is better quality and larger files")
+        qrow.addWidget(self.auto_quality)
+        qrow.addWidget(self.crf)
+        qrow.addStretch(1)
+        form.addRow("Quality", qrow)
+        self.audio = QCheckBox("Keep the audio (cut to the range)", self)
+        self.audio.setChecked(has_audio)
+        self.audio.setEnabled(has_audio)
+        if not has_audio:
+            self.audio.setText("The source has no audio")
+        form.addRow("Audio", self.audio)
+        self.residuals = QComboBox(self)
+        for key, label in (("both", "Temporal + spatial (best)"), ("temporal", "Temporal only"),
+                           ("spatial", "Spatial only"), ("none", "None (plain upscale)")):
+            self.residuals.addItem(label, key)
+        self.residuals.setToolTip("How full-resolution detail is restored inside the filled area")
+        form.addRow("Detail", self.residuals)
+        form.addRow("Engine", QLabel(engine_label, self))
+        prow = QHBoxLayout()
+        self.path = QLineEdit(str(source.with_name(source.stem + "_vanish.mp4")), self)
+        browse = QPushButton("Browse...", self)
+        browse.clicked.connect(self._browse)
+        prow.addWidget(self.path, 1)
+        prow.addWidget(browse)
+        form.addRow("Output", prow)
+        lay.addWidget(self.settings_box)
+        self.stage = QLabel("", self)
+        self.bar = QProgressBar(self)
+        self.eta = QLabel("", self)
+        for w in (self.stage, self.bar, self.eta):
+            w.setVisible(False)
+            lay.addWidget(w)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.open_btn = QPushButton("Open folder", self)
+        self.open_btn.setVisible(False)
+        self.open_btn.clicked.connect(self.open_folder)
+        self.cancel_btn = QPushButton("Cancel", self)
+        self.cancel_btn.clicked.connect(self._cancel)
+        self.export_btn = QPushButton("Export", self)
+        self.export_btn.setDefault(True)
+        self.export_btn.clicked.connect(self._export)
+        for b in (self.open_btn, self.cancel_btn, self.export_btn):
+            buttons.addWidget(b)
+        lay.addLayout(buttons)
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.auto_quality.toggled.connect(lambda on: self.crf.setEnabled(not on and self._lossy()))
+        self._format_changed()
+        self.resize(560, 0)
+
+    # -- settings --------------------------------------------------------------------------------
+    def _lossy(self) -> bool:
+        return FORMATS[self.format.currentIndex()][3]
+
+    def _format_changed(self) -> None:
+        key, _label, ext, lossy = FORMATS[self.format.currentIndex()]
+        self.auto_quality.setEnabled(lossy)
+        self.crf.setEnabled(lossy and not self.auto_quality.isChecked())
+        p = Path(self.path.text())
+        base = p.with_suffix("") if p.suffix else p
+        self.path.setText(str(base) + ext)
+
+    def _browse(self) -> None:
+        dlg = QFileDialog(self, "Export to", self.path.text())
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.fileSelected.connect(self.path.setText)
+        dlg.open()
+
+    def request(self) -> ExportRequest:
+        a, b = (0, self.frame_count - 1) if self.whole.isChecked() else self.in_out
+        crf = None if (self.auto_quality.isChecked() or not self._lossy()) else self.crf.value()
+        return ExportRequest(Path(self.path.text()).expanduser(), self.format.currentData(), a, b + 1, crf,
+                             self.audio.isChecked(), self.residuals.currentData())
+
+    def _export(self) -> None:
+        self.requested.emit(self.request())
+
+    # -- progress --------------------------------------------------------------------------------
+    def attach(self, runner) -> None:
+        """Follow ``runner`` (a JobRunner of the export job)."""
+        self.runner = runner
+        self._eta = EtaEstimator()
+        self._t0 = time.monotonic()
+        self.settings_box.setEnabled(False)
+        self.export_btn.setEnabled(False)
+        self.open_btn.setVisible(False)
+        self.cancel_btn.setText("Cancel export")
+        for w in (self.stage, self.bar, self.eta):
+            w.setVisible(True)
+        self.stage.setText("Starting...")
+        self.eta.setText("")
+        runner.progress.connect(self._progress)
+        runner.succeeded.connect(self._done)
+        runner.failed.connect(lambda e, tb: self._finished(f"Failed: {e}"))
+        runner.cancelledJob.connect(lambda: self._finished("Cancelled; nothing was written."))
+
+    def _progress(self, p) -> None:
+        self.bar.setRange(0, max(1, p.total))
+        self.bar.setValue(p.done)
+        self.stage.setText(f"{(p.stage or 'export').capitalize()}: {p.done} / {p.total}")
+        self.eta.setText(f"Elapsed {fmt_seconds(time.monotonic() - self._t0)}   "
+                         f"remaining {fmt_seconds(self._eta.update(p))}")
+
+    def _done(self, result) -> None:
+        frames = getattr(result, "frames", None)
+        self.out_path = Path(getattr(result, "path", self.request().out))
+        self._finished(f"Done: {frames} frames written to {self.out_path.name} in "
+                       f"{fmt_seconds(time.monotonic() - self._t0)}.")
+        self.bar.setValue(self.bar.maximum())
+        self.open_btn.setVisible(True)
+
+    def _finished(self, text: str) -> None:
+        self.runner = None
+        self.stage.setText(text)
+        self.eta.setText("")
+        self.settings_box.setEnabled(True)
+        self.export_btn.setEnabled(True)
+        self.cancel_btn.setText("Close")
+
+    def _cancel(self) -> None:
+        if self.runner is not None:
+            self.runner.cancel()
+            self.stage.setText("Cancelling...")
+        else:
+            self.close()
+
+    def open_folder(self) -> bool:
+        p = getattr(self, "out_path", self.request().out)
+        folder = p if p.is_dir() else p.parent
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

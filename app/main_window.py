@@ -1,0 +1,371 @@
+"""The editor window: wires the viewer, timeline, transport, mask tools, layers, preview and jobs
+together. Each piece lives in its own module; this one only connects them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QMainWindow,
+)
+
+from .actions import build_actions, build_menus
+from .errors_ui import ErrorPresenter
+from .export_ctl import ExportMixin
+from .layers_panel import LayersPanel
+from .layout import build_layout
+from .mask_controller import MaskController
+from .mask_files import MaskFilesMixin
+from .maskmodel import MaskDocument
+from .media import MediaClip, open_clip
+from .playback import PlaybackMixin
+from .preview import PreviewController
+from .project_ctl import ProjectMixin
+from .project_io import is_project
+from .render import to_qimage
+from .settings import EditorSettings
+from .timeline import THUMB_H, TimelinePanel
+from .tools import TOOLS, ToolController
+from .transport import PlaybackClock, TransportBar
+from .viewer import FrameView
+from .workers import JobRunner, LatestRequestWorker, QueueWorker
+
+VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
+
+
+class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMainWindow):
+    """Signals: ``clipOpened()`` after a video is ready, ``frameShown(int)`` after a frame is on
+    screen (tests wait on these)."""
+
+    clipOpened = Signal()
+    frameShown = Signal(int)
+
+    def __init__(self, settings: EditorSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        sys.setswitchinterval(0.002)  # hand the GIL back to the UI thread sooner than 5 ms
+        self.settings = settings or EditorSettings()
+        if self.settings.models_dir:
+            from .models_panel import apply_models_dir
+
+            apply_models_dir(self.settings.models_dir)
+        self.presenter = ErrorPresenter(self)
+        self.clip: MediaClip | None = None
+        self.current = 0
+        self.frame_rgb = None
+        self.jobs: list[JobRunner] = []
+        self._pending_project = None
+        self._decoder: LatestRequestWorker | None = None
+        self._thumbs: QueueWorker | None = None
+        self.masks = MaskController(MaskDocument((1, 1), 0), self)
+        self.preview = PreviewController(self)
+        self.clock = PlaybackClock(self)
+        self.viewer = FrameView(self)
+        self.timeline_panel = TimelinePanel(self)
+        self.timeline = self.timeline_panel.timeline
+        self.acts = build_actions(self)
+        self.menus = build_menus(self, self.acts)
+        self.transport = TransportBar(self.acts, self)
+        self.tools = ToolController(self.viewer, self.masks, lambda: self.current, self.shape_range, self)
+        self.layers = LayersPanel(self.masks, self)
+        build_layout(self)
+        self._connect()
+        self.preview_bar.populate(self.settings.engine)
+        self.menus["recent"].aboutToShow.connect(self._fill_recent)
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self._update_title()
+        self._update_enabled()
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        a = self.acts
+        a["open"].triggered.connect(self.ask_open)
+        a["quit"].triggered.connect(self.close)
+        a["settings"].triggered.connect(self.show_settings)
+        a["undo"].triggered.connect(self.masks.undo_stack.undo)
+        a["redo"].triggered.connect(self.masks.undo_stack.redo)
+        self.masks.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
+        self.masks.undo_stack.canRedoChanged.connect(a["redo"].setEnabled)
+        self.masks.undo_stack.cleanChanged.connect(self._update_title)
+        a["undo"].setEnabled(False)
+        a["redo"].setEnabled(False)
+        self.masks.changed.connect(self._masks_changed)
+        self.tools.maskPainted.connect(self.refresh_mask)
+        self._tool_group.triggered.connect(lambda act: self.tools.set_tool(act.data()))
+        self._mode_group.triggered.connect(lambda act: self.set_mode(act.data()))
+        self.tool_options.size.valueChanged.connect(self.tools.set_radius)
+        self.tool_options.hardness.valueChanged.connect(lambda v: self.tools.set_hardness(v / 100))
+        self.tool_options.opacity.valueChanged.connect(lambda v: self.viewer.set_overlay(opacity=v / 100))
+        self.tool_options.colorChanged.connect(lambda c: self.viewer.set_overlay(color=c))
+        a["overlay"].toggled.connect(lambda v: self.viewer.set_overlay(visible=v))
+        a["outline"].toggled.connect(lambda v: self.viewer.set_overlay(outline=v))
+        a["zoom_in"].triggered.connect(lambda: self.viewer.zoom_by(1.25))
+        a["zoom_out"].triggered.connect(lambda: self.viewer.zoom_by(0.8))
+        a["fit"].triggered.connect(self.viewer.fit)
+        a["actual"].triggered.connect(self.viewer.actual_size)
+        a["preview"].triggered.connect(self.start_preview)
+        a["cancel_preview"].triggered.connect(self.preview.cancel)
+        a["clear_frame"].triggered.connect(self.clear_frame_mask)
+        self.preview_bar.engineChosen.connect(self._engine_chosen)
+        self.preview.frameFilled.connect(self._preview_filled)
+        self.preview.progress.connect(lambda p: self._show_progress("Preview", p))
+        self.preview.ended.connect(self._preview_ended)
+        self.preview.failed.connect(lambda e, tb: self.presenter.exception(e, tb, "Preview failed"))
+        self.preview.invalidated.connect(lambda: self.timeline.set_filled(set()))
+        self.preview.started.connect(self._update_enabled)
+        self.timeline.scrubbed.connect(self.seek)
+        self.timeline.thumbNeeded.connect(self._want_thumb)
+        self._connect_playback()
+        self._connect_project()
+        self._connect_mask_files()
+        self._connect_export()
+        self._connect_segment()
+
+    # -- opening ---------------------------------------------------------------------------------
+    def ask_open(self) -> None:
+        dlg = QFileDialog(self, "Open video or project", "", VIDEO_FILTER)
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.fileSelected.connect(self.open_path)
+        dlg.open()
+
+    def open_path(self, path: str | Path) -> JobRunner:
+        """Open a video or a project on a worker thread; errors appear in a dialog."""
+        if is_project(path):
+            return self.open_project(path)
+        self.project = None
+        self._pending_project = None
+        return self.open_video(path)
+
+    def open_video(self, path: str | Path, doc: MaskDocument | None = None, remember: str | None = None
+                   ) -> JobRunner:
+        path = str(path)
+        self.status_label.setText(f"Opening {Path(path).name}...")
+        cache = self.settings.cache_mb
+        return self.run_job(lambda tok: open_clip(path, cache, tok), "Opening", cancellable=False,
+                            on_success=lambda clip: self.set_clip(clip, remember or path, doc),
+                            on_failure=lambda: self.status_label.setText("Could not open the file."))
+
+    def set_clip(self, clip: MediaClip, path: str | None = None, doc: MaskDocument | None = None) -> None:
+        self.close_clip()
+        self.clip = clip
+        self.masks.reset(doc or MaskDocument(clip.size, clip.frame_count))
+        self.clock.rate, self.clock.frame_count = clip.rate, clip.frame_count
+        self._decoder = LatestRequestWorker(lambda i: clip.reader.frame(i), self)
+        self._decoder.ready.connect(self._frame_ready)
+        self._decoder.error.connect(lambda k, e: self.presenter.exception(e, "", "Could not decode frame"))
+        thumb_reader = clip.new_reader(cache_bytes=16 << 20)
+        self._thumbs = QueueWorker(lambda i: to_qimage(thumb_reader.thumbnail(i, THUMB_H)), self)
+        self._thumbs.ready.connect(lambda i, img: self.timeline.add_thumbnail(i, QPixmap.fromImage(img)))
+        w, h = clip.size
+        self.timeline.set_clip(clip.frame_count, clip.rate, w / h)
+        self.transport.show_range(0, clip.frame_count - 1, clip.rate)
+        if path:
+            self.settings.add_recent(str(path))
+        self.status_label.setText(f"{clip.path.name}: {w}x{h}, {clip.frame_count} frames, "
+                                  f"{float(clip.rate):.3g} fps{', audio' if clip.has_audio else ''}")
+        pending, self._pending_project = self._pending_project, None
+        if pending is not None:  # this video belongs to a project being opened
+            self._project_opened(*pending)
+        self._update_title()
+        self._update_enabled()
+        self.seek(0)
+        self.clipOpened.emit()
+
+    def close_clip(self) -> None:
+        self.clock.stop()
+        self.preview.invalidate()
+        self.preview.wait_all()
+        for w in (self._decoder, self._thumbs):
+            if w is not None:
+                w.stop()
+        self._decoder = self._thumbs = None
+        if self.clip is not None:
+            self.clip.close()
+        self.clip = None
+        self.frame_rgb = None
+        self.viewer.set_frame(None)
+
+    # -- frames and masks ------------------------------------------------------------------------
+    def seek(self, i: int) -> None:
+        if self.clip is None:
+            return
+        i = max(0, min(int(i), self.clip.frame_count - 1))
+        self.current = i
+        self.timeline.set_current(i)
+        self.transport.show_position(i, self.clip.frame_count, self.clip.rate)
+        self._decoder.request(i)
+
+    def _frame_ready(self, i: int, rgb) -> None:
+        if i != self.current or self.clip is None:
+            return  # a stale request; the newest one is on its way
+        self.frame_rgb = rgb
+        self.viewer.set_frame(rgb, self.preview.result_full(i, rgb))
+        self.refresh_mask()
+        self.frameShown.emit(i)
+
+    def _want_thumb(self, i: int) -> None:
+        if self._thumbs is not None:
+            self._thumbs.request(i)
+
+    def refresh_mask(self) -> None:
+        if self.clip is None:
+            return
+        doc = self.masks.doc
+        self.viewer.set_mask(doc.compose(self.current), doc.coverage(self.current))
+
+    def _masks_changed(self) -> None:
+        self.preview.invalidate()
+        self.refresh_mask()
+        self.timeline.set_markers(self.masks.doc.key_frames(), set(self.masks.doc.painted_frames()))
+        self._update_title()
+        if self.frame_rgb is not None:
+            self.viewer.set_result(None)
+
+    def clear_frame_mask(self) -> None:
+        if self.clip is not None:
+            self.masks.set_frame_mask(self.current, self.masks.doc.empty(), "Clear frame mask")
+
+    def set_mode(self, mode: str) -> None:
+        self.acts[f"mode_{mode}"].setChecked(True)
+        self.viewer.set_mode(mode)
+
+    # -- preview ---------------------------------------------------------------------------------
+    def _engine_chosen(self, name: str) -> None:
+        self.settings.engine = name
+        self.preview.invalidate()
+
+    def start_preview(self) -> JobRunner | None:
+        if self.clip is None:
+            return None
+        if not self.masks.doc.has_mask():
+            self.presenter.present("Preview", "Nothing to fill yet: paint a mask or draw a shape first.")
+            return None
+        a, b = self.timeline.in_frame, self.timeline.out_frame
+        return self.preview.start(self.clip, self.masks.doc, self.preview_bar.current_engine(),
+                                  range(a, b + 1), self.current, self.settings.preview_long_side,
+                                  self.settings.device)
+
+    def _preview_filled(self, i: int) -> None:
+        self.timeline.add_filled(i)
+        if i == self.current and self.frame_rgb is not None:
+            self.viewer.set_result(self.preview.result_full(i, self.frame_rgb))
+
+    def _preview_ended(self, outcome: str) -> None:
+        self.job_bar.setVisible(bool(self.jobs))
+        self.job_label.setText("" if outcome == "ok" else f"Preview {outcome}")
+        self._update_enabled()
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def run_job(self, make_job, name: str, cancellable: bool = True, on_success=None, on_failure=None
+                ) -> JobRunner:
+        """Start ``make_job(token)`` on a worker; ``on_success(result)`` / ``on_failure()`` are
+        connected before the thread starts, so no result is ever missed."""
+        runner = JobRunner(make_job, name, self)
+        runner.progress.connect(lambda p: self._show_progress(name, p))
+        runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
+        if on_success is not None:
+            runner.succeeded.connect(on_success)
+        if on_failure is not None:
+            runner.failed.connect(lambda e, tb: on_failure())
+        runner.ended.connect(lambda r=runner: self._job_ended(r))
+        self.jobs.append(runner)
+        runner.start()
+        return runner
+
+    def _job_ended(self, runner: JobRunner) -> None:
+        if runner in self.jobs:
+            self.jobs.remove(runner)
+        if not self.jobs and not self.preview.running:
+            self.job_bar.setVisible(False)
+            self.job_label.setText("")
+
+    def _show_progress(self, name: str, p) -> None:
+        self.job_bar.setVisible(True)
+        self.job_bar.setRange(0, max(1, p.total))
+        self.job_bar.setValue(p.done)
+        self.job_label.setText(p.stage or name)
+
+    def _fill_recent(self) -> None:
+        menu = self.menus["recent"]
+        menu.clear()
+        for p in self.settings.recent():
+            menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+        if menu.isEmpty():
+            menu.addAction("(none)").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear list", self.settings.clear_recent)
+
+    def show_settings(self):
+        from .settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.settings, self, self.presenter)
+        dlg.accepted.connect(lambda: self.preview_bar.populate(self.settings.engine))
+        if dlg.models is not None:
+            dlg.models.changed.connect(lambda: self.preview_bar.populate(self.preview_bar.current_engine()))
+        dlg.open()
+        return dlg
+
+    def _connect_segment(self) -> None:
+        self.segment = None
+        if "segment" not in TOOLS:
+            for k in ("track_back", "track_fwd"):
+                self.acts[k].setVisible(False)
+            return
+        from .segment_tool import SegmentTool
+
+        self.segment = SegmentTool(self)
+        self.tools.segment = self.segment
+        self.segment.status.connect(self.status_label.setText)
+        self.acts["track_back"].triggered.connect(lambda: self.segment.track(False))
+        self.acts["track_fwd"].triggered.connect(lambda: self.segment.track(True))
+
+    # -- window ----------------------------------------------------------------------------------
+    def shape_range(self) -> tuple[int, int]:
+        return self.timeline.in_frame, self.timeline.out_frame + 1
+
+    def _update_title(self) -> None:
+        name = self.clip.path.name if self.clip else "No video"
+        if self.project is not None:
+            name = f"{self.project.name} ({name})"
+        self.setWindowTitle(f"{name}[*] - Vanish")
+        self.setWindowModified(not self.masks.undo_stack.isClean() or getattr(self, "_recovered", False))
+
+    def _update_enabled(self) -> None:
+        has = self.clip is not None
+        for k in ("preview", "play", "import_masks", "import_mask_image", "export_masks", "save", "save_as", "step_back", "step_fwd", "start", "end", "mark_in", "mark_out",
+                  "prev_key", "next_key", "clear_frame"):
+            self.acts[k].setEnabled(has)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0])
+            event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:
+        self.keep_or_drop_autosave()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Cancel every job and wait until all worker threads have stopped."""
+        for r in list(self.jobs):
+            r.cancel()
+        if self.segment is not None:
+            self.segment.stop()
+        self.close_clip()
+        for t in self.findChildren(QThread):
+            if isinstance(t, JobRunner):
+                t.cancel()
+            if t.isRunning():
+                t.wait(30000)

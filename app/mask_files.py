@@ -1,0 +1,98 @@
+"""Import and export of mask image sequences (reading rules of :mod:`inpaint_core.masks`)."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from inpaint_core.jobs import Progress
+from inpaint_core.masks import open_masks, write_masks
+
+from .maskmodel import Layer, MaskDocument, PaintedLayer, ShapeLayer
+
+IMAGE_FILTER = "Mask images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
+
+
+def import_job(path: str | Path, frame_count: int, size: tuple[int, int], token=None
+               ) -> Generator[Progress, None, Layer]:
+    """Job: read a mask folder or image into a layer. One image (or a folder holding one) gives a
+    stationary bitmap layer over the whole clip; one image per frame gives a painted layer."""
+    src = open_masks(path, frame_count, size)
+    name = Path(path).stem or Path(path).name
+    if src.stationary:
+        yield Progress(1, 1, "Importing masks")
+        return ShapeLayer(name, kind="bitmap", bitmap=src.mask(0).copy(), start=0, stop=frame_count, size=size)
+    frames = {}
+    for i in range(frame_count):
+        if token is not None:
+            token.raise_if_cancelled()
+        m = src.mask(i)
+        if m.any():
+            frames[i] = m.copy()
+        if i % 8 == 0:
+            yield Progress(i, frame_count, "Importing masks")
+    yield Progress(frame_count, frame_count, "Importing masks")
+    return PaintedLayer(name, frames=frames)
+
+
+def export_job(folder: str | Path, doc: MaskDocument, token=None) -> Generator[Progress, None, int]:
+    """Job: write the composed mask of every frame as 00000.png... (0/255) into ``folder``."""
+    n = doc.frame_count
+
+    def masks():
+        for i in range(n):
+            if token is not None:
+                token.raise_if_cancelled()
+            yield doc.compose(i)
+
+    yield Progress(0, n, "Exporting masks")
+    count = write_masks(folder, masks())
+    yield Progress(n, n, "Exporting masks")
+    return count
+
+
+class MaskFilesMixin:
+    """Mixed into MainWindow: the Import/Export mask actions."""
+
+    def _connect_mask_files(self) -> None:
+        self.acts["import_masks"].triggered.connect(self.ask_import_masks)
+        self.acts["import_mask_image"].triggered.connect(self.ask_import_mask_image)
+        self.acts["export_masks"].triggered.connect(self.ask_export_masks)
+
+    def ask_import_masks(self) -> None:
+        if self.clip is not None:
+            dlg = QFileDialog(self, "Import a folder of mask images")
+            dlg.setFileMode(QFileDialog.FileMode.Directory)
+            dlg.fileSelected.connect(self.import_masks)
+            dlg.open()
+
+    def ask_import_mask_image(self) -> None:
+        if self.clip is not None:
+            dlg = QFileDialog(self, "Import one mask image (stationary)", "", IMAGE_FILTER)
+            dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+            dlg.fileSelected.connect(self.import_masks)
+            dlg.open()
+
+    def import_masks(self, path: str | Path):
+        if self.clip is None:
+            return None
+        n, size = self.clip.frame_count, self.clip.size
+        return self.run_job(lambda tok: import_job(path, n, size, tok), "Import masks",
+                            on_success=self.masks.add_layer)
+
+    def ask_export_masks(self) -> None:
+        if self.clip is not None:
+            dlg = QFileDialog(self, "Export masks into a new folder")
+            dlg.setFileMode(QFileDialog.FileMode.AnyFile)
+            dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dlg.fileSelected.connect(self.export_masks)
+            dlg.open()
+
+    def export_masks(self, folder: str | Path):
+        if self.clip is None:
+            return None
+        snap = self.masks.doc.snapshot()
+        return self.run_job(lambda tok: export_job(folder, snap, tok), "Export masks",
+                            on_success=lambda n: self.status_label.setText(f"Wrote {n} masks to {folder}"))

@@ -1,0 +1,166 @@
+"""Preview: run a fill engine at low resolution on a worker thread, frames around the playhead
+first, and cache the results until the masks change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from inpaint_core.clipsource import ResizedClipSource
+from inpaint_core.engines import availability, create_engine, engine_class, known_engines
+from inpaint_core.engines.base import Filled
+from inpaint_core.jobs import Progress
+
+from .maskmodel import MaskDocument
+from .media import MediaClip
+from .workers import JobRunner
+
+
+@dataclass
+class PreviewFrame:
+    """A filled frame cropped to the picture: ``rgb`` (h, w, 3) uint8 and ``mask`` (h, w) uint8
+    0/255 (the grown mask the engine filled), both at the working size."""
+
+    index: int
+    rgb: np.ndarray
+    mask: np.ndarray
+
+
+def working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(w, h) scaled so the long side is at most ``long_side``, both even."""
+    w, h = size
+    s = min(1.0, long_side / max(w, h))
+    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+
+
+def engine_choices() -> list[tuple[str, str, bool, str]]:
+    """(name, label, available, reason) of every engine present in this build."""
+    out = []
+    for name in known_engines():
+        try:
+            label = engine_class(name).label or name
+        except Exception as exc:  # engine code present but broken: say so, never crash
+            out.append((name, name, False, str(exc)))
+            continue
+        av = availability(name)
+        out.append((name, label, av.ok, av.reason))
+    return out
+
+
+def preview_job(clip: MediaClip, doc: MaskDocument, engine_name: str, frames: range, priority: int,
+                long_side: int, device: str, token):
+    """Generator job: yields Progress and :class:`PreviewFrame` events."""
+    opts = {"device": device} if engine_name == "sttn" else {}
+    engine = create_engine(engine_name, **opts)
+    reader = clip.new_reader(cache_bytes=64 << 20)
+    try:
+        fixed = engine.fixed_size
+        wsize = tuple(fixed) if fixed else working_size(clip.size, long_side)
+        shots = getattr(clip.info, "shots", None) or None
+        src = ResizedClipSource(clip.frame_count, clip.size, wsize, reader.frame, doc.compose,
+                                grow=engine.default_grow, shots=shots, cancel=token,
+                                mode="pad" if fixed else "stretch")
+        x0, y0, w, h = src.inner
+        yield Progress(0, len(frames), "Preview")
+        for ev in engine.run(src, frames=frames, priority=priority):
+            token.raise_if_cancelled()
+            if isinstance(ev, Filled):
+                rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
+                m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+                yield PreviewFrame(ev.index, rgb, m)
+            elif isinstance(ev, Progress):
+                yield Progress(ev.done, ev.total, f"Preview ({engine.label or engine_name})")
+    finally:
+        reader.close()
+
+
+class PreviewController(QObject):
+    """Owns the preview runner and the result cache (index -> :class:`PreviewFrame`)."""
+
+    frameFilled = Signal(int)
+    progress = Signal(object)
+    started = Signal()
+    ended = Signal(str)  # "ok" | "cancelled" | "failed"
+    failed = Signal(object, str)
+    invalidated = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.results: dict[int, PreviewFrame] = {}
+        self.runner: JobRunner | None = None
+        self.revision = -1
+        self._old: list[JobRunner] = []
+
+    @property
+    def running(self) -> bool:
+        return self.runner is not None and self.runner.isRunning()
+
+    def start(self, clip: MediaClip, doc: MaskDocument, engine_name: str, frames: range, priority: int,
+              long_side: int = 640, device: str = "auto") -> JobRunner:
+        self.cancel()
+        snap = doc.snapshot()
+        if snap.revision != self.revision:
+            self.results.clear()
+            self.invalidated.emit()
+        self.revision = snap.revision
+        todo = [i for i in frames if i not in self.results]
+        runner = JobRunner(lambda tok: preview_job(clip, snap, engine_name, todo, priority, long_side,
+                                                   device, tok), "preview", self)
+        runner.event.connect(lambda ev, r=runner: self._on_event(r, ev))
+        runner.progress.connect(lambda p, r=runner: r is self.runner and self.progress.emit(p))
+        runner.failed.connect(lambda e, tb, r=runner: r is self.runner and self.failed.emit(e, tb))
+        runner.ended.connect(lambda r=runner: self._on_end(r))
+        self.runner = runner
+        runner.start()
+        self.started.emit()
+        return runner
+
+    def _on_event(self, runner: JobRunner, ev) -> None:
+        if runner is not self.runner or not isinstance(ev, PreviewFrame):
+            return
+        self.results[ev.index] = ev
+        self.frameFilled.emit(ev.index)
+
+    def _on_end(self, runner: JobRunner) -> None:
+        if runner in self._old:
+            self._old.remove(runner)
+        if runner is self.runner:
+            self.runner = None
+            self.ended.emit(runner.outcome or "failed")
+
+    def cancel(self) -> None:
+        r = self.runner
+        if r is not None:
+            r.cancel()
+            self._old.append(r)
+            self.runner = None
+            self.ended.emit("cancelled")
+
+    def invalidate(self) -> None:
+        """Masks changed: drop every cached result (and stop a preview of the old masks)."""
+        self.cancel()
+        if self.results:
+            self.results.clear()
+        self.invalidated.emit()
+
+    def wait_all(self, ms: int = 10000) -> None:
+        """Block until every runner has stopped (used when closing the window)."""
+        for r in [*self._old, *([self.runner] if self.runner else [])]:
+            r.cancel()
+            r.wait(ms)
+
+    def result_full(self, i: int, frame: np.ndarray) -> np.ndarray | None:
+        """The preview of frame ``i`` at the frame's size: the fill upscaled and composited only
+        inside the filled mask; every other pixel is exactly ``frame``."""
+        pf = self.results.get(i)
+        if pf is None:
+            return None
+        H, W = frame.shape[:2]
+        up = cv2.resize(pf.rgb, (W, H), interpolation=cv2.INTER_CUBIC)
+        m = cv2.resize(pf.mask, (W, H), interpolation=cv2.INTER_NEAREST) > 0
+        out = frame.copy()
+        out[m] = up[m]
+        return out

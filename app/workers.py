@@ -1,0 +1,203 @@
+"""Background work: generator jobs on a QThread, and a frame decoder where the newest request wins.
+
+The UI thread never waits on these: results come back as queued signals.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from inpaint_core.engines.base import Filled
+from inpaint_core.errors import Cancelled
+from inpaint_core.jobs import CancelToken, Progress
+
+
+def lower_priority(nice: int) -> None:
+    """Raise this thread's nice value (Linux: per-thread) so the UI thread wins the CPU."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):
+        pass
+
+
+class JobRunner(QThread):
+    """Runs ``make_job(token)`` (a generator of Progress/Filled events) on its own thread.
+
+    Signals: ``progress(Progress)``, ``filled(Filled)``, ``event(object)`` for anything else,
+    ``succeeded(result)``, ``failed(exc, traceback_text)``, ``cancelledJob()``, and ``ended()``
+    after any of the last three. Progress events are throttled to about 20 per second.
+    """
+
+    progress = Signal(object)
+    filled = Signal(object)
+    event = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object, str)
+    cancelledJob = Signal()
+    ended = Signal()
+
+    def __init__(self, make_job: Callable[[CancelToken], Generator[Any, None, Any]], name: str = "job",
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.make_job = make_job
+        self.token = CancelToken()
+        self.name = name
+        self.outcome: str | None = None  # "ok" | "failed" | "cancelled"
+        self.setObjectName(name)
+        #: True once ``ended`` has been delivered on the UI thread (after every other signal)
+        self.delivered = False
+        self.ended.connect(self._mark_delivered)
+        # delete only once the thread has really stopped (``ended`` fires just before that)
+        self.finished.connect(self.deleteLater)
+
+    def _mark_delivered(self) -> None:
+        self.delivered = True
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def run(self) -> None:  # worker thread
+        import time
+
+        lower_priority(10)
+        last = 0.0
+        gen = None
+        try:
+            gen = self.make_job(self.token)
+            while True:
+                if self.token.cancelled:
+                    raise Cancelled()
+                try:
+                    ev = next(gen)
+                except StopIteration as stop:
+                    result = stop.value
+                    break
+                if isinstance(ev, Filled):
+                    self.filled.emit(ev)
+                elif isinstance(ev, Progress):
+                    now = time.monotonic()
+                    if now - last > 0.05 or ev.done >= ev.total:
+                        last = now
+                        self.progress.emit(ev)
+                else:
+                    self.event.emit(ev)
+            self.outcome = "ok"
+            self.succeeded.emit(result)
+        except Cancelled:
+            self.outcome = "cancelled"
+            self.cancelledJob.emit()
+        except Exception as exc:  # delivered to the UI as a dialog, never a crash
+            self.outcome = "failed"
+            self.failed.emit(exc, traceback.format_exc())
+        finally:
+            if gen is not None:
+                try:
+                    gen.close()
+                except Exception:
+                    pass
+            self.ended.emit()
+
+
+class LatestRequestWorker(QThread):
+    """Serves ``fn(key)`` for the newest requested key only; stale requests are dropped.
+
+    ``request(key)`` replaces any pending key. Results arrive as ``ready(key, value)``; errors as
+    ``error(key, exc)``. ``fn`` runs on this thread, so it must not be shared with other threads
+    without its own lock.
+    """
+
+    ready = Signal(object, object)
+    error = Signal(object, object)
+
+    def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 2) -> None:
+        super().__init__(parent)
+        self.fn = fn
+        self.nice = nice
+        self._cond = threading.Condition()
+        self._pending: Any = None
+        self._has = False
+        self._stop = False
+
+    def request(self, key: Any) -> None:
+        with self._cond:
+            self._pending, self._has = key, True
+            self._cond.notify()
+        if not self.isRunning():
+            self.start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self.wait(5000)
+
+    def run(self) -> None:
+        lower_priority(self.nice)
+        while True:
+            with self._cond:
+                while not self._has and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                key, self._has = self._pending, False
+            try:
+                value = self.fn(key)
+            except Exception as exc:
+                self.error.emit(key, exc)
+                continue
+            self.ready.emit(key, value)
+
+
+class QueueWorker(QThread):
+    """Serves a LIFO queue of keys (newest first, duplicates ignored): used for thumbnails."""
+
+    ready = Signal(object, object)
+
+    def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 12) -> None:
+        super().__init__(parent)
+        self.fn = fn
+        self.nice = nice
+        self._cond = threading.Condition()
+        self._queue: list[Any] = []
+        self._stop = False
+
+    def request(self, key: Any) -> None:
+        with self._cond:
+            if key in self._queue:
+                return
+            self._queue.append(key)
+            self._cond.notify()
+        if not self.isRunning():
+            self.start()
+
+    def clear(self) -> None:
+        with self._cond:
+            self._queue.clear()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._queue.clear()
+            self._cond.notify()
+        self.wait(5000)
+
+    def run(self) -> None:
+        lower_priority(self.nice)
+        while True:
+            with self._cond:
+                while not self._queue and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                key = self._queue.pop()
+            try:
+                value = self.fn(key)
+            except Exception:
+                continue
+            self.ready.emit(key, value)

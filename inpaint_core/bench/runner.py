@@ -1,0 +1,332 @@
+"""The benchmark harness: every engine fills the same clips with the same synthetic holes in one
+process, and each result is scored against the clip itself (the ground truth).
+
+Fair scoring: every engine gets the same hole mask; for *running*, the mask is grown by the
+engine's own ``default_grow`` (as it would be in the editor), but the in-hole scores are taken
+inside the original, ungrown mask so that engines growing more are not judged on more pixels.
+Whole-frame scores cover the whole frame (pixels outside the grown mask are the input's own).
+
+Entry points: :func:`bench_job` (a generator job yielding ``Progress``, returning a
+:class:`BenchResult`), :func:`run_bench` (drives it). Building blocks reused by other benchmarks
+(e.g. a full-resolution mode): :func:`make_masks`, :func:`run_engine`, :func:`score_run`,
+:func:`summarize` and :mod:`.clips`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+import zlib
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__, metrics
+from ..clipsource import ArrayClipSource
+from ..engines import create_engine, engine_class
+from ..engines.base import Filled
+from ..errors import Cancelled, MaskError, VanishError
+from ..jobs import CancelToken, Progress, run_job
+from .clips import Clip, expand_clip_paths, load_clip
+from .masks import MASK_TYPES, generate_masks
+from .memory import PeakMemory
+
+SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "flicker")
+NOTES = [
+    metrics.VFID_NOTE,
+    "Each engine runs on the mask grown by its own default_grow; in-hole scores use the original mask.",
+    "PSNR/SSIM: mean over frames; psnr_hole pools the squared error of all hole pixels of the clip; "
+    "SSIM is the channel mean of Gaussian-window SSIM (Wang et al. 2004).",
+    "warp_error: flow warping error of the result ([0,1]^2, flow estimated on the result, pixels "
+    "failing the cycle-consistency test excluded), over the whole frame and (warp_error_hole) over "
+    "the hole of frame t; the ground_truth entry of a clip is the true video's own; flicker: mean |temporal difference error| inside "
+    "the hole in 8-bit levels.",
+    "fps counts the engine's run only; setup_s is engine construction (model loading); peak_rss_mb is "
+    "the growth of the process's resident memory over setup and run.",
+]
+
+
+@dataclass
+class BenchConfig:
+    """What to benchmark. ``size`` = (W, H) working size; ``area`` = hole area ratio range;
+    ``engine_options``: per engine name, keyword options for :func:`create_engine`."""
+
+    engines: list[str]
+    clips: list[str | Path]
+    mask_type: str = "stationary"
+    frames: int = 60
+    size: tuple[int, int] = (432, 240)
+    seed: int = 0
+    area: tuple[float, float] = (0.05, 0.15)
+    engine_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    samples: int = 2
+    warp: bool = True
+    note: str = ""
+
+
+@dataclass
+class EngineRun:
+    """One engine on one clip. ``frames``: (N, H, W, 3) uint8 results when ``status == 'ok'``."""
+
+    engine: str
+    status: str  # "ok", "unavailable" or "failed"
+    reason: str = ""
+    label: str = ""
+    grow: int = 0
+    frames: np.ndarray | None = None
+    seconds: float = 0.0
+    setup_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    peak_torch_mb: float | None = None
+
+    @property
+    def fps(self) -> float:
+        n = 0 if self.frames is None else len(self.frames)
+        return n / self.seconds if self.seconds > 0 else float("nan")
+
+    def record(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "frames"}
+        d["fps"] = self.fps if self.status == "ok" else None
+        return d
+
+
+@dataclass
+class ClipSamples:
+    """Sample frames of one clip for the contact sheet: all lists are indexed like ``indices``."""
+
+    name: str
+    indices: list[int]
+    truth: list[np.ndarray]
+    masks: list[np.ndarray]
+    results: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class BenchResult:
+    """``data``: the JSON-ready results (see :func:`bench_job`); ``samples``: contact-sheet frames."""
+
+    data: dict[str, Any]
+    samples: list[ClipSamples]
+
+
+def make_masks(mask_type: str, n: int, size: tuple[int, int], seed: int, area: tuple[float, float]) -> np.ndarray:
+    """(n, H, W) uint8 synthetic holes; :class:`MaskError` when the request cannot be met."""
+    if mask_type not in MASK_TYPES:
+        raise MaskError(f"Unknown mask type '{mask_type}'; choose one of {', '.join(MASK_TYPES)}.")
+    try:
+        return generate_masks(mask_type, n, size, seed=seed, area=area)
+    except ValueError as exc:
+        raise MaskError(str(exc)) from None
+
+
+def clip_seed(seed: int, name: str) -> int:
+    """The mask seed of one clip: the run's ``seed`` mixed with the clip's name, so that clips get
+    different holes, and a clip gets the same holes whatever else is in the run."""
+    return int(seed) * 1_000_003 + zlib.crc32(name.encode("utf-8")) % 1_000_003
+
+
+def _engine_meta(name: str) -> tuple[str, int, tuple[int, int] | None]:
+    cls = engine_class(name)
+    return cls.label or name, int(cls.default_grow), cls.fixed_size
+
+
+def run_engine(
+    name: str,
+    frames: np.ndarray,
+    masks: np.ndarray,
+    options: dict[str, Any] | None = None,
+    cancel: CancelToken | None = None,
+    stage: str = "",
+) -> Generator[Progress, None, EngineRun]:
+    """Run engine ``name`` on ``frames`` (N, H, W, 3) uint8 with holes ``masks`` (N, H, W) uint8,
+    grown by the engine's ``default_grow``. Yields ``Progress``; returns an :class:`EngineRun`.
+
+    An engine that cannot run here (not built, no checkpoint, wrong working size) gives status
+    ``unavailable`` with the reason; one that raises while running gives ``failed``. Only
+    :class:`Cancelled` propagates.
+    """
+    cancel = cancel or CancelToken()
+    try:
+        label, grow, fixed = _engine_meta(name)
+    except VanishError as exc:
+        return EngineRun(name, "unavailable", str(exc))
+    h, w = frames.shape[1:3]
+    if fixed is not None and tuple(fixed) != (w, h):
+        return EngineRun(name, "unavailable", f"works only at {fixed[0]}x{fixed[1]}; run the bench with "
+                         f"--size {fixed[0]}x{fixed[1]}", label, grow)
+    run = EngineRun(name, "ok", "", label, grow)
+    out = np.empty_like(frames)
+    seen = np.zeros(len(frames), bool)
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        try:
+            engine = create_engine(name, **(options or {}))
+        except Cancelled:
+            raise
+        except VanishError as exc:
+            return EngineRun(name, "unavailable", str(exc), label, grow)
+        t1 = time.perf_counter()
+        src = ArrayClipSource(frames, masks, grow=engine.default_grow, cancel=cancel)
+        try:
+            for ev in engine.run(src):
+                if isinstance(ev, Filled):
+                    out[ev.index] = ev.rgb
+                    seen[ev.index] = True
+                elif isinstance(ev, Progress):
+                    yield Progress(ev.done, ev.total, stage or name)
+        except Cancelled:
+            raise
+        except Exception as exc:  # an engine bug must not take the whole benchmark down
+            run.status, run.reason = "failed", f"{type(exc).__name__}: {exc}"
+        t2 = time.perf_counter()
+    run.setup_s, run.seconds = t1 - t0, t2 - t1
+    run.peak_rss_mb = mem.rss_delta / 2**20
+    run.peak_torch_mb = None if mem.torch_peak is None else mem.torch_peak / 2**20
+    if run.status == "ok" and not seen.all():
+        run.status, run.reason = "failed", f"the engine delivered {int(seen.sum())} of {len(frames)} frames"
+    if run.status == "ok":
+        run.frames = out
+    return run
+
+
+def score_run(run: EngineRun, truth: np.ndarray, masks: np.ndarray, warp: bool = True) -> dict[str, float]:
+    """Scores of a finished run against ``truth`` inside the original ``masks`` (see
+    :func:`inpaint_core.metrics.clip_scores`); an empty dict for runs that did not finish."""
+    if run.status != "ok" or run.frames is None:
+        return {}
+    return metrics.clip_scores(list(run.frames), list(truth), list(masks), warp=warp)
+
+
+def summarize(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per engine over all clips: mean of each score, overall fps (frames / seconds), worst peak."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for c in clips:
+        for e in c["engines"]:
+            by.setdefault(e["engine"], []).append(e)
+    out = []
+    for name, runs in by.items():
+        ok = [r for r in runs if r["status"] == "ok"]
+        row: dict[str, Any] = {"engine": name, "label": runs[0].get("label", name), "clips": len(ok)}
+        if not ok:
+            row.update(status=runs[0]["status"], reason=runs[0]["reason"])
+            out.append(row)
+            continue
+        row["status"] = "ok"
+        for k in SCORE_KEYS:
+            vals = [r[k] for r in ok if r.get(k) is not None and np.isfinite(r[k])]
+            row[k] = float(np.mean(vals)) if vals else None
+        secs = sum(r["seconds"] for r in ok)
+        row["fps"] = sum(r["n_frames"] for r in ok) / secs if secs > 0 else None
+        row["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
+        torch_peaks = [r["peak_torch_mb"] for r in ok if r.get("peak_torch_mb") is not None]
+        row["peak_torch_mb"] = max(torch_peaks) if torch_peaks else None
+        out.append(row)
+    return out
+
+
+def machine_info(note: str = "") -> dict[str, Any]:
+    import cv2
+
+    info = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "vanish": __version__,
+    }
+    if note:
+        info["note"] = note
+    return info
+
+
+def _truth_warp(frames: np.ndarray, masks: np.ndarray, warp: bool) -> dict[str, float | None]:
+    """The warping errors of the true video itself: what a perfect fill would score."""
+    if not warp:
+        return {"warp_error": None, "warp_error_hole": None}
+    whole, hole = metrics.warping_errors(list(frames), list(masks))
+    return {"warp_error": whole, "warp_error_hole": hole}
+
+
+def _sample_indices(n: int, k: int) -> list[int]:
+    if n <= k:
+        return list(range(n))
+    return [int(round(x)) for x in np.linspace(0, n - 1, k + 2)[1:-1]]
+
+
+def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generator[Progress, None, BenchResult]:
+    """Benchmark ``config.engines`` on ``config.clips``. Yields ``Progress``; returns a
+    :class:`BenchResult` whose ``data`` has keys ``version``, ``config``, ``machine``, ``notes``,
+    ``clips`` (per clip: name, path, source_size, size, frames, fps, mask_type, area_ratio,
+    ground_truth warp error, ``engines``: per engine its status, reason, timing, memory and scores)
+    and ``summary`` (:func:`summarize`)."""
+    cancel = cancel or CancelToken()
+    if not config.engines:
+        raise VanishError("Name at least one engine with --engine.")
+    paths = expand_clip_paths(config.clips)
+    clips_out: list[dict[str, Any]] = []
+    samples: list[ClipSamples] = []
+    for ci, path in enumerate(paths):
+        cancel.raise_if_cancelled()
+        yield Progress(ci, len(paths), "loading clips", str(path))
+        clip: Clip = load_clip(path, config.frames, config.size)
+        mask_seed = clip_seed(config.seed, clip.name)
+        masks = make_masks(config.mask_type, len(clip), clip.size, mask_seed, config.area)
+        idx = _sample_indices(len(clip), config.samples)
+        cs = ClipSamples(clip.name, idx, [clip.frames[i] for i in idx], [masks[i] for i in idx])
+        rec: dict[str, Any] = {
+            "name": clip.name, "path": clip.path, "source_size": list(clip.source_size),
+            "size": list(clip.size), "frames": len(clip), "fps": clip.fps, "notes": clip.notes,
+            "mask_type": config.mask_type, "mask_seed": mask_seed,
+            "area_ratio": float((masks > 0).mean()),
+            "ground_truth": _truth_warp(clip.frames, masks, config.warp),
+            "engines": [],
+        }
+        for name in config.engines:
+            stage = f"{clip.name}: {name}"
+            run = yield from run_engine(name, clip.frames, masks, config.engine_options.get(name), cancel, stage)
+            cancel.raise_if_cancelled()
+            yield Progress(0, 1, f"{clip.name}: scoring {name}")
+            scores = score_run(run, clip.frames, masks, config.warp)
+            entry = run.record()
+            entry["n_frames"] = 0 if run.frames is None else len(run.frames)
+            entry.update(scores)
+            rec["engines"].append(entry)
+            if run.frames is not None:
+                cs.results[name] = [run.frames[i] for i in idx]
+            run.frames = None  # free the clip's results before the next engine
+        clips_out.append(rec)
+        samples.append(cs)
+    cfg = asdict(config)
+    cfg["clips"] = [str(p) for p in config.clips]
+    data = {
+        "version": 1,
+        "config": cfg,
+        "machine": machine_info(config.note),
+        "notes": list(NOTES),
+        "vfid": {"computed": False, "reason": metrics.VFID_NOTE},
+        "clips": clips_out,
+        "summary": summarize(clips_out),
+    }
+    return BenchResult(data, samples)
+
+
+def run_bench(config: BenchConfig, on_event: Callable[[Any], None] | None = None,
+              cancel: CancelToken | None = None) -> BenchResult:
+    """Run :func:`bench_job` to the end (``on_event`` receives its ``Progress`` events)."""
+    result = run_job(bench_job(config, cancel), on_event, cancel)
+    if result is None:
+        raise RuntimeError("bench_job returned no result")
+    return result
+
+
+def iter_engine_rows(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(clip record, engine record) pairs of a results dict, in run order."""
+    for c in data["clips"]:
+        for e in c["engines"]:
+            yield c, e

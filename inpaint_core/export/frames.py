@@ -1,0 +1,80 @@
+"""Per-frame data the residual aggregation reads: the full frame, its working-size version and the
+holes at both sizes. :class:`FrameStore` keeps them for a window of frames and is filled either from
+memory (:func:`inpaint_core.export.pipeline.fill_full_res`) or by a streaming decoder (the export
+job), which evicts frames it no longer needs so memory does not grow with the clip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..masks.ops import grow_mask
+from .residuals import Geometry
+
+
+@dataclass
+class FrameData:
+    """One frame. ``full``: (H, W, 3) uint8 source; ``small``: (h, w, 3) uint8 = ``down(full)``;
+    ``hole``: (H, W) uint8 0/255, the user's mask grown by the export's grow setting (what the
+    composite replaces); ``hole_small``: (h, w) uint8 0/255, the engine's hole at working size
+    (covers ``hole``, then grown by the engine's ``default_grow``)."""
+
+    full: np.ndarray
+    small: np.ndarray
+    hole: np.ndarray
+    hole_small: np.ndarray
+
+
+class FrameStore:
+    """Frames by index for a window of the clip, with their shot ranges.
+
+    ``shots``: sorted (start, stop) ranges covering the clip; no pixel is borrowed across them.
+    """
+
+    def __init__(self, geom: Geometry, grow: int, engine_grow: int,
+                 shots: list[tuple[int, int]]) -> None:
+        self.geom = geom
+        self.grow = grow
+        self.engine_grow = engine_grow
+        self.shots = shots
+        self._data: dict[int, FrameData] = {}
+
+    def make(self, full: np.ndarray, mask: np.ndarray) -> FrameData:
+        """Build the :class:`FrameData` of a (H, W, 3) uint8 frame and its (H, W) uint8 user mask."""
+        hole = grow_mask(mask, self.grow)
+        small = self.geom.down(full)
+        hole_small = grow_mask(self.geom.down_mask(hole), self.engine_grow)
+        return FrameData(full, small, hole, hole_small)
+
+    def add(self, i: int, full: np.ndarray, mask: np.ndarray) -> None:
+        self._data[i] = self.make(full, mask)
+
+    def put(self, i: int, data: FrameData) -> None:
+        self._data[i] = data
+
+    def __contains__(self, i: int) -> bool:
+        return i in self._data
+
+    def __getitem__(self, i: int) -> FrameData:
+        return self._data[i]
+
+    def indices(self) -> list[int]:
+        return sorted(self._data)
+
+    def evict_below(self, i: int) -> None:
+        """Forget every frame with index < ``i``."""
+        for k in [k for k in self._data if k < i]:
+            del self._data[k]
+
+    def shot(self, i: int) -> tuple[int, int]:
+        for a, b in self.shots:
+            if a <= i < b:
+                return a, b
+        return (i, i + 1)
+
+    def available(self, i: int) -> Callable[[int], bool]:
+        """Predicate: may frame ``k`` serve frame ``i`` (same shot and held in the store)?"""
+        a, b = self.shot(i)
+        return lambda k: a <= k < b and k in self._data

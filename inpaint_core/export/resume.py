@@ -1,0 +1,121 @@
+"""The hidden work folder of a resumable export: ``.<target name>.partial/`` beside the target.
+
+It holds ``job.json`` (the settings the chunks were made with) and one ``chunk_<start>_<stop>.npz``
+per finished chunk. A chunk file stores, per frame, only the rectangle around the feathered hole and
+the output pixels inside it: everything outside is the decoded source, bit for bit, so replaying a
+chunk over the decoded source gives back exactly the frames first produced.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import OutputError
+
+
+def partial_dir(target: Path) -> Path:
+    """``<folder>/.<name>.partial`` for a target ``<folder>/<name>``."""
+    target = Path(target)
+    return target.parent / f".{target.name}.partial"
+
+
+def os_error(exc: OSError, where: Path) -> OutputError:
+    """A user-facing :class:`OutputError` for an OSError met while writing ``where``."""
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"The disk is full while writing {where}. Free some space and export again "
+                           "(add --resume to continue from the finished chunks).")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(f"Cannot write to {where}: permission denied. Choose a folder you can write to.")
+    return OutputError(f"Cannot write {where}: {exc.strerror or exc}.")
+
+
+class PartialWork:
+    """Finished chunks of one export, kept in :func:`partial_dir` of the target."""
+
+    def __init__(self, target: Path, signature: dict, resume: bool) -> None:
+        self.dir = partial_dir(target)
+        self.signature = signature
+        self.done: dict[tuple[int, int], Path] = {}
+        try:
+            if self.dir.exists() and (not resume or not self._matches()):
+                shutil.rmtree(self.dir)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            if not (self.dir / "job.json").exists():
+                self._write_json()
+        except OSError as exc:
+            raise os_error(exc, self.dir) from None
+        for p in sorted(self.dir.glob("chunk_*.npz")):
+            try:
+                _, a, b = p.stem.split("_")
+                self.done[(int(a), int(b))] = p
+            except ValueError:
+                p.unlink(missing_ok=True)
+
+    def _matches(self) -> bool:
+        try:
+            old = json.loads((self.dir / "job.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return old == json.loads(json.dumps(self.signature))
+
+    def _write_json(self) -> None:
+        tmp = self.dir / "job.json.tmp"
+        tmp.write_text(json.dumps(self.signature, indent=1), encoding="utf-8")
+        os.replace(tmp, self.dir / "job.json")
+
+    def has(self, chunk: tuple[int, int]) -> bool:
+        return chunk in self.done
+
+    def save(self, chunk: tuple[int, int], patches: dict[int, tuple[tuple[int, int, int, int], np.ndarray]]) -> None:
+        """Store ``patches``: frame index -> (rect (x0, y0, x1, y1), (y1-y0, x1-x0, 3) uint8)."""
+        arrays: dict[str, np.ndarray] = {}
+        for i, (rect, pix) in patches.items():
+            arrays[f"r{i}"] = np.asarray(rect, np.int32)
+            arrays[f"p{i}"] = pix
+        path = self.dir / f"chunk_{chunk[0]:07d}_{chunk[1]:07d}.npz"
+        tmp = path.with_suffix(".tmp.npz")
+        try:
+            np.savez_compressed(tmp, **arrays)
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise os_error(exc, self.dir) from None
+        self.done[chunk] = path
+
+    def load(self, chunk: tuple[int, int]) -> dict[int, tuple[tuple[int, int, int, int], np.ndarray]]:
+        out = {}
+        with np.load(self.done[chunk]) as z:
+            for key in z.files:
+                if key.startswith("r"):
+                    i = int(key[1:])
+                    out[i] = (tuple(int(v) for v in z[key]), z[f"p{i}"])
+        return out
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def patch_of(out: np.ndarray, src: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """The rectangle where ``out`` differs from ``src`` (both (H, W, 3) uint8) and its pixels."""
+    diff = (out != src).any(axis=2)
+    ys = np.flatnonzero(diff.any(axis=1))
+    if len(ys) == 0:
+        return (0, 0, 0, 0), np.zeros((0, 0, 3), np.uint8)
+    xs = np.flatnonzero(diff.any(axis=0))
+    x0, y0, x1, y1 = int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
+    return (x0, y0, x1, y1), np.ascontiguousarray(out[y0:y1, x0:x1])
+
+
+def apply_patch(src: np.ndarray, rect: tuple[int, int, int, int], pix: np.ndarray) -> np.ndarray:
+    """``src`` with ``pix`` pasted at ``rect`` (a copy)."""
+    out = src.copy()
+    x0, y0, x1, y1 = rect
+    if x1 > x0 and y1 > y0:
+        out[y0:y1, x0:x1] = pix
+    return out

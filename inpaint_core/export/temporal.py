@@ -1,0 +1,360 @@
+"""Temporal residual aggregation (STRA-Net): the detail lost by downsizing, taken from other frames.
+
+For a target frame ``t`` the residuals ``R_r = full_r - up(down(full_r))`` of reference frames ``r``
+are aligned to ``t`` and transferred into ``t``'s hole:
+
+1. Reference choice. Flow ``t -> r`` is computed at working size on the source frames and completed
+   inside ``t``'s hole from its surroundings; a candidate's worth is the share of ``t``'s hole that
+   lands on pixels ``r`` shows (outside ``r``'s own hole). Candidates reach tens of frames away (a
+   stationary hole under a slow pan is only uncovered far off); the references are picked greedily
+   for coverage. Frames named by the engine's correspondences come first.
+2. Alignment at full resolution. The coarse flow is upsized to a rectangle around the hole, the
+   reference is pre-warped by it, and a fine flow between the target (its hole filled with the
+   upsized fill) and the pre-warped reference is computed at full resolution; inside the holes the
+   fine flow is completed from the ring around them. Sampling uses bicubic interpolation so the
+   high frequencies survive.
+3. Trust. A pixel of a reference counts only where the working-size flow passes the
+   cycle-consistency test (TSAM), it lands inside the frame and away from the reference's hole.
+4. Weights. Per pixel, a reference weighs ``exp(-d / 2 sigma^2)`` where ``d`` is a local
+   (low-pass) patch distance between the upsized fill and the aligned low-resolution reference,
+   times a prior from the engine's correspondence when it gave one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from ..engines.base import AttentionCorrespondence, FlowCorrespondence
+from ..flow import compute_flow, cycle_valid, sample_coords, to_gray
+from ..masks.ops import grow_mask, resize_mask_cover
+from .frames import FrameStore
+from .residuals import Geometry
+
+#: frame offsets tried as references, nearest first
+OFFSETS = (1, 3, 6, 10, 15, 21, 28)
+
+
+@dataclass
+class TemporalOptions:
+    max_refs: int = 3
+    offsets: tuple[int, ...] = OFFSETS
+    flow_width: int = 320          # working-size flows are computed at most this wide
+    cycle_delta: float = 1.0       # in reduced flow pixels
+    sigma: float = 8.0             # similarity bandwidth, 0-255 intensity units
+    coverage_goal: float = 0.97    # stop adding references once this share of the hole is covered
+
+
+class HoleFiller:
+    """Harmonic (Laplace) completion of a field inside a hole, with the sparse factorisation cached
+    per hole shape: stationary masks are solved once for the whole clip."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
+        self.capacity = capacity
+
+    def _system(self, hole: np.ndarray):
+        key = hashlib.sha1(np.packbits(hole).tobytes() + str(hole.shape).encode()).digest()
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        h, w = hole.shape
+        ys, xs = np.nonzero(hole)
+        n = len(ys)
+        idx = -np.ones((h, w), np.int64)
+        idx[ys, xs] = np.arange(n)
+        rows, cols, data = [], [], []
+        diag = np.zeros(n)
+        known = []
+        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+            ny, nx = ys + dy, xs + dx
+            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
+            diag[ok] += 1
+            k = np.nonzero(ok)[0]
+            nb = idx[ny[ok], nx[ok]]
+            unk = nb >= 0
+            rows.append(k[unk])
+            cols.append(nb[unk])
+            data.append(-np.ones(int(unk.sum())))
+            known.append((k[~unk], ny[ok][~unk], nx[ok][~unk]))
+        rows.append(np.arange(n))
+        cols.append(np.arange(n))
+        data.append(diag)
+        A = sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+        hit = (ys, xs, spla.factorized(A), known)
+        self._cache[key] = hit
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return hit
+
+    def __call__(self, field: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """``field`` (h, w, C) float32 with the values inside ``hole`` (h, w bool) replaced by the
+        harmonic interpolation of those around it (a new array)."""
+        hole = hole > 0
+        out = field.astype(np.float32).copy()
+        if not hole.any():
+            return out
+        if hole.all():
+            out[:] = 0
+            return out
+        ys, xs, solve, known = self._system(hole)
+        for c in range(field.shape[2]):
+            rhs = np.zeros(len(ys))
+            for k, ny, nx in known:
+                np.add.at(rhs, k, field[ny, nx, c])
+            out[ys, xs, c] = solve(rhs)
+        return out
+
+
+def fill_smooth(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Replace ``field`` (h, w, C) float32 where ``bad`` (h, w bool) by normalised Gaussian averages
+    of the good values around it, widening the kernel until every pixel is reached. Cheap stand-in
+    for harmonic completion when the field is a small, smooth correction."""
+    good = (~bad).astype(np.float32)
+    out = field.astype(np.float32).copy()
+    if good.all():
+        return out
+    if not good.any():
+        out[:] = 0
+        return out
+    todo = bad.copy()
+    sigma = 2.0
+    while todo.any() and sigma < 4 * max(field.shape[:2]):
+        num = cv2.GaussianBlur(field * good[..., None], (0, 0), sigma)
+        den = cv2.GaussianBlur(good, (0, 0), sigma)
+        ok = todo & (den > 1e-3)
+        out[ok] = num[ok] / den[ok][:, None]
+        todo &= ~ok
+        sigma *= 2
+    out[todo] = 0
+    return out
+
+
+class FlowCache:
+    """Flows ``a -> b`` between the working-size frames, computed at a reduced size (at most
+    ``flow_width`` wide) and completed inside ``a``'s hole; (fh, fw, 2) float32 in reduced pixels,
+    LRU-cached."""
+
+    def __init__(self, store: FrameStore, opts: TemporalOptions, capacity: int = 160) -> None:
+        self.store = store
+        self.opts = opts
+        self.capacity = capacity
+        w, h = store.geom.work
+        s = min(1.0, opts.flow_width / w)
+        self.size = (max(16, round(w * s)), max(16, round(h * s)))
+        self.filler = HoleFiller()
+        self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def reduced(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(grey (fh, fw) uint8, hole (fh, fw) bool) of frame ``i`` at the flow size."""
+        hit = self._small.get(i)
+        if hit is None:
+            f = self.store[i]
+            g = to_gray(f.small)
+            if self.size != self.store.geom.work:
+                g = cv2.resize(g, self.size, interpolation=cv2.INTER_AREA)
+            hole = resize_mask_cover(f.hole_small, self.size) > 0
+            hit = self._small[i] = (g, hole)
+            while len(self._small) > self.capacity:
+                self._small.popitem(last=False)
+        return hit
+
+    def __call__(self, a: int, b: int) -> np.ndarray:
+        key = (a, b)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        ga, ha = self.reduced(a)
+        gb, _ = self.reduced(b)
+        flow = compute_flow(ga, gb, preset="medium")
+        if ha.any():
+            flow = self.filler(flow, ha)
+        self._cache[key] = flow
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return flow
+
+
+def _visible(flow: np.ndarray, hole_t: np.ndarray, hole_r: np.ndarray) -> np.ndarray:
+    """(h, w) bool over the target's hole: lands inside the frame on a pixel the reference shows."""
+    mx, my = sample_coords(flow)
+    h, w = hole_t.shape
+    xi = np.clip(np.rint(mx).astype(np.int32), 0, w - 1)
+    yi = np.clip(np.rint(my).astype(np.int32), 0, h - 1)
+    ok = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
+    return ok & (hole_r[yi, xi] == 0) & (hole_t > 0)
+
+
+def _prior_frames(corr, t: int) -> list[int]:
+    """Frames an engine correspondence names, most used first."""
+    if isinstance(corr, FlowCorrespondence):
+        src = corr.source_frame[corr.source_frame >= 0]
+        if src.size == 0:
+            return []
+        vals, counts = np.unique(src, return_counts=True)
+        return [int(v) for v in vals[np.argsort(-counts)] if int(v) != t]
+    if isinstance(corr, AttentionCorrespondence) and corr.weights.size:
+        share = corr.weights.reshape(-1, corr.weights.shape[-1]).sum(0)
+        return [int(corr.frames[k]) for k in np.argsort(-share) if int(corr.frames[k]) != t]
+    return []
+
+
+def guard_pixels(store: FrameStore) -> int:
+    """Full-resolution pixels around a reference's hole whose residual still carries the removed
+    object (the upsizing kernel reaches 2 working pixels), beyond what the hole's growth covers."""
+    return max(1, int(np.ceil(2 * store.geom.scale)) + 1 - store.grow)
+
+
+def select_references(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions,
+                      corr=None) -> list[int]:
+    """Reference frames for target ``t``: greedy coverage of ``t``'s working-size hole."""
+    _, hole_t = flows.reduced(t)
+    n_hole = int((hole_t > 0).sum())
+    if n_hole == 0:
+        return []
+    usable = store.available(t)
+    cands: list[int] = [k for k in _prior_frames(corr, t)[:4] if usable(k)]
+    for o in opts.offsets:
+        for k in (t - o, t + o):
+            if usable(k) and k not in cands:
+                cands.append(k)
+    red = store.geom.full[0] / flows.size[0]  # full pixels per reduced pixel
+    g_red = max(1, int(np.ceil(guard_pixels(store) / red)))
+    covered = np.zeros(hole_t.shape, bool)
+    chosen: list[int] = []
+    gains: list[tuple[float, int, np.ndarray]] = []
+    for k in cands:
+        _, hole_k = flows.reduced(k)
+        vis = _visible(flows(t, k), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
+        gains.append((float(vis.sum()) / n_hole, k, vis))
+        if len(gains) >= 2 and max(g for g, _, _ in gains) >= opts.coverage_goal and len(chosen) == 0:
+            break
+    while len(chosen) < opts.max_refs and gains:
+        best = max(gains, key=lambda g: (float((g[2] & ~covered).sum()), -abs(g[1] - t)))
+        add = float((best[2] & ~covered).sum()) / n_hole
+        if add < 0.02 and chosen:
+            break
+        if best[0] < 0.02:
+            break
+        chosen.append(best[1])
+        covered |= best[2]
+        gains.remove(best)
+        if covered.sum() >= opts.coverage_goal * n_hole and len(chosen) >= 2:
+            break
+    return chosen
+
+
+def _flow_to_full(geom: Geometry, flow: np.ndarray, rect) -> np.ndarray:
+    """Reduced-size flow (fh, fw, 2) -> full-resolution flow over ``rect`` (rh, rw, 2) float32."""
+    w, h = geom.work
+    fh, fw = flow.shape[:2]
+    work = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else flow
+    _, _, iw, ih = geom.inner
+    up = geom.up(work, rect)
+    up[..., 0] *= (w / fw) * geom.full[0] / iw
+    up[..., 1] *= (h / fh) * geom.full[1] / ih
+    return up
+
+
+def _remap(img: np.ndarray, mx: np.ndarray, my: np.ndarray, interp=cv2.INTER_CUBIC,
+           border=cv2.BORDER_REPLICATE) -> np.ndarray:
+    return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), interp, borderMode=border)
+
+
+def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
+    if isinstance(corr, FlowCorrespondence):
+        hit = (corr.source_frame == r).astype(np.float32)
+        return 1.0 + 2.0 * geom.up(hit, rect).clip(0, 1)
+    if isinstance(corr, AttentionCorrespondence) and r in corr.frames:
+        a = corr.weights[..., corr.frames.index(r)].astype(np.float32)
+        a = cv2.resize(a, geom.work, interpolation=cv2.INTER_LINEAR)
+        return 0.25 + geom.up(a, rect).clip(0, None) * len(corr.frames)
+    return 1.0
+
+
+def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
+                      opts: TemporalOptions, corr=None, refs: list[int] | None = None):
+    """Aggregated residual for target ``t`` over the full-resolution ``rect`` = (x0, y0, x1, y1).
+
+    ``fill_up``: (rh, rw, 3) float32, the upsized engine fill over ``rect``. Returns ``(R, conf)``:
+    R (rh, rw, 3) float32 residual, conf (rh, rw) float32 in [0, 1], how much of it is backed by a
+    trusted reference (0 where none).
+    """
+    geom = store.geom
+    ft = store[t]
+    x0, y0, x1, y1 = rect
+    rh, rw = y1 - y0, x1 - x0
+    W, H = geom.full
+    if refs is None:
+        refs = select_references(t, store, flows, opts, corr)
+    acc = np.zeros((rh, rw, 3), np.float32)
+    wsum = np.zeros((rh, rw), np.float32)
+    anyvalid = np.zeros((rh, rw), np.float32)
+    if not refs:
+        return acc, wsum
+    hole_t = ft.hole[y0:y1, x0:x1] > 0
+    target = ft.full[y0:y1, x0:x1].astype(np.float32)
+    target[hole_t] = fill_up[hole_t]
+    g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
+    guard = guard_pixels(store)
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    for r in refs:
+        fr = store[r]
+        fwd, bwd = flows(t, r), flows(r, t)
+        valid_small = cycle_valid(fwd, bwd, opts.cycle_delta, relative=0.02)
+        cf = _flow_to_full(geom, fwd, rect)
+        mx, my = xs + cf[..., 0], ys + cf[..., 1]
+        pre = _remap(fr.full, mx, my)
+        hole_r = grow_mask(fr.hole, guard)
+        pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
+        fine = compute_flow(g_t, to_gray(pre), preset="medium")
+        bad = hole_t | pre_hole
+        fine = fill_smooth(fine, bad)
+        # total(x) = fine(x) + coarse(x + fine(x))
+        fx, fy = xs - x0 + fine[..., 0], ys - y0 + fine[..., 1]
+        cf_at = _remap(cf, fx, fy, cv2.INTER_LINEAR)
+        sx = xs + fine[..., 0] + cf_at[..., 0]
+        sy = ys + fine[..., 1] + cf_at[..., 1]
+        # residual of the reference over the area the samples read
+        pad = 3
+        rx0 = int(max(0, np.floor(sx.min()) - pad))
+        ry0 = int(max(0, np.floor(sy.min()) - pad))
+        rx1 = int(min(W, np.ceil(sx.max()) + pad + 1))
+        ry1 = int(min(H, np.ceil(sy.max()) + pad + 1))
+        if rx1 - rx0 < 2 or ry1 - ry0 < 2:
+            continue
+        rrect = (rx0, ry0, rx1, ry1)
+        blur_r = geom.up(fr.small, rrect)
+        res_r = fr.full[ry0:ry1, rx0:rx1].astype(np.float32) - blur_r
+        lx, ly = sx - rx0, sy - ry0
+        res_w = _remap(res_r, lx, ly, cv2.INTER_LANCZOS4)
+        blur_w = _remap(blur_r, lx, ly)
+        inside = (sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1)
+        in_hole_r = _remap(hole_r[ry0:ry1, rx0:rx1], lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
+        vs = valid_small.astype(np.float32)
+        if vs.shape[::-1] != geom.work:
+            vs = cv2.resize(vs, geom.work, interpolation=cv2.INTER_LINEAR)
+        cyc = geom.up(vs, rect) > 0.5
+        valid = inside & ~in_hole_r & cyc
+        if not valid.any():
+            continue
+        d = ((fill_up - blur_w) ** 2).mean(axis=2)
+        k = 2 * int(round(geom.scale)) + 1
+        d = cv2.blur(d, (k, k))
+        wgt = (np.exp(-d / (2 * opts.sigma ** 2)) + 1e-4) * _prior(corr, r, geom, rect)
+        wgt = wgt.astype(np.float32) * valid
+        acc += res_w * wgt[..., None]
+        wsum += wgt
+        anyvalid = np.maximum(anyvalid, valid.astype(np.float32))
+    out = np.where(wsum[..., None] > 0, acc / np.maximum(wsum, 1e-12)[..., None], 0).astype(np.float32)
+    conf = cv2.GaussianBlur(anyvalid, (0, 0), max(1.0, geom.scale)) * anyvalid
+    return out, conf.astype(np.float32)

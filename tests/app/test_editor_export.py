@@ -1,0 +1,120 @@
+"""Exports from the editor: a real file with the right frames, audio and pixels, run beside a
+preview, from the dialog, and cancelled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests.app.conftest import open_clip, wait_job
+
+pytest.importorskip("inpaint_core.export.job", reason="the export pipeline is not part of this build")
+
+from app.export_dialog import ExportRequest  # noqa: E402
+
+RECT = (60, 30, 110, 70)  # x0, y0, x1, y1 of the masked rectangle
+
+
+def decode(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def audio_seconds(path: Path) -> float:
+    with av.open(str(path)) as c:
+        if not c.streams.audio:
+            return 0.0
+        s = c.streams.audio[0]
+        n = sum(f.samples for f in c.decode(audio=0))
+        return n / s.rate
+
+
+def psnr(a, b) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def masked_window(qtbot, win, clip_file):
+    open_clip(qtbot, win, clip_file)
+    x0, y0, x1, y1 = RECT
+    win.tools.add_shape("rect", [(x0, y0), (x1, y1)])
+    k = win.preview_bar.engine.findData("telea")
+    win.preview_bar.engine.setCurrentIndex(k)
+
+
+def check_export(out: Path, src: list[np.ndarray], frames: range, audio: bool, min_psnr: float):
+    got = decode(out)
+    assert len(got) == len(frames)
+    x0, y0, x1, y1 = RECT
+    inside = np.zeros(got[0].shape[:2], bool)
+    inside[y0:y1, x0:x1] = True
+    near = np.zeros_like(inside)
+    near[y0 - 12 : y1 + 12, x0 - 12 : x1 + 12] = True
+    for k, i in enumerate(frames):
+        diff = np.abs(got[k].astype(int) - src[i].astype(int)).mean(axis=2)
+        assert diff[inside].mean() > 8, (i, diff[inside].mean())  # filled
+        assert psnr(got[k][~near], src[i][~near]) >= min_psnr  # untouched outside (codec tolerance)
+    if audio:
+        assert abs(audio_seconds(out) - len(frames) / 24) < 0.08
+    else:
+        assert audio_seconds(out) == 0.0
+
+
+def test_export_to_file_frames_audio_pixels(qtbot, win, clip_file, tmp_path):
+    masked_window(qtbot, win, clip_file)
+    src = decode(clip_file)
+    out = tmp_path / "out.mkv"  # lossless: outside the mask the pixels must be exactly the source's
+    runner = win.start_export(ExportRequest(out, None, 0, 24, None, True, "both"))
+    assert wait_job(qtbot, runner, timeout=240000) == "ok", win.presenter.history
+    check_export(out, src, range(24), audio=True, min_psnr=99.0)
+
+
+def test_export_dialog_range_and_open_folder(qtbot, win, clip_file, tmp_path, monkeypatch):
+    masked_window(qtbot, win, clip_file)
+    win.set_in_out(4, 15)
+    dlg = win.ask_export()
+    assert dlg.isVisible() and dlg.ranged.isChecked()
+    dlg.format.setCurrentIndex(dlg.format.findData("mkv"))
+    assert not dlg.crf.isEnabled() and dlg.path.text().endswith(".mkv")  # lossless: no quality
+    dlg.format.setCurrentIndex(dlg.format.findData("mp4"))
+    out = tmp_path / "range.mp4"
+    dlg.path.setText(str(out))
+    dlg.auto_quality.setChecked(False)
+    dlg.crf.setValue(10)
+    dlg.export_btn.click()
+    assert dlg.runner is not None
+    runner = dlg.runner
+    # the user keeps editing while it runs
+    win.tools.add_shape("rect", [(5, 5), (20, 20)])
+    assert wait_job(qtbot, runner, timeout=240000) == "ok", win.presenter.history
+    assert dlg.open_btn.isVisible() and "12 frames" in dlg.stage.text()
+    opened = []
+    monkeypatch.setattr("app.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    dlg.open_folder()
+    assert opened and Path(opened[0].toLocalFile()) == tmp_path
+    check_export(out, decode(clip_file), range(4, 16), audio=True, min_psnr=30.0)
+    dlg.close()
+
+
+def test_export_and_preview_together(qtbot, win, clip_file, tmp_path):
+    masked_window(qtbot, win, clip_file)
+    out = tmp_path / "together.mp4"
+    exp = win.start_export(ExportRequest(out, None, 0, 24, None, False, "none"))
+    prev = win.start_preview()
+    assert wait_job(qtbot, prev, timeout=240000) == "ok"
+    assert wait_job(qtbot, exp, timeout=240000) == "ok", win.presenter.history
+    assert sorted(win.preview.results) == list(range(24))
+    assert len(decode(out)) == 24
+
+
+def test_cancelled_export_leaves_nothing(qtbot, win, clip_file, tmp_path):
+    masked_window(qtbot, win, clip_file)
+    out = tmp_path / "cancel.mp4"
+    runner = win.start_export(ExportRequest(out, None, 0, 24, None, True, "both"))
+    runner.cancel()
+    assert wait_job(qtbot, runner, timeout=120000) == "cancelled"
+    assert not out.exists()
+    assert win.presenter.history == []
