@@ -111,21 +111,30 @@ def make_1080p(path: Path, n: int, gop: int = 250) -> str:
     return photos[0].name if src is not None else "synthetic pattern"
 
 
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def rss_pass(path: str, cache_bytes: int) -> dict:
-    """(Child process) sequential pass; peak RSS and the cache's largest size."""
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """(Child process) sequential pass; peak RSS during the pass and the cache's largest size."""
     largest = 0
     n = 0
     with VideoReader(path, cache_bytes=cache_bytes) as r:
-        opened = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        opened = _status_mb("VmRSS")
+        try:  # reset the peak so that it measures the pass only (Linux)
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            pass
         for _i, _f in r.iter_frames():
             largest = max(largest, r.cache.nbytes)
             n += 1
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        peak = _status_mb("VmHWM")
     return {"frames": n, "cache_bytes": cache_bytes, "cache_peak_bytes": largest,
-            "cache_bound_held": largest <= cache_bytes, "rss_before_mb": base / 2**20,
-            "rss_after_open_mb": opened / 2**20, "rss_peak_mb": peak / 2**20,
-            "rss_growth_mb": (peak - opened) / 2**20}
+            "cache_bound_held": largest <= cache_bytes, "rss_after_open_mb": opened,
+            "rss_peak_mb": peak, "rss_growth_mb": peak - opened}
 
 
 def measure_rss(path: Path, cache_bytes: int) -> dict:
