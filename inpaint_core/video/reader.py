@@ -231,7 +231,7 @@ class VideoReader:
         last = None
         try:
             for frame in self._frames:
-                p = frame.pts
+                p = frame.pts if frame.pts is not None else frame.dts
                 j = self._pos_of.get(p) if p is not None else None
                 if j is None:
                     continue
