@@ -88,7 +88,7 @@ def make_1080p(path: Path, n: int, gop: int = 250) -> str:
     out = av.open(str(path), "w")
     vs = out.add_stream("libx264", rate=25, options={
         "crf": "20", "preset": "veryfast",
-        "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=3:log-level=error"})
+        "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=3"})
     vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
     for k in range(n):
         if src is not None:
