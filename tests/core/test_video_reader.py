@@ -140,6 +140,25 @@ def test_frames_close_to_source(clips):
             assert np.abs(r.frame(i).astype(int) - clip[i]).mean() < 6
 
 
+def test_decode_heads_stay_where_they_stopped(clips):
+    """Alternating between two places: each continues on its own decoder, without seeking."""
+    clip = clips["cfr"]  # keyframes every 10 frames
+    with VideoReader(clip.path, cache_bytes=0, decoders=2) as r:
+        r.frame(33)
+        r.frame(4)
+        seeks = r.seeks
+        for a, b in ((35, 6), (37, 8), (38, 9)):
+            assert frame_id(r.frame(a)) == a
+            assert frame_id(r.frame(b)) == b
+        assert r.seeks == seeks
+    with VideoReader(clip.path, cache_bytes=0, decoders=1) as r:
+        r.frame(33)
+        r.frame(4)
+        seeks = r.seeks
+        assert frame_id(r.frame(35)) == 35
+        assert r.seeks == seeks + 1  # one decoder must seek back
+
+
 def test_cache_is_bounded_in_bytes_and_hits(clips):
     clip = clips["cfr"]
     frame_bytes = 96 * 64 * 3
