@@ -20,17 +20,24 @@ import errno
 import html
 import http.client
 import json
+import os
 import re
 import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from .. import __version__
 from ..errors import ModelError
@@ -234,6 +241,44 @@ class _Downloader:
         return total
 
 
+@contextmanager
+def _only_download(spec: ModelSpec, dest: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``.<file>.lock`` so that two downloads of one model (say, the
+    editor's and a terminal's) never write the same partial file. The lock file is removed when
+    the job ends (after re-checking, on acquiring, that the locked file is still the one in place)."""
+    lock = dest.with_name(f".{dest.name}.lock")
+    while True:
+        try:
+            fh = lock.open("a+b")
+        except OSError as exc:
+            raise ModelError(f"Cannot write into the model folder {dest.parent}: "
+                             f"{exc.strerror or exc}. Set VANISH_MODELS_DIR to a writable folder.") from None
+        try:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:  # Windows
+                import msvcrt
+
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            fh.close()
+            raise ModelError(f"Another download of {spec.name} is already running (in another "
+                             "window or terminal); wait for it to finish.") from None
+        try:
+            current = lock.stat().st_ino
+        except OSError:
+            current = None
+        if fcntl is None or current == os.fstat(fh.fileno()).st_ino:
+            break
+        fh.close()  # the holder before us removed it after we opened it: lock the new one
+    try:
+        yield
+    finally:
+        if fcntl is not None:
+            lock.unlink(missing_ok=True)
+        fh.close()
+
+
 def download_job(name: str, *, url: str | None = None, cancel: CancelToken = NEVER_CANCELLED,
                  retries: int = 2, timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  force: bool = False) -> Generator[Progress, None, Path]:
@@ -254,6 +299,12 @@ def download_job(name: str, *, url: str | None = None, cancel: CancelToken = NEV
         raise ModelError(f"Cannot create the model folder {models_dir()}: {exc.strerror or exc}. "
                          "Set VANISH_MODELS_DIR to a writable folder.") from exc
     dl = _Downloader(spec, src, cancel, timeout, read_timeout)
+    with _only_download(spec, dl.dest):
+        return (yield from _download_locked(dl, retries))
+
+
+def _download_locked(dl: _Downloader, retries: int) -> Generator[Progress, None, Path]:
+    spec, name, cancel, src = dl.spec, dl.spec.name, dl.cancel, dl.url
     attempt = 0
     while True:
         try:

@@ -271,3 +271,15 @@ def test_a_complete_partial_file_is_finished_without_downloading_again(register,
         path = models.download("testnet", url=srv.url("/w.bin"))
     assert path.read_bytes() == DATA
     assert b.log[-1][1] == f"bytes={len(DATA)}-"  # answered 416: nothing was sent again
+
+
+def test_two_downloads_of_one_model_do_not_share_the_partial_file(register, store):
+    fcntl = pytest.importorskip("fcntl")
+    register(_spec(sha256=DIGEST))
+    store.mkdir(parents=True)
+    with LocalServer(Behaviour(files={"/w.bin": DATA})) as srv:
+        with open(store / ".testnet.bin.lock", "a+b") as other:  # as another process would hold it
+            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with pytest.raises(ModelError, match="Another download of testnet is already running"):
+                models.download("testnet", url=srv.url("/w.bin"))
+        assert models.download("testnet", url=srv.url("/w.bin")).read_bytes() == DATA
