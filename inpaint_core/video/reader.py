@@ -189,7 +189,10 @@ class VideoReader:
             got = head.advance(i, target, self.cache.put)
             if got is not None:
                 return got
-        if len(self._heads) < self.max_decoders:
+        idle = [h for h in self._heads if h.frames is None]
+        if idle:
+            head = idle[0]
+        elif len(self._heads) < self.max_decoders:
             head = self._new_head()
             self._heads.append(head)
         else:
