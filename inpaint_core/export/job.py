@@ -34,7 +34,7 @@ from .resume import PartialWork, apply_patch, os_error, patch_of
 from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
 from .temporal import FlowCache
 
-ENGINE_OVERLAP = 8  # frames of context the engine sees on each side of a chunk
+ENGINE_OVERLAP = 16  # frames of context the engine sees on each side of a chunk
 
 
 @dataclass
@@ -95,7 +95,7 @@ def export_video(
     grow: int | None = None,
     feather: float | None = None,
     shots: list[tuple[int, int]] | None = None,
-    chunk_frames: int = 32,
+    chunk_frames: int = 48,
     keep_partial: bool = True,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.

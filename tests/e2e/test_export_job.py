@@ -181,3 +181,21 @@ def test_cli_export_with_mask_image_and_write_masks(tmp_path, ffv1_clip, capsys)
     assert "--masks" in capsys.readouterr().err
     with av.open(str(out)) as c:
         assert c.streams.video[0].codec_context.name == "h264"
+
+
+def test_cli_export_of_a_project_uses_its_masks(tmp_path, ffv1_clip, capsys):
+    from inpaint_core.project import Project
+
+    mpath = tmp_path / "m.png"
+    cv2.imwrite(str(mpath), mask_img())
+    proj = Project.create(tmp_path / "demo", ffv1_clip.path, masks=mpath)
+    out = tmp_path / "proj.mkv"
+    code = main(["export", str(proj.folder), "--engine", "telea", "--out", str(out), "--work-size", "80x48",
+                 "--residuals", "none", "--end", "6", "--grow", "1", "--feather", "1"])
+    assert code == 0, capsys.readouterr().err
+    got, _ = decode(out)
+    src, _ = decode(ffv1_clip.path)
+    assert len(got) == 6
+    outside = ~reach(mask_img(), 1, 1.0)
+    np.testing.assert_array_equal(got[3][outside], src[3][outside])
+    assert not np.array_equal(got[3][mask_img() > 0], src[3][mask_img() > 0])
