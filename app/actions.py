@@ -18,7 +18,7 @@ TABLE = {
     "import_masks": ("&Import mask folder...", None, "fa5s.file-import"),
     "import_mask_image": ("Import one mask &image (stationary)...", None, None),
     "export_masks": ("E&xport mask images...", None, "fa5s.file-export"),
-    "export": ("&Export video...", "Ctrl+E", "fa5s.film"),
+    "export": ("&Export...", "Ctrl+E", "fa5s.file-video"),
     "settings": ("Se&ttings...", "Ctrl+,", "fa5s.cog"),
     "quit": ("&Quit", QKeySequence.StandardKey.Quit, None),
     "undo": ("&Undo", QKeySequence.StandardKey.Undo, "fa5s.undo"),
@@ -45,8 +45,10 @@ TABLE = {
     "preview": ("Preview", "Ctrl+P", "fa5s.magic"),
     "cancel_preview": ("Stop preview", "Esc", "fa5s.stop"),
     "clear_frame": ("Clear mask on this frame", None, None),
+    "track_back": ("Track object backward (to the in point)", "Shift+S", "fa5s.chevron-circle-left"),
+    "track_fwd": ("Track object forward (to the out point)", "Ctrl+Shift+S", "fa5s.chevron-circle-right"),
 }
-SHAPE_KEYS = {"hand": "H", "brush": "B", "eraser": "E", "rect": "R", "polygon": "P", "lasso": "Q"}
+SHAPE_KEYS = {"hand": "H", "brush": "B", "eraser": "E", "rect": "R", "polygon": "P", "lasso": "Q", "segment": "S"}
 
 
 def build_actions(win: QMainWindow) -> dict[str, QAction]:
@@ -123,6 +125,9 @@ def build_menus(win: QMainWindow, a: dict[str, QAction], recent_menu_title: str 
     e.addSeparator()
     for t in TOOLS:
         e.addAction(a[f"tool_{t}"])
+    if "segment" in TOOLS:
+        e.addAction(a["track_back"])
+        e.addAction(a["track_fwd"])
     v = mb.addMenu("&View")
     for m in MODES:
         v.addAction(a[f"mode_{m}"])

@@ -33,9 +33,6 @@ class LayersPanel(QWidget):
         self.masks = masks
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
-        title = QLabel("Mask layers", self)
-        title.setObjectName("panelTitle")
-        lay.addWidget(title)
         self.list = QListWidget(self)
         self.list.setObjectName("layerList")
         lay.addWidget(self.list, 1)

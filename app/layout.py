@@ -27,6 +27,9 @@ def build_layout(self) -> None:
     tools_bar.setMovable(False)
     for t in TOOLS:
         tools_bar.addAction(self.acts[f"tool_{t}"])
+    if "segment" in TOOLS:
+        tools_bar.addAction(self.acts["track_back"])
+        tools_bar.addAction(self.acts["track_fwd"])
     tools_bar.addSeparator()
     tools_bar.addAction(self.acts["undo"])
     tools_bar.addAction(self.acts["redo"])
@@ -46,6 +49,10 @@ def build_layout(self) -> None:
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     top.addWidget(spacer)
     top.addAction(self.acts["export"])
+    export_btn = top.widgetForAction(self.acts["export"])
+    if export_btn is not None:
+        export_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        export_btn.setObjectName("primaryButton")
     self.addToolBar(Qt.ToolBarArea.TopToolBarArea, top)
     bottom = QWidget(self)
     bl = QVBoxLayout(bottom)

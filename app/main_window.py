@@ -29,7 +29,7 @@ from .project_io import is_project
 from .render import to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
-from .tools import ToolController
+from .tools import TOOLS, ToolController
 from .transport import PlaybackClock, TransportBar
 from .viewer import FrameView
 from .workers import JobRunner, LatestRequestWorker, QueueWorker
@@ -49,6 +49,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self.setObjectName("MainWindow")
         sys.setswitchinterval(0.002)  # hand the GIL back to the UI thread sooner than 5 ms
         self.settings = settings or EditorSettings()
+        if self.settings.models_dir:
+            from .models_panel import apply_models_dir
+
+            apply_models_dir(self.settings.models_dir)
         self.presenter = ErrorPresenter(self)
         self.clip: MediaClip | None = None
         self.current = 0
@@ -120,6 +124,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self._connect_project()
         self._connect_mask_files()
         self._connect_export()
+        self._connect_segment()
 
     # -- opening ---------------------------------------------------------------------------------
     def ask_open(self) -> None:
@@ -299,10 +304,26 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
     def show_settings(self):
         from .settings_dialog import SettingsDialog
 
-        dlg = SettingsDialog(self.settings, self)
+        dlg = SettingsDialog(self.settings, self, self.presenter)
         dlg.accepted.connect(lambda: self.preview_bar.populate(self.settings.engine))
+        if dlg.models is not None:
+            dlg.models.changed.connect(lambda: self.preview_bar.populate(self.preview_bar.current_engine()))
         dlg.open()
         return dlg
+
+    def _connect_segment(self) -> None:
+        self.segment = None
+        if "segment" not in TOOLS:
+            for k in ("track_back", "track_fwd"):
+                self.acts[k].setVisible(False)
+            return
+        from .segment_tool import SegmentTool
+
+        self.segment = SegmentTool(self)
+        self.tools.segment = self.segment
+        self.segment.status.connect(self.status_label.setText)
+        self.acts["track_back"].triggered.connect(lambda: self.segment.track(False))
+        self.acts["track_fwd"].triggered.connect(lambda: self.segment.track(True))
 
     # -- window ----------------------------------------------------------------------------------
     def shape_range(self) -> tuple[int, int]:
@@ -340,6 +361,8 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         """Cancel every job and wait until all worker threads have stopped."""
         for r in list(self.jobs):
             r.cancel()
+        if self.segment is not None:
+            self.segment.stop()
         self.close_clip()
         for t in self.findChildren(QThread):
             if isinstance(t, JobRunner):

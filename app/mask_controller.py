@@ -46,6 +46,30 @@ class PaintCommand(_Cmd):
         self._set(self.before)
 
 
+class FramesCommand(_Cmd):
+    """Replaces several frames of a painted layer at once (segmentation, tracking)."""
+
+    def __init__(self, ctl, layer: PaintedLayer, changes: dict, text: str) -> None:
+        super().__init__(ctl, text)
+        self.layer = layer
+        self.before = {i: layer.frames.get(i) for i in changes}
+        self.after = {i: (m.copy() if m is not None else None) for i, m in changes.items()}
+
+    def _apply(self, values: dict) -> None:
+        for i, m in values.items():
+            if m is None or not m.any():
+                self.layer.frames.pop(i, None)
+            else:
+                self.layer.frames[i] = m.copy()
+        self.ctl._emit_changed()
+
+    def redo(self) -> None:
+        self._apply(self.after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
+
+
 class AddLayerCommand(_Cmd):
     def __init__(self, ctl, layer: Layer, index: int | None = None, text: str = "Add layer") -> None:
         super().__init__(ctl, text)
@@ -195,6 +219,11 @@ class MaskController(QObject):
         cmd = PaintCommand(self, lay, frame, before, mask.copy(), text)
         cmd._first = False
         self.undo_stack.push(cmd)
+
+    def set_frames(self, layer: PaintedLayer, masks: dict, text: str) -> None:
+        """Replace frames of ``layer`` with ``masks`` {index: (H, W) uint8 0/255} as one step."""
+        if masks:
+            self.undo_stack.push(FramesCommand(self, layer, masks, text))
 
     # -- strokes ---------------------------------------------------------------------------------
     def begin_stroke(self, frame: int, x: float, y: float, radius: int, hardness: float, erase: bool):

@@ -69,6 +69,15 @@ class EditorSettings:
     def preview_long_side(self, v: int) -> None:
         self.s.setValue("preview/long_side", int(v))
 
+    @property
+    def models_dir(self) -> str:
+        """The model folder chosen in the settings ("" = the default per-user folder)."""
+        return self._get("models/dir", "", str)
+
+    @models_dir.setter
+    def models_dir(self, v: str) -> None:
+        self.s.setValue("models/dir", v)
+
     def recent(self) -> list[str]:
         v = self.s.value("recent/files", [])
         if isinstance(v, str):

@@ -20,7 +20,7 @@ DEVICES = [("auto", "Automatic (GPU when available)"), ("cpu", "CPU"), ("cuda", 
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: EditorSettings, parent=None, extra_pages=()) -> None:
+    def __init__(self, settings: EditorSettings, parent=None, presenter=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
@@ -57,8 +57,12 @@ class SettingsDialog(QDialog):
         self.preview_size.setToolTip("Long side of the classical engine's preview resolution")
         form.addRow("Preview resolution", self.preview_size)
         lay.addWidget(box)
-        for page in extra_pages:
-            lay.addWidget(page)
+        self.models = None
+        from .models_panel import ModelsPanel, models_available
+
+        if models_available() and presenter is not None:
+            self.models = ModelsPanel(presenter, self)
+            lay.addWidget(self.models)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                    parent=self)
         buttons.accepted.connect(self.accept)
@@ -74,3 +78,5 @@ class SettingsDialog(QDialog):
             s.engine = self.engine.currentData()
         s.cache_mb = self.cache.value()
         s.preview_long_side = self.preview_size.value()
+        if self.models is not None:
+            s.models_dir = self.models.folder.text()

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from .mask_controller import MaskController
+from .segment_tool import segment_available
 from .viewer import FrameView
 
-TOOLS = ("hand", "brush", "eraser", "rect", "polygon", "lasso")
+TOOLS = ("hand", "brush", "eraser", "rect", "polygon", "lasso") + (("segment",) if segment_available() else ())
 TOOL_LABELS = {
     "hand": ("Hand (pan)", "H", "fa5s.hand-paper"),
     "brush": ("Brush", "B", "fa5s.paint-brush"),
@@ -21,6 +22,7 @@ TOOL_LABELS = {
     "rect": ("Rectangle over in/out range", "R", "fa5s.vector-square"),
     "polygon": ("Polygon over in/out range (click points, double-click to close)", "P", "fa5s.draw-polygon"),
     "lasso": ("Lasso over in/out range (drag)", "L", "mdi.lasso"),
+    "segment": ("Segment object: click adds, right-click excludes, drag draws a box", "S", "fa5s.crosshairs"),
 }
 
 
@@ -40,6 +42,7 @@ class ToolController(QObject):
         self.radius = 20
         self.hardness = 0.8
         self.points: list[tuple[float, float]] = []
+        self.segment = None  # the SegmentTool, when segmentation is part of this build
         self._drag = False
         self._live = QTimer(self, singleShot=True, interval=15)
         self._live.timeout.connect(self.maskPainted.emit)
@@ -73,7 +76,9 @@ class ToolController(QObject):
     def _press(self, x: float, y: float, button, modifiers) -> None:
         if self.view.frame is None:
             return
-        if self.tool in ("brush", "eraser") and button == Qt.MouseButton.LeftButton:
+        if self.tool == "segment" and self.segment is not None:
+            self.segment.press(x, y, button)
+        elif self.tool in ("brush", "eraser") and button == Qt.MouseButton.LeftButton:
             erase = self.tool == "eraser" or bool(modifiers & Qt.KeyboardModifier.AltModifier)
             self.masks.begin_stroke(self.frame_fn(), x, y, self.radius, self.hardness, erase)
             self._live.start()
@@ -95,7 +100,9 @@ class ToolController(QObject):
         return ((x - fx) ** 2 + (y - fy) ** 2) ** 0.5 * self.view.zoom_factor() < 8
 
     def _move(self, x: float, y: float, buttons) -> None:
-        if self.masks.stroking:
+        if self.tool == "segment" and self.segment is not None:
+            self.segment.move(x, y)
+        elif self.masks.stroking:
             if self.masks.stroke_to(x, y) is not None and not self._live.isActive():
                 self._live.start()
         elif self._drag and self.tool == "rect":
@@ -109,6 +116,9 @@ class ToolController(QObject):
             self.view.show_shape([*self.points, (x, y)], False)
 
     def _release(self, x: float, y: float, button) -> None:
+        if self.tool == "segment" and self.segment is not None:
+            self.segment.release(x, y, button)
+            return
         if self.masks.stroking:
             self.masks.end_stroke()
             return

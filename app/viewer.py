@@ -11,12 +11,34 @@ from PySide6.QtWidgets import (
     QGraphicsLineItem,
     QGraphicsPathItem,
     QGraphicsPixmapItem,
+    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
 )
 
 from .render import compose_view, overlay_rgba, to_qimage
+
+
+class TagItem(QGraphicsRectItem):
+    """A small label on a translucent dark box that keeps its size at any zoom."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = QGraphicsSimpleTextItem(self)
+        self.text.setBrush(QColor(255, 255, 255))
+        self.setBrush(QColor(0, 0, 0, 160))
+        self.setPen(QPen(Qt.PenStyle.NoPen))
+        self.setZValue(5)
+        self.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.setVisible(False)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self.text.setText(text)
+        r = self.text.boundingRect()
+        self.setRect(0, 0, r.width() + 12, r.height() + 6)
+        self.text.setPos(6, 3)
 
 
 class FrameView(QGraphicsView):
@@ -63,12 +85,10 @@ class FrameView(QGraphicsView):
         wpen.setWidthF(2)
         self.wipe_line.setPen(wpen)
         self.wipe_line.setVisible(False)
-        self.hint_item = QGraphicsSimpleTextItem()
-        self.hint_item.setZValue(5)
-        self.hint_item.setBrush(QColor(230, 230, 230))
-        self.hint_item.setFlag(QGraphicsSimpleTextItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.hint_item = TagItem("")
+        self.split_labels = [TagItem("Original"), TagItem("Result")]
         for it in (self.image_item, self.overlay_item, self.shape_item, self.cursor_item, self.wipe_line,
-                   self.hint_item):
+                   self.hint_item, *self.split_labels):
             self.scene().addItem(it)
         self.mode = "original"
         self.wipe = 0.5
@@ -155,9 +175,15 @@ class FrameView(QGraphicsView):
         h, w = self.frame.shape[:2]
         split = self.mode == "split" and self.result is not None
         self.wipe_line.setVisible(split)
+        for lab in self.split_labels:
+            lab.setVisible(split)
         if split:
             x = self.wipe * w
             self.wipe_line.setLine(x, 0, x, h)
+            z = max(1e-3, self.zoom_factor())
+            left, right = self.split_labels
+            left.setPos(x - (left.boundingRect().width() + 8) / z, 6 / z)
+            right.setPos(x + 8 / z, 6 / z)
         show_overlay = self.overlay_visible and self.coverage is not None and self.mode in ("original", "split")
         if show_overlay:
             clip = int(round(self.wipe * w)) if split else None

@@ -55,7 +55,8 @@ class VideoWriter:
     (default: the encoder's, ``medium``). ``color`` (a :class:`VideoInfo`, a
     :class:`ColorInfo` or a dict) gives the colour tags and YUV matrix. ``audio_from`` (a media
     path) adds its audio streams, cut to ``audio_start``..``audio_end`` seconds of the source and
-    aligned with the first written frame. ``cancel`` is checked on every write.
+    aligned with the first written frame (a PNG sequence holds no audio). ``cancel`` is checked on
+    every write.
 
     Raises :class:`OutputError` (unwritable folder, disk full, bad format or size),
     :class:`VideoError` (unreadable audio source) and :class:`Cancelled`.

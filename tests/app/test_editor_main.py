@@ -52,3 +52,35 @@ def test_settings_dialog_stores_choices(qtbot, tmp_path):
     dlg.accept()
     again = EditorSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     assert (again.device, again.cache_mb, again.preview_long_side, again.engine) == ("cpu", 1024, 480, "telea")
+
+
+def test_model_manager_imports_and_removes(qtbot, tmp_path, monkeypatch):
+    import pytest
+
+    from app.errors_ui import ErrorPresenter
+    from app.models_panel import ModelsPanel, models_available
+    from tests.app.conftest import wait_job
+    from tests.shared import shared_path
+
+    if not models_available():
+        pytest.skip("the model manager is not part of this build")
+    ckpt = shared_path("fixtures", "sttn_reference", "sttn_random_weights.pth")
+    monkeypatch.setenv("VANISH_MODELS_DIR", str(tmp_path / "models"))
+    presenter = ErrorPresenter()
+    panel = ModelsPanel(presenter)
+    qtbot.addWidget(panel)
+    assert panel.rows["sttn"]["state"].text() == "Not installed"
+    assert not panel.rows["sttn"]["remove"].isEnabled()
+    # a file that is not a checkpoint is refused with a clear message, nothing installed
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a checkpoint")
+    r = panel.import_file("sttn", junk)
+    assert wait_job(qtbot, r, timeout=120000) == "failed"
+    assert presenter.history and presenter.history[-1][0] == "Import failed"
+    assert panel.rows["sttn"]["state"].text() == "Not installed"
+    r = panel.import_file("sttn", ckpt)
+    assert wait_job(qtbot, r, timeout=120000) == "ok", presenter.history
+    assert panel.rows["sttn"]["state"].text().startswith("Installed")
+    assert (tmp_path / "models").is_dir()
+    panel.remove("sttn")
+    assert panel.rows["sttn"]["state"].text() == "Not installed"

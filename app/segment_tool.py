@@ -1,0 +1,212 @@
+"""The Segment Anything tool (present when :mod:`inpaint_core.segment` is built): left click adds
+the object, right click excludes, a drag draws a box; the mask goes into a "Segment" layer on the
+current frame (one undo step per prompt). "Track forward/backward" carries the user's segmented
+key frames through the in/out range on a worker. Without an installed SAM checkpoint the classical
+GrabCut fallback answers (the status bar says which method was used and why)."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem
+
+from .maskmodel import PaintedLayer, unique_name
+from .workers import JobRunner, LatestRequestWorker
+
+
+def segment_available() -> bool:
+    try:
+        return importlib.util.find_spec("inpaint_core.segment.prompts") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class _Frames:
+    """A tracker frame source over a reader of its own (frames (H, W, 3) uint8)."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.reader)
+
+    def frame(self, i: int):
+        return self.reader.frame(i)
+
+
+class SegmentTool(QObject):
+    """Owned by the main window; ``status(str)`` reports the method and results."""
+
+    status = Signal(str)
+    tracked = Signal(int)  # number of frames written by a track
+
+    def __init__(self, win) -> None:
+        super().__init__(win)
+        self.win = win
+        self.points: list[tuple[float, float]] = []
+        self.labels: list[int] = []
+        self.box: tuple[float, float, float, float] | None = None
+        self.frame = -1
+        self.keys: set[int] = set()
+        self.layer_id: int | None = None
+        self._press: tuple[float, float, object] | None = None
+        self._markers: list[QGraphicsEllipseItem] = []
+        self._session = None
+        self._session_lock = threading.Lock()
+        self._session_reason = ""
+        self.worker = LatestRequestWorker(self._segment, win, nice=2)
+        self.worker.ready.connect(self._result)
+        self.worker.error.connect(lambda k, e: win.presenter.exception(e, "", "Segmentation failed"))
+        self.runner: JobRunner | None = None
+
+    # -- SAM or fallback (worker thread) --------------------------------------------------------
+    def session(self):
+        """The SAM session when a checkpoint is installed, else None (GrabCut fallback)."""
+        from inpaint_core.segment import sam
+
+        with self._session_lock:
+            if self._session is None:
+                av = sam.available()
+                if not av.ok:
+                    self._session_reason = av.reason
+                    return None
+                self._session = sam.SamSession.open(device=self.win.settings.device)
+            return self._session
+
+    def _segment(self, key):
+        from inpaint_core.segment.prompts import segment_prompt
+
+        frame, points, labels, box, image = key
+        return segment_prompt(image, points=list(points) or None, labels=list(labels) or None, box=box,
+                              session=self.session(), index=frame)
+
+    # -- input (UI thread) -----------------------------------------------------------------------
+    def press(self, x: float, y: float, button) -> None:
+        if self.win.current != self.frame:
+            self.reset(self.win.current)
+        self._press = (x, y, button)
+
+    def move(self, x: float, y: float) -> None:
+        if self._press and self._press[2] == Qt.MouseButton.LeftButton:
+            x0, y0, _ = self._press
+            self.win.viewer.show_shape([(x0, y0), (x, y0), (x, y), (x0, y)], True)
+
+    def release(self, x: float, y: float, button) -> None:
+        if self._press is None:
+            return
+        x0, y0, b = self._press
+        self._press = None
+        self.win.viewer.show_shape([], False)
+        if abs(x - x0) * self.win.viewer.zoom_factor() > 4 and abs(y - y0) * self.win.viewer.zoom_factor() > 4 \
+                and b == Qt.MouseButton.LeftButton:
+            self.box = (min(x0, x), min(y0, y), max(x0, x), max(y0, y))
+        else:
+            self.points.append((x, y))
+            self.labels.append(0 if b == Qt.MouseButton.RightButton else 1)
+            self._marker(x, y, self.labels[-1])
+        self.request()
+
+    def request(self) -> None:
+        if self.win.frame_rgb is None or (not self.points and self.box is None):
+            return
+        self.status.emit("Segmenting...")
+        self.worker.request((self.frame, tuple(self.points), tuple(self.labels), self.box, self.win.frame_rgb))
+
+    def _marker(self, x: float, y: float, label: int) -> None:
+        r = 4 / max(1e-3, self.win.viewer.zoom_factor())
+        m = QGraphicsEllipseItem(x - r, y - r, 2 * r, 2 * r)
+        m.setBrush(QBrush(QColor(60, 220, 120) if label else QColor(255, 70, 70)))
+        m.setPen(QPen(QColor(255, 255, 255), 0))
+        m.setZValue(6)
+        self.win.viewer.scene().addItem(m)
+        self._markers.append(m)
+
+    def reset(self, frame: int) -> None:
+        for m in self._markers:
+            self.win.viewer.scene().removeItem(m)
+        self._markers.clear()
+        self.points, self.labels, self.box, self.frame = [], [], None, frame
+
+    def layer(self) -> PaintedLayer:
+        doc = self.win.masks.doc
+        if self.layer_id is not None:
+            try:
+                lay = doc.layer(self.layer_id)
+                if isinstance(lay, PaintedLayer):
+                    return lay
+            except KeyError:
+                pass
+        lay = PaintedLayer(unique_name(doc, "Segment"))
+        self.win.masks.add_layer(lay)
+        self.layer_id = lay.id
+        return lay
+
+    def _result(self, key, res) -> None:
+        frame, points, labels, box, _img = key
+        if frame != self.frame or tuple(self.points) != points or self.box != box:
+            return  # the prompt changed meanwhile; a newer answer is coming
+        lay = self.layer()
+        self.win.masks.set_frames(lay, {frame: res.mask}, "Segment object")
+        self.keys.add(frame)
+        how = "Segment Anything" if res.method == "sam" else f"GrabCut fallback ({self._session_reason})"
+        self.status.emit(f"{how}: {res.area} pixels, score {res.score:.2f}")
+
+    # -- tracking --------------------------------------------------------------------------------
+    def track(self, forward: bool) -> JobRunner | None:
+        """Carry the segmented key frames forward (to the out point) or backward (to the in
+        point) from the current frame."""
+        win = self.win
+        if win.clip is None or self.layer_id is None or self.runner is not None:
+            return None
+        lay = self.layer()
+        keys = {k: lay.frames[k].copy() for k in sorted(self.keys) if k in lay.frames}
+        if not keys:
+            win.presenter.present("Track", "Segment the object on this frame first (click on it).")
+            return None
+        cur = win.current
+        start, stop = (cur, win.timeline.out_frame + 1) if forward else (win.timeline.in_frame, cur + 1)
+        keys = {k: m for k, m in keys.items() if start <= k < stop} or {cur: keys[min(keys, key=lambda k: abs(k - cur))]}
+        clip = win.clip
+        results: dict = {}
+
+        def job(tok):
+            from inpaint_core.segment.prompts import SamRefiner
+            from inpaint_core.segment.track import MaskTracker
+
+            reader = clip.new_reader(cache_bytes=32 << 20)
+            try:
+                session = self.session()
+                tracker = MaskTracker(_Frames(reader), SamRefiner(session) if session else None,
+                                      work_long_side=None if session else 640)
+                yield from tracker.track(keys, start=start, stop=stop, cancel=tok)
+            finally:
+                reader.close()
+
+        def event(ev) -> None:
+            if hasattr(ev, "mask") and hasattr(ev, "confidence"):
+                results[ev.index] = ev.mask
+
+        def done(_r) -> None:
+            win.masks.set_frames(lay, {i: m for i, m in results.items() if i not in self.keys},
+                                 "Track forward" if forward else "Track backward")
+            self.tracked.emit(len(results))
+            self.status.emit(f"Tracked {len(results)} frames")
+
+        runner = JobRunner(job, "Tracking", win)
+        runner.event.connect(event)
+        runner.progress.connect(lambda p: win._show_progress("Tracking", p))
+        runner.succeeded.connect(done)
+        runner.failed.connect(lambda e, tb: win.presenter.exception(e, tb, "Tracking failed"))
+        runner.ended.connect(lambda: setattr(self, "runner", None))
+        self.runner = runner
+        runner.start()
+        return runner
+
+    def stop(self) -> None:
+        self.worker.stop()
+        if self.runner is not None:
+            self.runner.cancel()
