@@ -163,25 +163,29 @@ class ChunkFiller:
                     flow, valid, err = self.bwd[t - 1], self.vbwd[t - 1], self.ebwd[t - 1]
                 else:
                     flow, valid, err = self.fwd[t], self.vfwd[t], self.efwd[t]
-                mx, my = F.sample_coords(flow)
                 psid, psx, psy, pdist, pacc = st.sid[p], st.sx[p], st.sy[p], st.dist[p], st.acc[p]
-                # nearest source pixel q plus the sub-pixel offset (first order: the chain's
-                # coordinates move with the pixel grid); bilinear mixing of coordinates from
-                # different source frames would be meaningless
+                # only the pixels still without a source are followed (a hole is a small part of
+                # the frame); each lands on the nearest source pixel q plus the sub-pixel offset
+                # (first order: the chain's coordinates move with the pixel grid), because
+                # bilinear mixing of coordinates from different source frames would be meaningless
+                ys, xs = np.nonzero(todo)
+                fl = flow[ys, xs]
+                mx, my = xs + fl[:, 0], ys + fl[:, 1]
                 qx = np.clip(np.rint(mx), 0, self.w - 1).astype(np.int32)
                 qy = np.clip(np.rint(my), 0, self.h - 1).astype(np.int32)
                 inb = (mx > -0.5) & (mx < self.w - 0.5) & (my > -0.5) & (my < self.h - 0.5)
                 nsid = psid[qy, qx]
                 limit = np.where(self.holes[p][qy, qx], self.loose, 1.0)
-                nacc = pacc[qy, qx] + err
-                ok = (todo & (valid <= limit) & inb & (nsid >= 0) & (pdist[qy, qx] < self.max_chain)
+                nacc = pacc[qy, qx] + err[ys, xs]
+                ok = ((valid[ys, xs] <= limit) & inb & (nsid >= 0) & (pdist[qy, qx] < self.max_chain)
                       & (nacc <= self.chain_error))
                 if ok.any():
-                    sid[ok] = nsid[ok]
-                    sx[ok] = psx[qy[ok], qx[ok]] + (mx[ok] - qx[ok])
-                    sy[ok] = psy[qy[ok], qx[ok]] + (my[ok] - qy[ok])
-                    dist[ok] = pdist[qy[ok], qx[ok]] + 1.0
-                    acc[ok] = nacc[ok]
+                    oy, ox, qy, qx = ys[ok], xs[ok], qy[ok], qx[ok]
+                    sid[oy, ox] = nsid[ok]
+                    sx[oy, ox] = psx[qy, qx] + (mx[ok] - qx)
+                    sy[oy, ox] = psy[qy, qx] + (my[ok] - qy)
+                    dist[oy, ox] = pdist[qy, qx] + 1.0
+                    acc[oy, ox] = nacc[ok]
             st.sid[t], st.sx[t], st.sy[t], st.dist[t], st.acc[t] = sid, sx, sy, dist, acc
             prev = t
         return st
