@@ -7,6 +7,7 @@ cancellation removes it, so the target is either complete or untouched.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -188,10 +189,8 @@ class VideoWriter:
         if self._closed:
             return
         self._closed = True
-        try:
+        with contextlib.suppress(OSError, av.error.FFmpegError):
             self._sink.close()
-        except (OSError, av.error.FFmpegError):
-            pass
         self._remove_tmp()
 
     def _remove_tmp(self) -> None:
