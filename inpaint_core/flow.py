@@ -262,8 +262,8 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
     residual, where border pixels that move unlike the camera by more than ``outlier`` pixels (a
     passer-by next to the hole) contribute no residual; so independently moving objects beside a
     hole do not drag its content along. ``model="auto"``: "background" where the homography
-    explains the flow around the hole (median residual on a ring below ``outlier``), "laplace"
-    otherwise (parallax, deforming scenes). Large holes are solved on a downsized grid.
+    explains the flow of the frame (median residual of the known pixels below ``outlier``: a
+    still or steadily moving camera over a distant scene), "laplace" otherwise (parallax). Large holes are solved on a downsized grid.
     """
     hole = hole > 0
     if not hole.any():
@@ -277,10 +277,8 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
             mag = np.linalg.norm(res, axis=2)
             use = model == "background"
             if not use:
-                r = max(3, round(max(hole.shape) / 60))
-                ring = cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
-                ring &= ~hole
-                use = bool(ring.any()) and float(np.median(mag[ring])) < outlier
+                known = mag[::4, ::4][~hole[::4, ::4]]
+                use = known.size > 0 and float(np.median(known)) < outlier
             if use:
                 res[mag > outlier] = 0.0
                 res = laplace_fill(res, hole, max_pixels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#
 
 def _finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(". ")[0].strip()
+    return head.rstrip(".")
 
 
 def _plain_log_ticks(ax) -> None:
@@ -90,11 +96,12 @@ def chart_png(data: dict[str, Any]) -> bytes:
     fig.suptitle(f"vanish bench: {len(data['clips'])} clip(s), {cfg.get('mask_type', '?')} masks, "
                  f"{size[0]}x{size[1]}, {cfg.get('frames', '?')} frames  (dots: single clips, "
                  "diamonds: engine means)", fontsize=11)
-    unavailable = sorted({f"{s['engine']}: {s.get('reason', '')}" for s in data.get("summary", [])
-                          if s.get("status") != "ok"})
-    if unavailable:
-        fig.text(0.01, 0.01, "not run - " + "; ".join(unavailable)[:160], fontsize=7, color="dimgray")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    unavailable = sorted({f"{s['engine']} ({_first_sentence(s.get('reason', ''))})"
+                          for s in data.get("summary", []) if s.get("status") != "ok"})
+    foot = textwrap.wrap("not run: " + "; ".join(unavailable), 170) if unavailable else []
+    if foot:
+        fig.text(0.01, 0.01, "\n".join(foot[:3]), fontsize=7, color="dimgray", va="bottom")
+    fig.tight_layout(rect=(0, 0.03 + 0.03 * min(3, len(foot)), 1, 0.95))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()

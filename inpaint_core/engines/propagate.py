@@ -58,7 +58,7 @@ class PropagateEngine(Engine):
         w, h = size
         per = max(4, self.chunk_pixels // max(1, w * h))
         overlap = self.overlap if self.overlap is not None else max(2, min(10, per // 5))
-        chunk = self.chunk if self.chunk is not None else max(2, min(60, per - 2 * overlap))
+        chunk = self.chunk if self.chunk is not None else max(4, min(60, per - 2 * overlap))
         return chunk, overlap
 
     def plan(self, clip: ClipSource, frames: Sequence[int]) -> list[tuple[int, int, list[int]]]:

@@ -163,25 +163,29 @@ class ChunkFiller:
                     flow, valid, err = self.bwd[t - 1], self.vbwd[t - 1], self.ebwd[t - 1]
                 else:
                     flow, valid, err = self.fwd[t], self.vfwd[t], self.efwd[t]
-                mx, my = F.sample_coords(flow)
                 psid, psx, psy, pdist, pacc = st.sid[p], st.sx[p], st.sy[p], st.dist[p], st.acc[p]
-                # nearest source pixel q plus the sub-pixel offset (first order: the chain's
-                # coordinates move with the pixel grid); bilinear mixing of coordinates from
-                # different source frames would be meaningless
+                # only the pixels still without a source are followed (a hole is a small part of
+                # the frame); each lands on the nearest source pixel q plus the sub-pixel offset
+                # (first order: the chain's coordinates move with the pixel grid), because
+                # bilinear mixing of coordinates from different source frames would be meaningless
+                ys, xs = np.nonzero(todo)
+                fl = flow[ys, xs]
+                mx, my = xs + fl[:, 0], ys + fl[:, 1]
                 qx = np.clip(np.rint(mx), 0, self.w - 1).astype(np.int32)
                 qy = np.clip(np.rint(my), 0, self.h - 1).astype(np.int32)
                 inb = (mx > -0.5) & (mx < self.w - 0.5) & (my > -0.5) & (my < self.h - 0.5)
                 nsid = psid[qy, qx]
                 limit = np.where(self.holes[p][qy, qx], self.loose, 1.0)
-                nacc = pacc[qy, qx] + err
-                ok = (todo & (valid <= limit) & inb & (nsid >= 0) & (pdist[qy, qx] < self.max_chain)
+                nacc = pacc[qy, qx] + err[ys, xs]
+                ok = ((valid[ys, xs] <= limit) & inb & (nsid >= 0) & (pdist[qy, qx] < self.max_chain)
                       & (nacc <= self.chain_error))
                 if ok.any():
-                    sid[ok] = nsid[ok]
-                    sx[ok] = psx[qy[ok], qx[ok]] + (mx[ok] - qx[ok])
-                    sy[ok] = psy[qy[ok], qx[ok]] + (my[ok] - qy[ok])
-                    dist[ok] = pdist[qy[ok], qx[ok]] + 1.0
-                    acc[ok] = nacc[ok]
+                    oy, ox, qy, qx = ys[ok], xs[ok], qy[ok], qx[ok]
+                    sid[oy, ox] = nsid[ok]
+                    sx[oy, ox] = psx[qy, qx] + (mx[ok] - qx)
+                    sy[oy, ox] = psy[qy, qx] + (my[ok] - qy)
+                    dist[oy, ox] = pdist[qy, qx] + 1.0
+                    acc[oy, ox] = nacc[ok]
             st.sid[t], st.sx[t], st.sy[t], st.dist[t], st.acc[t] = sid, sx, sy, dist, acc
             prev = t
         return st
@@ -216,6 +220,8 @@ class ChunkFiller:
         ys, xs = np.nonzero(todo)
         a_id, b_id = fw.sid[t][ys, xs], bw.sid[t][ys, xs]
         ra, rb = self._rank(a_id), self._rank(b_id)
+        if self.no_reveal:
+            ra[ra == 0], rb[rb == 0] = 9, 9
         best = np.minimum(ra, rb)
         use_a = (ra == best) & (best < 9)
         use_b = (rb == best) & (best < 9)
@@ -249,6 +255,7 @@ class ChunkFiller:
         (default all). Frames that have a seed are returned as seeded."""
         want = list(range(self.n)) if want is None else want
         self._flows()
+        self.no_reveal = self._nothing_revealed()
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
         for t, seed in self.seeds.items():
             self.images.append(seed.rgb)
@@ -289,7 +296,11 @@ class ChunkFiller:
             # (which blend the two nearest key fills by distance: no flicker, yet it follows slow
             # changes of the surroundings)
             k0 = int(np.argmax(left))
-            step = max(1, self.key_every)
+            # a still hole in a still scene is filled in every frame: the surroundings change
+            # (people pass) and the fill must follow them; carrying a key fill over the chunk
+            # measured worse there (dogs_jump: 28.2 vs 28.3 dB, warping error 0.361e-3 vs
+            # 0.343e-3, the same as per-frame Telea's)
+            step = 1 if self.no_reveal else max(1, self.key_every)
             keys = [k for k in range(k0 % step, self.n, step) if left[k] > 0] or [k0]
             for k in keys:
                 self.check()
@@ -299,6 +310,19 @@ class ChunkFiller:
                 rgb = np.clip(canvas[t] + 0.5, 0, 255).astype(np.uint8)
                 canvas[t][remaining[t]] = self.spatial_fn(rgb, remaining[t])[remaining[t]]
         return self._finish(want, canvas, src, sxs, sys_)
+
+    def _nothing_revealed(self) -> bool:
+        """True when no frame can show what the hole hides: the hole stays put and the scene
+        inside it does not move (still camera, stationary mask). Then the only "sources" a chain
+        finds are pixels beside the hole at other times, which are stale where something passes
+        by; the hole is filled spatially (key frames carried along the flow) instead."""
+        inter = np.logical_and.reduce(self.holes)
+        union = np.logical_or.reduce(self.holes)
+        if not union.any() or inter.sum() < 0.8 * union.sum():
+            return False
+        moved = sum(float(np.median(np.linalg.norm(f[h], axis=1))) for f, h in zip(self.fwd, self.holes))
+        radius = float(cv2.distanceTransform(inter.astype(np.uint8), cv2.DIST_L2, 3).max())
+        return moved < radius
 
     def _key_fill(self, k: int, canvas, remaining, known_extra) -> None:
         rgb = np.clip(canvas[k] + 0.5, 0, 255).astype(np.uint8)

@@ -117,10 +117,10 @@ def _is_html(resp: Any) -> bool:
 
 
 def _set_read_timeout(resp: Any, seconds: float) -> None:
-    try:  # the connect timeout is short; a slow but live transfer gets longer between packets
-        resp.fp.raw._sock.settimeout(seconds)
-    except AttributeError:
-        pass
+    # the connect timeout is short; a slow but live transfer gets longer between packets
+    sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 class _Downloader:

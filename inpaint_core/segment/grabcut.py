@@ -56,7 +56,11 @@ def _run_grabcut(image: np.ndarray, gc_mask: np.ndarray, iterations: int,
         return out
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     img = np.ascontiguousarray(image[y0:y1 + 1, x0:x1 + 1])
-    cv2.grabCut(img, sub, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
+    try:
+        cv2.grabCut(img, sub, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # degenerate colour statistics (e.g. too few distinct colours): keep the seed
+        out[y0:y1 + 1, x0:x1 + 1] = fg_seed
+        return out
     out[y0:y1 + 1, x0:x1 + 1] = (sub == cv2.GC_FGD) | (sub == cv2.GC_PR_FGD)
     return out
 
@@ -225,7 +229,10 @@ class ColourCut:
         self.fgd = np.zeros((1, 65), np.float64)
         if self.ok:
             gc = np.where(fg, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
-            cv2.grabCut(image, gc, None, self.bgd, self.fgd, 1, cv2.GC_INIT_WITH_MASK)
+            try:
+                cv2.grabCut(image, gc, None, self.bgd, self.fgd, 1, cv2.GC_INIT_WITH_MASK)
+            except cv2.error:  # degenerate colour statistics: refinement keeps the prior
+                self.ok = False
 
     def cut(self, image: np.ndarray, prior: np.ndarray, uncertain: np.ndarray) -> np.ndarray:
         """(H, W) uint8 0/255: ``prior`` (0/255) where ``uncertain`` (bool) is False, decided by the
@@ -243,6 +250,9 @@ class ColourCut:
         sub = np.ascontiguousarray(gc[y0:y1 + 1, x0:x1 + 1])
         img = np.ascontiguousarray(_check_image(image)[y0:y1 + 1, x0:x1 + 1])
         bgd, fgd = self.bgd.copy(), self.fgd.copy()
-        cv2.grabCut(img, sub, None, bgd, fgd, 1, cv2.GC_EVAL_FREEZE_MODEL)
+        try:
+            cv2.grabCut(img, sub, None, bgd, fgd, 1, cv2.GC_EVAL_FREEZE_MODEL)
+        except cv2.error:
+            return np.where(fg, 255, 0).astype(np.uint8)
         gc[y0:y1 + 1, x0:x1 + 1] = sub
         return np.where((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)

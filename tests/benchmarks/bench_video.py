@@ -1,6 +1,7 @@
 """Video I/O benchmark: random-seek latency, sequential decode speed, memory of a long pass.
 
-Run:  PYTHONPATH=. python tests/benchmarks/bench_video.py [--frames 600] [--samples 12]
+Run:  PYTHONPATH=. python tests/benchmarks/bench_video.py [--frames 600] [--long-frames 1500]
+      [--samples 16] [--workdir DIR]
 
 - For every clip in ../shared/data/clips: median random-seek latency of ``VideoReader.frame(i)``
   (cache disabled) and sequential decode fps (``iter_frames``).
@@ -9,9 +10,12 @@ Run:  PYTHONPATH=. python tests/benchmarks/bench_video.py [--frames 600] [--samp
   random access measured side by side against decoding from the start to the requested frame
   (fresh decoder each time, only the requested frame converted to RGB). Frames from both paths are
   compared bit for bit.
-- Peak RSS of a sequential pass over that 600-frame 1080p clip, in a fresh process, with the
-  default cache bound and a small one; the cache's own size is checked against its bound on every
-  frame.
+  The clip is made twice, with 600 and 1500 frames: with keyframes every 250 frames the gain of
+  seeking grows with the clip's length (decoding from the start costs about i frames, seeking
+  about i - keyframe(i) frames, less the non-reference pictures the reader skips).
+- Peak RSS of a sequential pass over the 600-frame 1080p clip, in a fresh process, with the
+  default cache bound and a small one, and of 200 random accesses (all decode heads in use); the
+  cache's own size is checked against its bound on every frame.
 
 Writes tests/benchmarks/results/video.json.
 """
@@ -88,7 +92,7 @@ def make_1080p(path: Path, n: int, gop: int = 250) -> str:
     out = av.open(str(path), "w")
     vs = out.add_stream("libx264", rate=25, options={
         "crf": "20", "preset": "veryfast",
-        "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=3:log-level=error"})
+        "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=3"})
     vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
     for k in range(n):
         if src is not None:
@@ -111,32 +115,50 @@ def make_1080p(path: Path, n: int, gop: int = 250) -> str:
     return photos[0].name if src is not None else "synthetic pattern"
 
 
-def rss_pass(path: str, cache_bytes: int) -> dict:
-    """(Child process) sequential pass; peak RSS and the cache's largest size."""
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_pass(path: str, cache_bytes: int, mode: str = "sequential") -> dict:
+    """(Child process) a sequential pass, or 200 random accesses (which use all decode heads);
+    peak RSS during the pass and the cache's largest size."""
     largest = 0
     n = 0
     with VideoReader(path, cache_bytes=cache_bytes) as r:
-        opened = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        for _i, _f in r.iter_frames():
+        opened = _status_mb("VmRSS")
+        try:  # reset the peak so that it measures the pass only (Linux)
+            Path("/proc/self/clear_refs").write_text("5")
+        except OSError:
+            pass
+        if mode == "random":
+            pick = random.Random(1)
+            order = [pick.randrange(len(r)) for _ in range(200)]
+            frames = ((i, r.frame(i)) for i in order)
+        else:
+            frames = r.iter_frames()
+        for _i, _f in frames:
             largest = max(largest, r.cache.nbytes)
             n += 1
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"frames": n, "cache_bytes": cache_bytes, "cache_peak_bytes": largest,
-            "cache_bound_held": largest <= cache_bytes, "rss_before_mb": base / 2**20,
-            "rss_after_open_mb": opened / 2**20, "rss_peak_mb": peak / 2**20,
-            "rss_growth_mb": (peak - opened) / 2**20}
+        peak = _status_mb("VmHWM")
+        heads = len(r._heads)
+    return {"mode": mode, "decode_heads": heads, "frames": n, "cache_bytes": cache_bytes,
+            "cache_peak_bytes": largest,
+            "cache_bound_held": largest <= cache_bytes, "rss_after_open_mb": opened,
+            "rss_peak_mb": peak, "rss_growth_mb": peak - opened}
 
 
-def measure_rss(path: Path, cache_bytes: int) -> dict:
-    res = subprocess.run([sys.executable, __file__, "--rss-pass", str(path), str(cache_bytes)],
+def measure_rss(path: Path, cache_bytes: int, mode: str = "sequential") -> dict:
+    res = subprocess.run([sys.executable, __file__, "--rss-pass", str(path), str(cache_bytes), mode],
                          capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     if res.returncode != 0:
         raise RuntimeError(res.stderr)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def measure_synthetic(path: Path, content: str, gen_s: float, args, rng) -> dict:
+def measure_synthetic(path: Path, content: str, gen_s: float | None, args, rng) -> dict:
     """Seek latency, sequential fps and random access vs decoding from the start, side by side."""
     info = probe(path)
     n = info.frame_count
@@ -173,12 +195,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=600, help="frames of the 1080p clip (memory pass)")
     ap.add_argument("--long-frames", type=int, default=1500, help="frames of the long 1080p clip")
-    ap.add_argument("--samples", type=int, default=12, help="side-by-side random accesses")
+    ap.add_argument("--samples", type=int, default=16, help="side-by-side random accesses per clip")
+    ap.add_argument("--workdir", help="keep the generated 1080p clips here and reuse them")
     ap.add_argument("--seeks", type=int, default=30, help="random seeks per shared clip")
-    ap.add_argument("--rss-pass", nargs=2, metavar=("PATH", "CACHE_BYTES"))
+    ap.add_argument("--rss-pass", nargs=3, metavar=("PATH", "CACHE_BYTES", "MODE"))
     args = ap.parse_args()
     if args.rss_pass:
-        print(json.dumps(rss_pass(args.rss_pass[0], int(args.rss_pass[1]))))
+        print(json.dumps(rss_pass(args.rss_pass[0], int(args.rss_pass[1]), args.rss_pass[2])))
         return
 
     rng = random.Random(0)
@@ -201,17 +224,27 @@ def main() -> None:
         print(f"{name:18s} {info.width:>4d}x{info.height:<5d} {info.frame_count:6d} "
               f"{1000 * statistics.median(lat):14.1f} {fps:8.1f}")
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(args.workdir) if args.workdir else Path(tmpdir)
+        tmp.mkdir(parents=True, exist_ok=True)
         clips = {}
         for n in sorted({args.frames, args.long_frames}):
-            path = Path(tmp) / f"pan_1080p_{n}.mp4"
+            path = tmp / f"pan_1080p_{n}.mp4"
             t = time.perf_counter()
-            content = make_1080p(path, n)
-            clips[n] = measure_synthetic(path, content, time.perf_counter() - t, args, rng)
-        mem = [measure_rss(Path(tmp) / f"pan_1080p_{args.frames}.mp4", DEFAULT_CACHE_BYTES),
-               measure_rss(Path(tmp) / f"pan_1080p_{args.frames}.mp4", 64 * 2**20)]
+            if path.exists():  # kept from an earlier run with the same --workdir
+                photos = sorted((shared_root() / "data" / "photos").glob("*.jpg"))
+                content = photos[0].name if photos else "synthetic pattern"
+                gen_s = None
+            else:
+                content = make_1080p(path, n)
+                gen_s = time.perf_counter() - t
+            clips[n] = measure_synthetic(path, content, gen_s, args, rng)
+        clip600 = Path(tmp) / f"pan_1080p_{args.frames}.mp4"
+        mem = [measure_rss(clip600, DEFAULT_CACHE_BYTES), measure_rss(clip600, 64 * 2**20),
+               measure_rss(clip600, DEFAULT_CACHE_BYTES, "random")]
         for m in mem:
-            print(f"sequential pass over {m['frames']} frames, cache bound {m['cache_bytes'] / 2**20:.0f} MiB: "
+            print(f"{m['mode']} pass over {m['frames']} frames ({m['decode_heads']} decode heads), "
+                  f"cache bound {m['cache_bytes'] / 2**20:.0f} MiB: "
                   f"peak RSS {m['rss_peak_mb']:.0f} MB (+{m['rss_growth_mb']:.0f} MB after open), cache peak "
                   f"{m['cache_peak_bytes'] / 2**20:.0f} MiB, bound held: {m['cache_bound_held']}")
         report["synthetic_1080p"] = {str(n): c for n, c in clips.items()}

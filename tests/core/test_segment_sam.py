@@ -196,3 +196,28 @@ def test_sam_refiner_tracks_with_sam_labels_and_caches_each_frame(model):
         # every tracked frame that SAM refined has its embedding cached at the frame's size
         refined = [f.index for f in out[1:] if not f.lost]
         assert refined and all(s.has_embedding(i, (50, 80)) for i in refined)
+
+
+def test_prompt_on_a_frame_being_prefetched_waits_instead_of_encoding_twice(model):
+    gate = threading.Event()
+    entered = threading.Event()
+    loads = []
+
+    def frame(i):
+        loads.append(i)
+        if i == 2 and not entered.is_set():
+            entered.set()
+            gate.wait(10)
+        return _img(seed=i)
+
+    with SamSession(model, frame) as s:
+        encodes = []
+        orig = s.encode
+        s.encode = lambda img: encodes.append(1) or orig(img)
+        job = s.prefetch([2])
+        assert entered.wait(10)
+        threading.Timer(0.3, gate.set).start()
+        res = s.predict(2, points=[(10, 10)])  # the user clicks the frame being prefetched
+        assert res.mask.shape == (50, 80)
+        assert job.wait(30) and job.computed == [2]
+        assert len(encodes) == 1 and s.cache.hits >= 1

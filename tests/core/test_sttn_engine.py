@@ -36,6 +36,26 @@ def test_unavailable_without_checkpoint_says_how_to_get_one(no_store):
         create_engine("sttn")
 
 
+def test_empty_model_store_means_unavailable(tmp_path, monkeypatch):
+    monkeypatch.setenv("VANISH_MODELS_DIR", str(tmp_path / "store"))
+    avail = STTNEngine.available()
+    assert not avail.ok and "vanish models import sttn FILE" in avail.reason
+    with pytest.raises(EngineUnavailable, match="not installed"):
+        STTNEngine(device="cpu")
+
+
+@pytest.mark.shared
+def test_imported_checkpoint_makes_engine_available(tmp_path, monkeypatch):
+    from inpaint_core.models import import_model, installed_path
+
+    monkeypatch.setenv("VANISH_MODELS_DIR", str(tmp_path / "store"))
+    import_model("sttn", _weights())
+    assert installed_path("sttn") is not None
+    assert STTNEngine.available().ok
+    eng = create_engine("sttn", device="cpu")
+    assert eng.checkpoint == installed_path("sttn")
+
+
 def test_bad_checkpoint_rejected(tmp_path):
     bad = tmp_path / "sttn.pth"
     bad.write_text("not weights")
