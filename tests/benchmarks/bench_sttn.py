@@ -155,6 +155,45 @@ def measure_variants(frames: np.ndarray, masks: np.ndarray, device: str) -> dict
     return out
 
 
+def measure_interleaved(rounds: int, device: str) -> dict:
+    """Exact and fast path alternately on one 7-frame window (6 neighbours + 1 reference), ``rounds``
+    times each; the best time per path. Alternating cancels most of a shared machine's load drift."""
+    import torch  # noqa: F401
+
+    from inpaint_core.engines.sttn.checkpoint import load_checkpoint
+    from inpaint_core.engines.sttn.runner import NetworkRunner
+
+    frames, masks = load_clip(11)
+    ids = list(range(0, 6)) + [10]
+    rgbs = [frames[i] for i in ids]
+    ms = [(masks[i] > 0).astype(np.uint8) for i in ids]
+    state = load_checkpoint(WEIGHTS)
+    runners = {
+        "exact": NetworkRunner(state, device, fast=False),
+        "fast": NetworkRunner(state, device, fast=True),
+    }
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    preds = {}
+    for r in runners.values():
+        r.complete(r.encode(rgbs[:2], ms[:2]), 1)  # warm-up
+    for _ in range(rounds):
+        for name, r in runners.items():
+            t0 = time.perf_counter()
+            preds[name], _ = r.complete(r.encode(rgbs, ms), 6, want_attention=True)
+            times[name].append(time.perf_counter() - t0)
+            print(f"  {name}: {times[name][-1]:.2f} s", flush=True)
+    hole = np.broadcast_to(np.stack(ms[:6])[..., None] > 0, preds["exact"].shape)
+    return {
+        "window_frames": len(ids),
+        "seconds": times,
+        "best_exact_s": min(times["exact"]),
+        "best_fast_s": min(times["fast"]),
+        "speedup_best": min(times["exact"]) / min(times["fast"]),
+        "psnr_raw_output_in_hole_db": psnr(preds["fast"], preds["exact"], hole),
+        "load_avg_1m_after": os.getloadavg()[0],
+    }
+
+
 def save(result: dict) -> None:
     """Write what is measured so far (a long run that is stopped still leaves its numbers)."""
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -173,7 +212,15 @@ def main() -> None:
         default="{}",
         help='STTNEngine options for the memory runs, JSON (e.g. {"ref_window": 30, "full_refs_up_to": 0})',
     )
+    ap.add_argument("--interleaved", type=int, default=0, help="only the interleaved window test, N rounds")
     args = ap.parse_args()
+    if args.interleaved:
+        res = measure_interleaved(args.interleaved, args.device)
+        print(json.dumps(res, indent=1))
+        result = json.loads(OUT.read_text()) if OUT.exists() else {}
+        result["interleaved_window"] = res
+        save(result)
+        return
     if args.child_rss:
         child_rss(args.child_rss, args.device, json.loads(args.engine_opts))
         return
