@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from .export_dialog import ExportDialog, ExportRequest
+from .jobfns import export_job
 
 
 def export_available() -> bool:
@@ -13,15 +14,6 @@ def export_available() -> bool:
         return importlib.util.find_spec("inpaint_core.export.job") is not None
     except (ImportError, ValueError):
         return False
-
-
-def export_job(source: Path, doc, req: ExportRequest, engine: str, device: str, token):
-    from inpaint_core.export import export_video
-
-    opts = {"device": device} if engine == "sttn" else {}
-    return (yield from export_video(source, doc.compose, req.out, engine=engine, engine_options=opts,
-                                    fmt=req.fmt, crf=req.crf, start=req.start, end=req.end, audio=req.audio,
-                                    residuals=req.residuals, cancel=token))
 
 
 class ExportMixin:
@@ -58,8 +50,8 @@ class ExportMixin:
         source = self.clip.path
         engine = self.preview_bar.current_engine()
         device = self.settings.device
-        return self.run_job(lambda tok: export_job(source, snap, req, engine, device, tok),
-                            f"Export {Path(req.out).name}")
+        return self.run_job(None, f"Export {Path(req.out).name}",
+                            process=(export_job, (source, snap, req, engine, device)))
 
     def start_export_to(self, out: str | Path, **kw):
         """Export the whole clip to ``out`` with default settings (benchmarks, scripting)."""
