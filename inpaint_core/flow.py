@@ -124,23 +124,45 @@ def cycle_valid(fwd: np.ndarray, bwd: np.ndarray, delta: float = 1.0, relative: 
     return (err < thr) & inside(fwd)
 
 
-def _laplace_fill(values: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """Solve the Laplace equation for ``values`` (H, W, C) float32 inside ``hole`` (H, W bool) with
-    the known pixels around it as boundary conditions. Returns a new array."""
-    h, w, c = values.shape
-    out = values.copy()
+class _SolverCache:
+    """Keeps the last few sparse LU factorisations of the hole Laplacian, keyed by the hole's bytes,
+    so a stationary mask (the usual watermark case) is factorised once per clip."""
+
+    def __init__(self, size: int = 6) -> None:
+        self.size = size
+        self._items: dict[tuple, tuple] = {}
+
+    def get(self, hole: np.ndarray):
+        key = (hole.shape, hash(np.packbits(hole).tobytes()))
+        hit = self._items.get(key)
+        if hit is not None:
+            return hit
+        val = _build_laplacian(hole)
+        self._items[key] = val
+        while len(self._items) > self.size:
+            self._items.pop(next(iter(self._items)))
+        return val
+
+
+def _solver_cache() -> _SolverCache:
+    cache = getattr(_local, "solvers", None)
+    if cache is None:
+        cache = _local.solvers = _SolverCache()
+    return cache
+
+
+def _build_laplacian(hole: np.ndarray):
+    """Factorise the 4-neighbour Laplacian restricted to ``hole`` (H, W bool). Returns (solve, ys,
+    xs, (ky, kx, krow)) where krow lists, for each known neighbour pixel (ky, kx), the unknown it
+    borders; the right-hand side is the sum of the known neighbours' values."""
+    h, w = hole.shape
     idx = -np.ones((h, w), np.int64)
     ys, xs = np.nonzero(hole)
     n = len(ys)
-    if n == 0:
-        return out
-    if n == h * w:
-        out[:] = 0
-        return out
     idx[ys, xs] = np.arange(n)
     rows, cols, data = [np.arange(n)], [np.arange(n)], [np.zeros(n, np.float64)]
-    rhs = np.zeros((n, c), np.float64)
     diag = np.zeros(n, np.float64)
+    kys, kxs, krows = [], [], []
     for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
         ny, nx = ys + dy, xs + dx
         ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
@@ -150,35 +172,120 @@ def _laplace_fill(values: np.ndarray, hole: np.ndarray) -> np.ndarray:
         unknown = nb >= 0
         rows.append(k[unknown])
         cols.append(nb[unknown])
-        data.append(-np.ones(unknown.sum()))
+        data.append(-np.ones(int(unknown.sum())))
         known = ~unknown
-        rhs[k[known]] += values[nyo[known], nxo[known]]
+        kys.append(nyo[known])
+        kxs.append(nxo[known])
+        krows.append(k[known])
     data[0] = diag
-    A = sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
-    solve = spla.factorized(A)
+    a = sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+    solve = spla.factorized(a)
+    return solve, ys, xs, (np.concatenate(kys), np.concatenate(kxs), np.concatenate(krows))
+
+
+def _laplace_fill(values: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Solve the Laplace equation for ``values`` (H, W, C) float32 inside ``hole`` (H, W bool) with
+    the known pixels around it as boundary conditions. Returns a new array."""
+    h, w, c = values.shape
+    out = values.copy()
+    n = int(hole.sum())
+    if n == 0:
+        return out
+    if n == h * w:
+        out[:] = 0
+        return out
+    solve, ys, xs, (kys, kxs, krows) = _solver_cache().get(hole)
     for ch in range(c):
-        out[ys, xs, ch] = solve(rhs[:, ch]).astype(np.float32)
+        rhs = np.bincount(krows, weights=values[kys, kxs, ch].astype(np.float64), minlength=n)
+        out[ys, xs, ch] = solve(rhs).astype(np.float32)
     return out
 
 
-def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000) -> np.ndarray:
-    """Replace ``flow`` inside ``hole`` ((H, W) bool or 0/255 uint8) by the smooth (harmonic)
-    interpolation of the flow around it. Large holes are solved on a downsized grid and upsized,
-    so the cost stays bounded. Returns a new (H, W, 2) float32 array."""
+def laplace_fill(values: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000) -> np.ndarray:
+    """Harmonic interpolation of ``values`` ((H, W) or (H, W, C), any float) inside ``hole``
+    ((H, W) bool or 0/255) from the pixels around it. Large holes are solved on a downsized grid
+    (the result is smooth, so little is lost). Returns a new float32 array of the same shape."""
+    hole = hole > 0
+    squeeze = values.ndim == 2
+    vals = (values[..., None] if squeeze else values).astype(np.float32)
+    if not hole.any():
+        out = vals.copy()
+    elif int(hole.sum()) <= max_pixels:
+        out = _laplace_fill(vals, hole)
+    else:
+        h, w = hole.shape
+        f = (max_pixels / int(hole.sum())) ** 0.5
+        sw, sh = max(8, int(w * f)), max(8, int(h * f))
+        small_hole = cv2.resize(hole.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST) > 0
+        small_hole |= cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5
+        # average only known pixels, so the hole's old values do not leak into the border
+        known = (~hole).astype(np.float32)
+        num = cv2.resize(vals * known[..., None], (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, -1)
+        den = cv2.resize(known, (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, 1)
+        small_hole |= den[..., 0] < 1e-3
+        small = num / np.maximum(den, 1e-3)
+        filled = _laplace_fill(small, small_hole)
+        up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+        out = vals.copy()
+        out[hole] = up[hole]
+    return out[..., 0] if squeeze else out
+
+
+def background_flow(flow: np.ndarray, hole: np.ndarray, points: int = 400) -> np.ndarray | None:
+    """The camera's part of ``flow`` (H, W, 2): a homography fitted with RANSAC to the flow of a
+    grid of about ``points`` pixels outside ``hole`` (H, W bool), evaluated everywhere. None if it
+    cannot be fitted (too few known pixels)."""
+    h, w = hole.shape
+    step = max(2, int((h * w / points) ** 0.5))
+    ys, xs = np.mgrid[step // 2:h:step, step // 2:w:step]
+    keep = ~hole[ys, xs]
+    if int(keep.sum()) < 16:
+        return None
+    src = np.stack([xs[keep], ys[keep]], 1).astype(np.float32)
+    dst = src + flow[ys[keep], xs[keep]]
+    hom, _ = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=200, confidence=0.99)
+    if hom is None:
+        return None
+    gx, gy = _grid(h, w)
+    pts = np.stack([gx, gy], 2).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(pts, hom).reshape(h, w, 2)
+    return (mapped - np.stack([gx, gy], 2)).astype(np.float32)
+
+
+def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
+                  model: str = "laplace", outlier: float = 1.0) -> np.ndarray:
+    """Replace ``flow`` inside ``hole`` ((H, W) bool or 0/255 uint8) by a smooth completion from the
+    flow around it. Returns a new (H, W, 2) float32 array.
+
+    ``model="laplace"``: harmonic interpolation of the border flow. ``model="background"``: the
+    camera motion (a RANSAC homography of the known flow) plus the harmonic interpolation of the
+    residual, where border pixels that move unlike the camera by more than ``outlier`` pixels (a
+    passer-by next to the hole) contribute no residual; so independently moving objects beside a
+    hole do not drag its content along. ``model="auto"``: "background" where the homography
+    explains the flow of the frame (median residual of the known pixels below ``outlier``: a
+    still or steadily moving camera over a distant scene), "laplace" otherwise (parallax). Large holes are solved on a downsized grid.
+    """
     hole = hole > 0
     if not hole.any():
-        return flow.copy()
-    h, w = hole.shape
-    n = int(hole.sum())
-    if n <= max_pixels:
-        return _laplace_fill(flow.astype(np.float32), hole)
-    f = (max_pixels / n) ** 0.5
-    sw, sh = max(8, int(w * f)), max(8, int(h * f))
-    small_hole = cv2.resize(hole.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST) > 0
-    small_hole |= cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5
-    small = cv2.resize(flow, (sw, sh), interpolation=cv2.INTER_AREA) * np.float32(f)
-    filled = _laplace_fill(small, small_hole)
-    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR) / np.float32(f)
-    out = flow.astype(np.float32).copy()
-    out[hole] = up[hole]
+        return flow.astype(np.float32, copy=True)
+    if model not in ("laplace", "background", "auto"):
+        raise ValueError(f"unknown flow completion model {model!r}")
+    if model in ("background", "auto"):
+        bg = background_flow(flow, hole)
+        if bg is not None:
+            res = flow - bg
+            mag = np.linalg.norm(res, axis=2)
+            use = model == "background"
+            if not use:
+                known = mag[::4, ::4][~hole[::4, ::4]]
+                use = known.size > 0 and float(np.median(known)) < outlier
+            if use:
+                res[mag > outlier] = 0.0
+                res = laplace_fill(res, hole, max_pixels)
+                out = flow.astype(np.float32, copy=True)
+                out[hole] = bg[hole] + res[hole]
+                return out
+    filled = laplace_fill(flow, hole, max_pixels)
+    out = flow.astype(np.float32, copy=True)
+    out[hole] = filled[hole]
     return out

@@ -24,6 +24,7 @@ from typing import Any
 
 from . import __version__
 from .errors import MaskError, ProjectError
+from .fsutil import normal_permissions
 from .masks.io import DEFAULT_THRESHOLD, open_masks
 from .masks.layers import MaskSettings, MaskStack, PaintedLayer, ShapeLayer
 from .masks.store import layer_from_json, layer_to_json, remove_unreferenced
@@ -100,9 +101,16 @@ class ProjectSettings:
                    engine_options=dict(d.get("engine_options", {})), export=dict(d.get("export", {})))
 
 
+def _leftover(p: Path) -> bool:
+    """Whether ``p`` inside a folder without project.json is left from an unfinished save (so the
+    folder may still become a project) rather than someone else's file."""
+    return p.name.startswith(".") or p.name in ("masks", DOC + ".bak", "recovery.json")
+
+
 def _write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        normal_permissions(tmp)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
@@ -165,7 +173,7 @@ class Project:
             folder = folder.with_name(folder.name + SUFFIX)
         if (folder / DOC).exists() or (folder.exists() and not folder.is_dir()):
             raise ProjectError(f"{folder} already exists; choose another project name or delete it.")
-        if folder.is_dir() and any(folder.iterdir()):
+        if folder.is_dir() and any(not _leftover(p) for p in folder.iterdir()):
             raise ProjectError(f"{folder} is a folder with other files in it; choose a new project name.")
         video = Path(video).absolute()
         if not video.is_file():
@@ -338,29 +346,37 @@ def _read(folder: Path) -> tuple[Project, list[str], str | None]:
 
 
 def _locate_video(folder: Path, v: dict, fp: dict) -> tuple[Path, str | None]:
+    """Find the video: the relative path first, then the absolute one; a file whose fingerprint
+    matches wins, otherwise the first existing file is reported as changed."""
     candidates = []
     for key in ("path", "absolute"):
         if isinstance(v.get(key), str) and v[key]:
             p = Path(v[key])
-            candidates.append(p if p.is_absolute() else (folder / p))
+            p = Path(os.path.normpath((p if p.is_absolute() else folder / p).absolute()))
+            if p not in candidates:
+                candidates.append(p)
     if not candidates:
         raise ProjectError(f"{folder / DOC} is invalid (no video path).")
+    first_problem: tuple[Path, str] | None = None
     for p in candidates:
-        if p.is_file():
-            p = Path(os.path.normpath(p.absolute()))
-            try:
-                now = fingerprint(p)
-            except OSError as exc:
-                return p, f"The video {p} cannot be read ({exc.strerror or exc})."
-            if not same_file(now, fp):
-                return p, (f"The video {p} has changed since the project was saved (its size or "
-                           "content differs), so the masks may no longer line up. Restore the "
-                           "original file, or relink: vanish project relink PROJECT VIDEO.")
+        if not p.is_file():
+            continue
+        try:
+            now = fingerprint(p)
+        except OSError as exc:
+            first_problem = first_problem or (p, f"The video {p} cannot be read ({exc.strerror or exc}).")
+            continue
+        if same_file(now, fp):
             return p, None
-    tried = " or ".join(str(Path(os.path.normpath(c.absolute()))) for c in candidates)
-    return Path(os.path.normpath(candidates[0].absolute())), (
-        f"The video was not found (looked for {tried}). Move it back, or relink: "
-        "vanish project relink PROJECT VIDEO.")
+        first_problem = first_problem or (p, (
+            f"The video {p} has changed since the project was saved (its size or content differs), "
+            "so the masks may no longer line up. Restore the original file, or relink: "
+            "vanish project relink PROJECT VIDEO."))
+    if first_problem:
+        return first_problem
+    tried = " or ".join(str(c) for c in candidates)
+    return candidates[0], (f"The video was not found (looked for {tried}). Move it back, or relink: "
+                           "vanish project relink PROJECT VIDEO.")
 
 
 __all__ = ["Project", "ProjectSettings", "check_project", "fingerprint", "same_file", "VERSION"]

@@ -106,6 +106,7 @@ def make_video(
     bframes: int = 2,
     crf: int = 12,
     rotate_tag: bool = False,
+    audio_codec: str | None = None,
 ) -> SynthClip:
     """Write a synthetic clip and return its displayed frames (see :class:`SynthClip`).
 
@@ -113,7 +114,8 @@ def make_video(
     the stored pictures are turned the other way and a display matrix is written (or, with
     ``rotate_tag``, a ``rotate`` metadata tag, .mkv only) so that a correct reader shows ``size`` again.
     ``codec``: libx264 (default for mp4/mkv/mov), mpeg4 (MPEG-4 Part 2), libvpx-vp9 (webm), ffv1.
-    ``audio`` adds a stereo 44.1 kHz AAC track (Opus for webm) as long as the video.
+    ``audio`` adds a stereo 44.1 kHz AAC track (Opus at 48 kHz for webm; ``audio_codec`` picks
+    another encoder, e.g. ``pcm_s16le`` in .mkv/.mov) as long as the video.
     ``gop`` is the keyframe interval (default: 12).
     """
     path = Path(path)
@@ -139,7 +141,7 @@ def make_video(
                 vs.set_display_rotation(-(rotate % 360))
         aud = None
         if audio:
-            acodec = "libopus" if path.suffix.lower() == ".webm" else "aac"
+            acodec = audio_codec or ("libopus" if path.suffix.lower() == ".webm" else "aac")
             aud = out.add_stream(acodec, rate=48000 if acodec == "libopus" else 44100)
             aud.layout = "stereo"
         for img, p, q in zip(stored, pts, pts[1:] + [end]):
@@ -173,7 +175,7 @@ def _video_stream(out, codec, w, h, rate, gop, bframes, crf, tb):
     pix = "yuv420p"
     if codec == "libx264":
         opts = {"crf": str(crf), "preset": "veryfast",
-                "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes={bframes}:log-level=error"}
+                "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes={bframes}"}
     elif codec == "mpeg4":
         opts = {"bf": str(bframes)}
     elif codec == "libvpx-vp9":
@@ -192,7 +194,7 @@ def _video_stream(out, codec, w, h, rate, gop, bframes, crf, tb):
 
 def _write_tone(out, stream, seconds: float) -> None:
     rate = stream.codec_context.sample_rate
-    fs = stream.codec_context.frame_size or 1024
+    fs = stream.codec_context.frame_size or 1024  # PCM encoders report 0: any chunk size works
     total = int(round(seconds * rate))
     t = np.arange(total) / rate
     wave = np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.3 * np.sin(2 * np.pi * 660 * t)]).astype(np.float32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,31 @@ _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#
 
 def _finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def _first_sentence(text: str) -> str:
+    head = text.split(". ")[0].strip()
+    return head.rstrip(".")
+
+
+def _plain_log_ticks(ax) -> None:
+    """Label a log x axis with plain numbers (12, 20, 50), minor ticks only where few decades show."""
+    from matplotlib.ticker import FuncFormatter
+
+    lo, hi = ax.get_xlim()
+    decades = math.log10(max(hi, 1e-9) / max(lo, 1e-9))
+
+    def fmt(v: float, _pos: int) -> str:
+        if v <= 0:
+            return ""
+        mant = v / 10 ** math.floor(math.log10(v) + 1e-9)
+        major = abs(mant - 1) < 1e-6
+        if major or decades < 1.2 or (decades < 2.5 and round(mant) in (2, 5)):
+            return f"{v:g}"
+        return ""
+
+    ax.xaxis.set_major_formatter(FuncFormatter(fmt))
+    ax.xaxis.set_minor_formatter(FuncFormatter(fmt))
 
 
 def chart_png(data: dict[str, Any]) -> bytes:
@@ -58,7 +84,8 @@ def chart_png(data: dict[str, Any]) -> bytes:
                 ax.annotate("ground truth (mean)", (0.02, float(np.mean(gts))), xycoords=("axes fraction", "data"),
                             textcoords="offset points", xytext=(0, 4), fontsize=8, color="grey")
         ax.set_xscale("log")
-        ax.set_xlabel("frames per second (log)")
+        _plain_log_ticks(ax)
+        ax.set_xlabel("frames per second (log scale)")
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
     if not any_point:
@@ -67,12 +94,14 @@ def chart_png(data: dict[str, Any]) -> bytes:
     cfg = data.get("config", {})
     size = cfg.get("size") or ["?", "?"]
     fig.suptitle(f"vanish bench: {len(data['clips'])} clip(s), {cfg.get('mask_type', '?')} masks, "
-                 f"{size[0]}x{size[1]}, {cfg.get('frames', '?')} frames", fontsize=11)
-    unavailable = sorted({f"{s['engine']}: {s.get('reason', '')}" for s in data.get("summary", [])
-                          if s.get("status") != "ok"})
-    if unavailable:
-        fig.text(0.01, 0.01, "not run - " + "; ".join(unavailable)[:160], fontsize=7, color="dimgray")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+                 f"{size[0]}x{size[1]}, {cfg.get('frames', '?')} frames  (dots: single clips, "
+                 "diamonds: engine means)", fontsize=11)
+    unavailable = sorted({f"{s['engine']} ({_first_sentence(s.get('reason', ''))})"
+                          for s in data.get("summary", []) if s.get("status") != "ok"})
+    foot = textwrap.wrap("not run: " + "; ".join(unavailable), 170) if unavailable else []
+    if foot:
+        fig.text(0.01, 0.01, "\n".join(foot[:3]), fontsize=7, color="dimgray", va="bottom")
+    fig.tight_layout(rect=(0, 0.03 + 0.03 * min(3, len(foot)), 1, 0.95))
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
@@ -150,5 +179,6 @@ def write_png(img: np.ndarray, path: str | Path) -> None:
 def write_figures(data: dict[str, Any], samples: list[ClipSamples], chart: str | Path, contact: str | Path) -> None:
     """Write the chart and the contact sheet PNG files."""
     atomic_write_bytes(Path(chart), chart_png(data))
-    engines = list(data.get("config", {}).get("engines", []))
+    # engines that ran nowhere get no column (the table and the chart say why)
+    engines = [e for e in data.get("config", {}).get("engines", []) if any(e in cs.results for cs in samples)]
     write_png(contact_sheet(samples, engines), contact)

@@ -3,6 +3,8 @@ accelerator's own peak counter when torch is already loaded and uses one."""
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import resource
 import sys
@@ -26,6 +28,17 @@ def _maxrss_bytes() -> int:
     return int(r if sys.platform == "darwin" else r * 1024)
 
 
+def release_free_memory() -> None:
+    """Collect garbage and, on glibc, hand freed heap memory back to the system (``malloc_trim``), so
+    that the RSS at the start of a measurement is the live memory, not what an earlier run left in
+    the allocator's free lists (which a later run would reuse without the RSS growing)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _torch_cuda():
     torch = sys.modules.get("torch")  # never import torch just to measure
     if torch is None:
@@ -39,6 +52,7 @@ def _torch_cuda():
 class PeakMemory:
     """Context manager measuring the peak RSS growth (bytes) over its block.
 
+    On entry, freed heap memory is returned to the system first (:func:`release_free_memory`).
     ``rss_delta``: the highest RSS seen during the block minus the RSS at entry (sampled every
     ``interval`` seconds, plus at entry and exit). Where ``/proc`` is not available it falls back to
     the growth of the process's lifetime peak (``ru_maxrss``), which misses peaks below an earlier
@@ -63,6 +77,7 @@ class PeakMemory:
                 self._peak = v
 
     def __enter__(self) -> PeakMemory:
+        release_free_memory()
         cuda = _torch_cuda()
         if cuda is not None:
             cuda.reset_peak_memory_stats()

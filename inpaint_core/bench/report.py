@@ -89,7 +89,8 @@ def _fmt(v: Any, fmt: str, key: str) -> str:
 
 def table_rows(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows (strings): one row per clip and engine, a ground-truth row per clip giving
-    the warping error of the true video, then one mean row per engine."""
+    the warping error of the true video, then one mean row per engine. A failed run is a short row
+    (clip, engine, reason); unavailable engines are left out here (see :func:`unavailable_lines`)."""
     header = ["clip", "engine"] + [h for _, h, _ in COLUMNS]
     rows: list[list[str]] = []
     blank = ["-"] * len(COLUMNS)
@@ -100,6 +101,8 @@ def table_rows(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 gt_row[j] = _fmt(c.get("ground_truth", {}).get(k), f, k)
         rows.append([c["name"], "(ground truth)"] + gt_row)
         for e in c["engines"]:
+            if e["status"] == "unavailable":
+                continue
             if e["status"] != "ok":
                 rows.append([c["name"], e["engine"], f"{e['status']}: {e['reason']}"])
                 continue
@@ -112,8 +115,19 @@ def table_rows(data: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def unavailable_lines(data: dict[str, Any]) -> list[str]:
+    """One line per engine that could not run on some clip: ``"<engine>: <reason>"`` (first reason)."""
+    seen: dict[str, str] = {}
+    for c in data["clips"]:
+        for e in c["engines"]:
+            if e["status"] == "unavailable" and e["engine"] not in seen:
+                seen[e["engine"]] = e["reason"]
+    return [f"{name}: {reason}" for name, reason in seen.items()]
+
+
 def format_table(data: dict[str, Any]) -> str:
-    """A fixed-width text table of the results (see :func:`table_rows`)."""
+    """A fixed-width text table of the results (see :func:`table_rows`), then the engines that
+    could not run, each with its reason."""
     header, rows = table_rows(data)
     full = [r for r in rows if len(r) == len(header)]
     widths = [max(len(str(x[i])) for x in [header] + full) for i in range(len(header))]
@@ -124,15 +138,19 @@ def format_table(data: dict[str, Any]) -> str:
             lines.append(f"{r[0].ljust(widths[0])}  {r[1].ljust(widths[1])}  {r[2]}")
             continue
         lines.append("  ".join(x.ljust(w) if i < 2 else x.rjust(w) for i, (x, w) in enumerate(zip(r, widths))))
+    lines += [f"not run: {u}" for u in unavailable_lines(data)]
     return "\n".join(lines)
 
 
 def markdown_table(data: dict[str, Any]) -> str:
-    """The results as a Markdown table (unavailable engines give their reason in the first column)."""
+    """The results as a Markdown table; engines that could not run follow as a list with reasons."""
     header, rows = table_rows(data)
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|"]
     for r in rows:
         if len(r) != len(header):
             r = [r[0], r[1], r[2]] + [""] * (len(header) - 3)
         out.append("| " + " | ".join(x.replace("|", "/") for x in r) + " |")
+    un = unavailable_lines(data)
+    if un:
+        out += ["", "Not run:", ""] + [f"- {u}" for u in un]
     return "\n".join(out)

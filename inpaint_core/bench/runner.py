@@ -239,6 +239,7 @@ def machine_info(note: str = "") -> dict[str, Any]:
         "numpy": np.__version__,
         "opencv": cv2.__version__,
         "vanish": __version__,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     if note:
         info["note"] = note

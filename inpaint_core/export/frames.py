@@ -40,12 +40,20 @@ class FrameStore:
         self.engine_grow = engine_grow
         self.shots = shots
         self._data: dict[int, FrameData] = {}
+        self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def make(self, full: np.ndarray, mask: np.ndarray) -> FrameData:
-        """Build the :class:`FrameData` of a (H, W, 3) uint8 frame and its (H, W) uint8 user mask."""
-        hole = grow_mask(mask, self.grow)
+        """Build the :class:`FrameData` of a (H, W, 3) uint8 frame and its (H, W) uint8 user mask.
+
+        A stationary mask (the same array again, or equal to the last one) shares its holes with the
+        previous frame instead of holding a copy per frame."""
         small = self.geom.down(full)
+        last = self._last
+        if last is not None and np.array_equal(last[0], mask):
+            return FrameData(full, small, last[1], last[2])
+        hole = grow_mask(mask, self.grow)
         hole_small = grow_mask(self.geom.down_mask(hole), self.engine_grow)
+        self._last = (mask.copy(), hole, hole_small)
         return FrameData(full, small, hole, hole_small)
 
     def add(self, i: int, full: np.ndarray, mask: np.ndarray) -> None:

@@ -94,25 +94,33 @@ def fullres_job(config: FullResConfig, cancel: CancelToken | None = None) -> Gen
     clips = [Path(c) for c in config.clips]
     for ci, path in enumerate(clips):
         yield Progress(ci, len(clips), f"loading {path.name}")
+        from ..bench.clips import clip_name
+
         kind, frames, mask = load_fullres_clip(path, config.frames, config.photo_size, config.seed)
         n, H, W = frames.shape[:3]
         work = tuple(engine.fixed_size or config.work_size or default_work_size((W, H), None))
         idx = eval_indices(n, config.eval_frames)
         truth = [frames[i] for i in idx]
         fills: dict = {}
+        shots = None
+        if kind == "video":
+            from ..video.shots import detect_shots
+
+            shots = detect_shots(list(frames))
         t0 = time.perf_counter()
-        fill_full_res(frames, [mask] * n, engine, work, "none", cancel, fills=fills, targets=[])
+        fill_full_res(frames, [mask] * n, engine, work, "none", cancel, fills=fills, targets=[], shots=shots)
         fill_s = time.perf_counter() - t0
         row: dict[str, Any] = {
-            "clip": path.stem, "kind": kind, "size": [W, H], "work_size": list(work), "frames": n,
-            "scored_frames": idx, "hole_area": float((mask > 0).mean()), "engine_fill_s": fill_s,
+            "clip": clip_name(path), "kind": kind, "size": [W, H], "work_size": list(work), "frames": n,
+            "scored_frames": idx, "shots": shots or [(0, n)], "hole_area": float((mask > 0).mean()), "engine_fill_s": fill_s,
             "hf_truth": float(np.mean([laplacian_energy(t, mask) for t in truth])), "modes": {},
         }
         for mode in config.modes:
             cancel.raise_if_cancelled()
             yield Progress(ci, len(clips), f"{path.stem}: {mode}")
             t0 = time.perf_counter()
-            outs = fill_full_res(frames, [mask] * n, engine, work, mode, cancel, fills=fills, targets=idx)
+            outs = fill_full_res(frames, [mask] * n, engine, work, mode, cancel, fills=fills, targets=idx,
+                                 shots=shots)
             s = score(outs, truth, mask)
             s["restore_s_per_frame"] = (time.perf_counter() - t0) / len(idx)
             row["modes"][mode] = s

@@ -34,7 +34,7 @@ from .resume import PartialWork, apply_patch, os_error, patch_of
 from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
 from .temporal import FlowCache
 
-ENGINE_OVERLAP = 8  # frames of context the engine sees on each side of a chunk
+ENGINE_OVERLAP = 16  # frames of context the engine sees on each side of a chunk
 
 
 @dataclass
@@ -57,6 +57,15 @@ def check_target(out: Path) -> None:
         raise OutputError(f"The folder {folder} does not exist. Create it or choose another output path.")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"Cannot write to {folder}: permission denied. Choose a folder you can write to.")
+    probe = folder / f".vanish-export-probe-{os.getpid()}"
+    try:
+        probe.open("wb").close()
+        probe.unlink()
+    except OSError as exc:
+        err = os_error(exc, folder)
+        if "permission" not in str(err) and "full" not in str(err):
+            err = OutputError(f"Cannot write to {folder} ({exc.strerror or exc}). Choose a folder you can write to.")
+        raise err from None
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -86,7 +95,7 @@ def export_video(
     grow: int | None = None,
     feather: float | None = None,
     shots: list[tuple[int, int]] | None = None,
-    chunk_frames: int = 32,
+    chunk_frames: int = 48,
     keep_partial: bool = True,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
@@ -107,7 +116,7 @@ def export_video(
     eng = engine if isinstance(engine, Engine) else create_engine(engine or DEFAULT_ENGINE, **(engine_options or {}))
     opts_res = residuals
     secs: dict[str, float] = {"scan": 0.0, "decode": 0.0, "fill": 0.0, "restore": 0.0, "encode": 0.0}
-    with VideoReader(source) as reader:
+    with VideoReader(source, cache_bytes=32 * 1024 * 1024) as reader:
         info = reader.info
         n = len(reader)
         end = n if end is None else int(end)

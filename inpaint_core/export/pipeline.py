@@ -119,12 +119,19 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
     if mode in ("temporal", "both") and flows is not None:
         r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr, refs)
     if mode in ("spatial", "both"):
-        r_s = spatial_residual(fill_up, own, hole_a, geom, opts.spatial)[sl]
+        need = None
+        if r_t is not None:  # only where the temporal residual is not fully trusted
+            need = np.zeros(hole_a.shape, bool)
+            need[sl] = conf < 0.98
+        r_s = None if need is not None and not need.any() else \
+            spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need)[sl]
     else:
         r_s = None
     inner = res[sl]
     hole_r = hole_a[sl]
-    if r_t is not None and r_s is not None:
+    if r_t is not None and mode == "both" and r_s is None:
+        agg = conf[..., None] * r_t
+    elif r_t is not None and r_s is not None:
         agg = conf[..., None] * r_t + (1.0 - conf[..., None]) * r_s
     elif r_t is not None:
         agg = conf[..., None] * r_t

@@ -27,9 +27,9 @@ def default_work_size(src: tuple[int, int], fixed: tuple[int, int] | None,
 
 
 def canvas_mode(src: tuple[int, int], work: tuple[int, int]) -> str:
-    """``stretch`` when the aspect ratios agree within 1 %, else ``pad`` (letterbox)."""
+    """``stretch`` when the aspect ratios agree within 2 % (16:9 onto STTN's 432x240), else ``pad``."""
     a, b = src[0] / src[1], work[0] / work[1]
-    return "stretch" if abs(a - b) / a <= 0.01 else "pad"
+    return "stretch" if abs(a - b) / a <= 0.02 else "pad"
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -28,7 +28,7 @@ class SpatialOptions:
     top_k: int = 8
     sigma: float = 6.0          # softmax bandwidth over the per-element RMS descriptor distance (0-255)
     gain: float = 0.6           # share of the aggregated residual that is added
-    max_known: int = 6000       # known patches considered (subsampled evenly beyond that)
+    max_known: int = 1500       # known patches considered (subsampled evenly beyond that)
     context: float = 1.0        # search area: the hole's box grown by this many box sizes
 
 
@@ -48,19 +48,21 @@ def _descriptors(img: np.ndarray, ys: np.ndarray, xs: np.ndarray, p: int) -> np.
     q = p // 4
     h, w = img.shape[:2]
     small = cv2.resize(img[: h - h % q, : w - w % q], (w // q, h // q), interpolation=cv2.INTER_AREA)
-    out = np.empty((len(ys), 48), np.float32)
-    for k, (y, x) in enumerate(zip(ys // q, xs // q)):
-        out[k] = small[y:y + 4, x:x + 4].reshape(-1)
-    return out
+    d = np.arange(4)
+    yy = (ys // q)[:, None, None] + d[None, :, None]
+    xx = (xs // q)[:, None, None] + d[None, None, :]
+    return small[yy, xx].reshape(len(ys), -1).astype(np.float32)
 
 
 def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray, geom: Geometry,
-                     opts: SpatialOptions | None = None) -> np.ndarray:
+                     opts: SpatialOptions | None = None, need: np.ndarray | None = None) -> np.ndarray:
     """Aggregated residual over a search rectangle.
 
     ``fill_up``: (h, w, 3) float32 upsized fill (hole filled, known pixels = the blurred source);
     ``residual``: (h, w, 3) float32, the frame's own residual (trusted outside the hole);
     ``hole``: (h, w) uint8/bool, the full-resolution hole. All over the same rectangle.
+    ``need``: (h, w) bool, where the result is wanted (default: the whole hole); patches elsewhere
+    are skipped.
     Returns (h, w, 3) float32, non-zero only near the hole.
     """
     opts = opts or SpatialOptions()
@@ -83,7 +85,7 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
         ii = cv2.integral(m.astype(np.uint8))
         Y, X = np.meshgrid(gy, gx, indexing="ij")
         return ii[Y + p, X + p] - ii[Y, X + p] - ii[Y + p, X] + ii[Y, X]
-    in_hole = counts(hole_b) > 0
+    in_hole = counts(hole_b if need is None else hole_b & need) > 0
     known = counts(guard) == 0
     hy, hx = np.nonzero(in_hole)
     ky, kx = np.nonzero(known)
@@ -99,6 +101,8 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
     dh = _descriptors(fill_up, (hy_px // q) * q, (hx_px // q) * q, p)
     dk = _descriptors(fill_up, (ky_px // q) * q, (kx_px // q) * q, p)
     kk2 = (dk * dk).sum(1)
+    d = np.arange(p)
+    known_res = residual[ky_px[:, None, None] + d[None, :, None], kx_px[:, None, None] + d[None, None, :]]
     k = min(opts.top_k, len(dk))
     win = _window(p)
     acc = np.zeros((h, w, 3), np.float32)
@@ -112,19 +116,19 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
         dsel = np.take_along_axis(d2, idx, 1)
         wts = np.exp(-(dsel - dsel.min(1, keepdims=True)) / (2 * opts.sigma ** 2))
         wts /= wts.sum(1, keepdims=True)
+        cand = known_res[idx]  # (B, k, p, p, 3)
+        wj = wts[:, :, None, None, None].astype(np.float32)
+        mean = (wj * cand).sum(1)
+        # agreement of the candidates: 1 when they carry the same detail, ~1/k when unrelated
+        e_each = (wj * cand * cand).sum((1, 2, 3, 4))
+        e_mean = (mean * mean).sum((1, 2, 3))
+        agree = np.where(e_each > 1e-6, e_mean / np.maximum(e_each, 1e-6), 1.0)
+        # restore the energy an average of unrelated textures loses, trusting agreement more
+        g = opts.gain + (1.0 - opts.gain) * agree
+        patches = mean * (g / np.sqrt(np.maximum(agree, 1e-3)))[:, None, None, None] * win[None, ..., None]
         for j in range(len(a)):
             y, x = hy_px[s + j], hx_px[s + j]
-            cand = np.stack([residual[ky_px[c]:ky_px[c] + p, kx_px[c]:kx_px[c] + p] for c in idx[j]])
-            wj = wts[j][:, None, None, None]
-            mean = (wj * cand).sum(0)
-            # agreement of the candidates: 1 when they carry the same detail, ~1/k when unrelated
-            e_each = float((wj * cand * cand).sum())
-            e_mean = float((mean * mean).sum())
-            agree = e_mean / e_each if e_each > 1e-6 else 1.0
-            # restore the energy an average of unrelated textures loses, trusting agreement more
-            g = opts.gain + (1.0 - opts.gain) * agree
-            patch = mean * (g / np.sqrt(max(agree, 1e-3)))
-            acc[y:y + p, x:x + p] += patch * win[..., None]
+            acc[y:y + p, x:x + p] += patches[j]
             wacc[y:y + p, x:x + p] += win
     ok = wacc > 1e-6
     out[ok] = acc[ok] / wacc[ok][:, None]

@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import MaskError
+from ..fsutil import normal_permissions
 from .ops import resize_mask
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -138,20 +139,20 @@ class MaskSource:
         return self.frame_count
 
     def mask(self, i: int) -> np.ndarray:
-        """Mask of frame ``i``: (H, W) uint8 0/255 (treat as read-only)."""
+        """Mask of frame ``i``: (H, W) uint8 0/255 (a fresh array the caller may modify)."""
         if not 0 <= i < self.frame_count:
             raise IndexError(f"frame {i} out of range 0..{self.frame_count - 1}")
         if self.stationary:
-            return self._still
+            return self._still.copy()
         hit = self._cache.get(i)
         if hit is not None:
             self._cache.move_to_end(i)
-            return hit
+            return hit.copy()
         m = read_mask_image(self.files[i], self.size, self.threshold)
         self._cache[i] = m
         if len(self._cache) > self._cache_n:
             self._cache.popitem(last=False)
-        return m
+        return m.copy()
 
     def __iter__(self):
         for i in range(self.frame_count):
@@ -234,6 +235,7 @@ def write_mask_image(path: str | os.PathLike, mask: np.ndarray, bilevel: bool = 
     fd, tmp = tempfile.mkstemp(prefix=f".{p.stem}.", suffix=".png.tmp", dir=p.parent)
     os.close(fd)
     try:
+        normal_permissions(tmp)
         _save_png(mask, Path(tmp), bilevel)
         os.replace(tmp, p)
     except BaseException:
@@ -259,6 +261,7 @@ def write_masks(folder: str | os.PathLike, masks: Iterable[np.ndarray], *,
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=parent))
+        normal_permissions(tmp)
     except OSError as exc:
         raise MaskError(f"Cannot write masks into {parent}: {exc.strerror or exc}.") from exc
     n = 0

@@ -43,9 +43,15 @@ def _check_mask(mask: np.ndarray, size: Size, what: str) -> None:
 
 def mask_digest(mask: np.ndarray) -> str:
     """Content hash of a mask (shape and which pixels are set): 20 hex digits."""
-    bits = np.packbits(np.asarray(mask) > 0)
-    h = hashlib.sha1(f"{mask.shape[0]}x{mask.shape[1]}:".encode())
-    h.update(bits.tobytes())
+    return _digest(mask.shape, _Packed.pack(mask))
+
+
+def _digest(shape: tuple[int, ...], packed: _Packed | None) -> str:
+    # hashes the packed bounding box, which is determined by the content: cheap for small masks
+    h = hashlib.sha1(f"{shape[0]}x{shape[1]}:".encode())
+    if packed is not None:
+        h.update(repr(packed.box).encode())
+        h.update(packed.bits)
     return h.hexdigest()[:20]
 
 
@@ -156,6 +162,14 @@ class PaintedLayer(Layer):
             self._frames.pop(int(i), None)
         else:
             self._frames[int(i)] = packed
+
+    def digest(self, i: int) -> str:
+        """:func:`mask_digest` of frame ``i``'s mask, without unpacking it."""
+        entry = self._frames.get(i)
+        if isinstance(entry, Path):
+            self.mask(i)  # decode once
+            entry = self._frames.get(i)
+        return _digest((self.size[1], self.size[0]), entry)
 
     def set_file(self, i: int, path: Path) -> None:
         """Use the 0/255 PNG at ``path`` as frame ``i``'s mask, read on first access."""

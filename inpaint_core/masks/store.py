@@ -18,11 +18,15 @@ from .io import read_mask_image, write_mask_image
 from .layers import Layer, PaintedLayer, ShapeLayer, Size, mask_digest
 
 
-def _store_bitmap(mask, masks_dir: Path, rel: str) -> str:
-    name = f"{mask_digest(mask)}.png"
+def _store_bitmap(mask, masks_dir: Path, rel: str, digest: str | None = None) -> str:
+    """Write ``mask`` (an array, or a callable giving it) as ``<digest>.png`` unless present."""
+    if digest is None:
+        mask = mask() if callable(mask) else mask
+        digest = mask_digest(mask)
+    name = f"{digest}.png"
     path = masks_dir / name
     if not path.exists():
-        write_mask_image(path, mask, bilevel=True)
+        write_mask_image(path, mask() if callable(mask) else mask, bilevel=True)
     return f"{rel}/{name}"
 
 
@@ -37,9 +41,9 @@ def layer_to_json(layer: Layer, masks_dir: Path, rel: str = "masks") -> dict[str
             if src is not None and src.parent.resolve() == masks_dir.resolve() and src.exists():
                 frames[str(i)] = f"{rel}/{src.name}"
                 continue
-            m = layer.mask(i)
-            if m.any():
-                frames[str(i)] = _store_bitmap(m, masks_dir, rel)
+            digest = layer.digest(i)  # decodes a frame still in another folder's file
+            if i in layer:  # (which may have turned out empty)
+                frames[str(i)] = _store_bitmap(lambda i=i: layer.mask(i), masks_dir, rel, digest)
         d["frames"] = frames
     elif isinstance(layer, ShapeLayer):
         d.update(shape=layer.shape, start=layer.start, stop=layer.stop)

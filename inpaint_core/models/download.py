@@ -16,19 +16,28 @@ that names the manual route: ``vanish models import NAME FILE`` and where to get
 
 from __future__ import annotations
 
+import errno
 import html
 import http.client
 import json
+import os
 import re
+import socket
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from .. import __version__
 from ..errors import ModelError
@@ -90,15 +99,28 @@ def gdrive_confirm_url(page: str, page_url: str, cookies: CookieJar) -> str | No
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
+def _why(reason: Any, timeout: float) -> str:
+    """A short human reason for a failed connection."""
+    if isinstance(reason, socket.gaierror):
+        return "its name could not be looked up: no internet connection or no DNS"
+    if isinstance(reason, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "no route to the host: no internet connection"
+    return str(reason)
+
+
 def _is_html(resp: Any) -> bool:
     return resp.headers.get("Content-Type", "").split(";")[0].strip().lower() == "text/html"
 
 
 def _set_read_timeout(resp: Any, seconds: float) -> None:
-    try:  # the connect timeout is short; a slow but live transfer gets longer between packets
-        resp.fp.raw._sock.settimeout(seconds)
-    except AttributeError:
-        pass
+    # the connect timeout is short; a slow but live transfer gets longer between packets
+    sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 class _Downloader:
@@ -126,10 +148,8 @@ class _Downloader:
                 return exc
             raise self.fail(f"the server answered HTTP {exc.code} {exc.reason} for {url}") from None
         except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                reason = f"no answer within {self.timeout:g} s"
-            raise self.fail(f"cannot reach {host} ({reason}); check the internet connection") from None
+            raise self.fail(f"cannot reach {host} ({_why(exc.reason, self.timeout)}); check the "
+                            "internet connection") from None
         except TimeoutError:
             raise self.fail(f"{host} did not answer within {self.timeout:g} s") from None
         except (OSError, http.client.HTTPException) as exc:
@@ -163,9 +183,13 @@ class _Downloader:
                 headers["If-Range"] = validator
         resp = self.open(self.url, headers)
         if not isinstance(resp, urllib.error.HTTPError) and _is_html(resp):
-            page = resp.read(2 << 20).decode("utf-8", "replace")
             page_url = resp.geturl()
-            resp.close()
+            try:
+                page = resp.read(2 << 20).decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException) as exc:
+                raise _Interrupted(f"the connection broke while reading {page_url} ({exc})") from None
+            finally:
+                resp.close()
             target = gdrive_confirm_url(page, page_url, self.cookies) if self.spec.gdrive_id else None
             if target is None:
                 why = (" (Google Drive does this when its download quota is exceeded or the file "
@@ -176,6 +200,7 @@ class _Downloader:
                 resp.close()
                 raise self.fail("Google Drive asked for confirmation again instead of sending the file")
         if isinstance(resp, urllib.error.HTTPError):  # 416: nothing left to send, or a stale part
+            resp.close()
             if have and meta.get("total") == have:
                 return have
             self.restart()
@@ -216,6 +241,44 @@ class _Downloader:
         return total
 
 
+@contextmanager
+def _only_download(spec: ModelSpec, dest: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``.<file>.lock`` so that two downloads of one model (say, the
+    editor's and a terminal's) never write the same partial file. The lock file is removed when
+    the job ends (after re-checking, on acquiring, that the locked file is still the one in place)."""
+    lock = dest.with_name(f".{dest.name}.lock")
+    while True:
+        try:
+            fh = lock.open("a+b")
+        except OSError as exc:
+            raise ModelError(f"Cannot write into the model folder {dest.parent}: "
+                             f"{exc.strerror or exc}. Set VANISH_MODELS_DIR to a writable folder.") from None
+        try:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:  # Windows
+                import msvcrt
+
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            fh.close()
+            raise ModelError(f"Another download of {spec.name} is already running (in another "
+                             "window or terminal); wait for it to finish.") from None
+        try:
+            current = lock.stat().st_ino
+        except OSError:
+            current = None
+        if fcntl is None or current == os.fstat(fh.fileno()).st_ino:
+            break
+        fh.close()  # the holder before us removed it after we opened it: lock the new one
+    try:
+        yield
+    finally:
+        if fcntl is not None:
+            lock.unlink(missing_ok=True)
+        fh.close()
+
+
 def download_job(name: str, *, url: str | None = None, cancel: CancelToken = NEVER_CANCELLED,
                  retries: int = 2, timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
                  force: bool = False) -> Generator[Progress, None, Path]:
@@ -236,11 +299,21 @@ def download_job(name: str, *, url: str | None = None, cancel: CancelToken = NEV
         raise ModelError(f"Cannot create the model folder {models_dir()}: {exc.strerror or exc}. "
                          "Set VANISH_MODELS_DIR to a writable folder.") from exc
     dl = _Downloader(spec, src, cancel, timeout, read_timeout)
+    with _only_download(spec, dl.dest):
+        return (yield from _download_locked(dl, retries))
+
+
+def _download_locked(dl: _Downloader, retries: int) -> Generator[Progress, None, Path]:
+    spec, name, cancel, src = dl.spec, dl.spec.name, dl.cancel, dl.url
     attempt = 0
     while True:
         try:
             total = yield from dl.fetch()
             break
+        except OSError as exc:  # the network errors became ModelError/_Interrupted: this is the disk
+            raise ModelError(f"Cannot write the download of {name} into {models_dir()}: "
+                             f"{exc.strerror or exc}. Free some space or set VANISH_MODELS_DIR to "
+                             "another folder, then run the same command again (it resumes).") from None
         except _Interrupted as exc:
             if attempt >= retries:
                 raise ModelError(f"The download of {name} was interrupted: {exc}. Run the same "

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Generator
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError
+from ..fsutil import normal_permissions
 from ..jobs import NEVER_CANCELLED, CancelToken, Progress
 from .registry import ModelSpec, get_spec
 from .verify import verify_job
@@ -170,6 +170,7 @@ def import_job(name: str, source: str | os.PathLike, cancel: CancelToken = NEVER
                          "Set VANISH_MODELS_DIR to a writable folder.") from exc
     fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.file_name}.", suffix=".import", dir=store)
     tmp = Path(tmp_name)
+    normal_permissions(tmp)
     try:
         total = src.stat().st_size
         done = 0
@@ -179,7 +180,6 @@ def import_job(name: str, source: str | os.PathLike, cancel: CancelToken = NEVER
                 fout.write(chunk)
                 done += len(chunk)
                 yield Progress(done, total, f"copying {spec.name}")
-        shutil.copystat(src, tmp)
         try:
             info = yield from verify_job(spec, tmp, cancel)
         except ModelError as exc:

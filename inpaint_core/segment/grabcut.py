@@ -56,7 +56,11 @@ def _run_grabcut(image: np.ndarray, gc_mask: np.ndarray, iterations: int,
         return out
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     img = np.ascontiguousarray(image[y0:y1 + 1, x0:x1 + 1])
-    cv2.grabCut(img, sub, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
+    try:
+        cv2.grabCut(img, sub, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # degenerate colour statistics (e.g. too few distinct colours): keep the seed
+        out[y0:y1 + 1, x0:x1 + 1] = fg_seed
+        return out
     out[y0:y1 + 1, x0:x1 + 1] = (sub == cv2.GC_FGD) | (sub == cv2.GC_PR_FGD)
     return out
 
@@ -110,24 +114,30 @@ def grabcut_box(image: np.ndarray, box: Sequence[float], iterations: int = 5) ->
     return SegmentResult(np.where(fg, 255, 0).astype(np.uint8), METHOD_GRABCUT, score=score)
 
 
-def _flood_extent(image: np.ndarray, x: int, y: int, tol: int) -> np.ndarray:
-    """(H, W) bool: pixels of similar colour connected to (x, y) (floating-range flood fill on a
-    lightly smoothed image)."""
+def _flood_extent(image: np.ndarray, x: int, y: int, tol: int, max_fraction: float = 0.08) -> np.ndarray:
+    """(H, W) bool: pixels within ``tol`` of the clicked colour connected to (x, y) (fixed-range
+    flood fill on a lightly smoothed image). A fill that leaks over more than ``max_fraction`` of
+    the frame is replaced by a window around the click an eighth of the short side wide."""
     h, w = image.shape[:2]
     smooth = cv2.GaussianBlur(image, (5, 5), 0)
     ff = np.zeros((h + 2, w + 2), np.uint8)
-    flags = 8 | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
     cv2.floodFill(smooth, ff, (int(x), int(y)), (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
-    return ff[1:-1, 1:-1] > 0
+    out = ff[1:-1, 1:-1] > 0
+    if out.sum() > max_fraction * h * w:
+        r = max(4, min(h, w) // 16)
+        out = np.zeros((h, w), bool)
+        out[max(0, y - r):y + r + 1, max(0, x - r):x + r + 1] = True
+    return out
 
 
 def grabcut_points(image: np.ndarray, points: Sequence[Sequence[float]], labels: Sequence[int],
-                   iterations: int = 5, tolerance: int = 12) -> SegmentResult:
+                   iterations: int = 5, tolerance: int = 24) -> SegmentResult:
     """Segment the object under the clicks. ``points``: (N, 2) (x, y); ``labels``: N values, 1 =
     object, 0 = not object. At least one positive click is required.
 
-    The object's extent is guessed from a colour flood fill around each positive click (grown by
-    half its size), which GrabCut then refines; positive clicks are sure foreground, negative
+    A box around the object is guessed from a colour flood fill around each positive click (grown
+    by its own size) and GrabCut segments inside it; positive clicks are sure foreground, negative
     clicks sure background."""
     image = _check_image(image)
     h, w = image.shape[:2]
@@ -153,12 +163,13 @@ def grabcut_points(image: np.ndarray, points: Sequence[Sequence[float]], labels:
             cv2.circle(sure_bg, (int(x), int(y)), r, 255, -1)
     ys, xs = np.nonzero(extent | (sure_fg > 0))
     bx0, bx1, by0, by1 = xs.min(), xs.max(), ys.min(), ys.max()
-    gx, gy = max(r * 4, (bx1 - bx0) // 2), max(r * 4, (by1 - by0) // 2)
+    # the guessed box: the flood extent grown by its own size, at least a fifth of the short side
+    least = min(h, w) // 10
+    gx, gy = max(least, bx1 - bx0), max(least, by1 - by0)
     x0, y0 = max(0, bx0 - gx), max(0, by0 - gy)
     x1, y1 = min(w - 1, bx1 + gx), min(h - 1, by1 + gy)
     gc = np.full((h, w), cv2.GC_BGD, np.uint8)
-    gc[y0:y1 + 1, x0:x1 + 1] = cv2.GC_PR_BGD
-    gc[extent] = cv2.GC_PR_FGD
+    gc[y0:y1 + 1, x0:x1 + 1] = cv2.GC_PR_FGD
     gc[sure_fg > 0] = cv2.GC_FGD
     gc[sure_bg > 0] = cv2.GC_BGD
     m = max(r * 6, max(x1 - x0, y1 - y0) // 4)
@@ -218,7 +229,10 @@ class ColourCut:
         self.fgd = np.zeros((1, 65), np.float64)
         if self.ok:
             gc = np.where(fg, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
-            cv2.grabCut(image, gc, None, self.bgd, self.fgd, 1, cv2.GC_INIT_WITH_MASK)
+            try:
+                cv2.grabCut(image, gc, None, self.bgd, self.fgd, 1, cv2.GC_INIT_WITH_MASK)
+            except cv2.error:  # degenerate colour statistics: refinement keeps the prior
+                self.ok = False
 
     def cut(self, image: np.ndarray, prior: np.ndarray, uncertain: np.ndarray) -> np.ndarray:
         """(H, W) uint8 0/255: ``prior`` (0/255) where ``uncertain`` (bool) is False, decided by the
@@ -236,6 +250,9 @@ class ColourCut:
         sub = np.ascontiguousarray(gc[y0:y1 + 1, x0:x1 + 1])
         img = np.ascontiguousarray(_check_image(image)[y0:y1 + 1, x0:x1 + 1])
         bgd, fgd = self.bgd.copy(), self.fgd.copy()
-        cv2.grabCut(img, sub, None, bgd, fgd, 1, cv2.GC_EVAL_FREEZE_MODEL)
+        try:
+            cv2.grabCut(img, sub, None, bgd, fgd, 1, cv2.GC_EVAL_FREEZE_MODEL)
+        except cv2.error:
+            return np.where(fg, 255, 0).astype(np.uint8)
         gc[y0:y1 + 1, x0:x1 + 1] = sub
         return np.where((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)

@@ -27,8 +27,8 @@ def _hist(img: np.ndarray, sel: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ColourModel:
-    """Normalised (16, 16, 16) float32 RGB histograms of the object (``fg``) and of a ring of
-    surroundings (``bg``)."""
+    """Normalised (16, 16, 16) float32 RGB histograms of the object (``fg``) and of the background
+    (``bg``: 70 % a ring of surroundings, 30 % the whole frame outside the object)."""
 
     fg: np.ndarray
     bg: np.ndarray
@@ -46,7 +46,10 @@ class ColourModel:
         ring &= ~fg
         if ring.sum() < 64:
             ring = ~fg
-        return cls(_hist(img, fg), _hist(img, ring))
+        # the surroundings weigh most, the rest of the frame keeps colours seen nowhere near the
+        # object from counting as "could be object"
+        bg = 0.7 * _hist(img, ring) + 0.3 * _hist(img, ~fg)
+        return cls(_hist(img, fg), bg)
 
     def update(self, img: np.ndarray, mask: np.ndarray, rate: float) -> None:
         """Blend in the histograms of a new confident frame with weight ``rate`` in [0, 1]."""

@@ -49,16 +49,9 @@ def install_hint(model_type: str = DEFAULT_MODEL) -> str:
 
 def find_checkpoint(model_type: str = DEFAULT_MODEL) -> Path | None:
     """The verified checkpoint for ``model_type`` in the model store, or ``None``."""
-    store = MODEL_TYPES[_model_type(model_type)]
-    try:
-        from .. import models
-    except ImportError:
-        return None
-    installed_path = getattr(models, "installed_path", None)
-    if installed_path is None:
-        return None
-    p = installed_path(store)
-    return Path(p) if p else None
+    from ..models import installed_path
+
+    return installed_path(MODEL_TYPES[_model_type(model_type)])
 
 
 def available(model_type: str = DEFAULT_MODEL, checkpoint: str | Path | None = None) -> Availability:
@@ -164,6 +157,7 @@ class SamSession:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sam-prefetch")
         self._job: PrefetchJob | None = None
         self._job_lock = threading.Lock()
+        self._inflight: dict[int, threading.Event] = {}  # frames the prefetch thread is encoding
 
     @classmethod
     def open(cls, model_type: str = DEFAULT_MODEL, checkpoint: str | Path | None = None,
@@ -201,7 +195,14 @@ class SamSession:
 
     def embedding(self, index: int, image: np.ndarray | None = None) -> Embedding:
         """The embedding of frame ``index`` (``image`` or ``frame_fn(index)``), from the cache or
-        computed now and cached."""
+        computed now and cached. A frame the prefetch thread is encoding right now is waited for
+        rather than encoded twice."""
+        if image is None:
+            # the prefetch thread may be encoding this very frame: wait for it, do not encode twice
+            with self._job_lock:
+                busy = self._inflight.get(int(index))
+            if busy is not None:
+                busy.wait()
         image = self._image(index, image)
         key = self._key(index, image)
         emb = self.cache.get(key)
@@ -235,11 +236,19 @@ class SamSession:
                 return
             if self.has_embedding(i):
                 continue
-            image = self._image(i, None)
-            if job.cancelled:
-                return
-            self.cache.put(self._key(i, image), self.encode(image))
-            job.computed.append(i)
+            done = threading.Event()
+            with self._job_lock:
+                self._inflight[i] = done
+            try:
+                image = self._image(i, None)
+                if job.cancelled:
+                    return
+                self.cache.put(self._key(i, image), self.encode(image))
+                job.computed.append(i)
+            finally:
+                with self._job_lock:
+                    self._inflight.pop(i, None)
+                done.set()
 
     def close(self) -> None:
         with self._job_lock:

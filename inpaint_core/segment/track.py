@@ -15,9 +15,11 @@ object and its surroundings from the last confident frame looks for a moving reg
 object's colours near where it left and near the frame border, and re-seeds the track when one
 appears (:mod:`.reentry`).
 
-Each frame gets a confidence in [0, 1] (agreement of the warped and refined masks, scaled by how
-many of the mask's flow vectors pass the forward-backward cycle test) so an editor can flag frames
-to check. Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
+Each frame gets a confidence in [0, 1] so an editor can flag frames to check: each step scores the
+agreement of the warped and refined masks, how many of the mask's flow vectors pass the
+forward-backward cycle test and how object-coloured the mask is; the reported confidence is the
+product of the step scores along the chain from the key frame (softened by ``trust_power``), since
+errors accumulate. Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
 """
 
 from __future__ import annotations
@@ -140,6 +142,21 @@ class _Stepper:
         self.model = ColourModel.fit(self.prev_img, self.prev_mask)
         self.last_seen = self.prev_mask.copy()
         self.empty_key = not self.prev_mask.any()  # the user said: nothing to follow from here
+        self.key_img, self.key_mask = self.prev_img, self.prev_mask
+        self.peak_area = int(np.count_nonzero(self.prev_mask))
+        self.trust = 1.0
+
+    def _key_background(self, img: np.ndarray) -> np.ndarray | None:
+        """(H, W) bool: pixels that direct flow to the key frame maps, with a passing cycle test,
+        onto the key frame's background (away from the object's border): the key frame vouches
+        that they are not the object. Stops drift from accumulating over a long chain of steps."""
+        t = self.t
+        to_key = flowlib.compute_flow(img, self.key_img, t.flow_preset)
+        from_key = flowlib.compute_flow(self.key_img, img, t.flow_preset)
+        valid = flowlib.cycle_valid(to_key, from_key, delta=t.anchor_delta, relative=0.05)
+        on_key = flowlib.warp_mask(self.key_mask, to_key)
+        near = cv2.dilate(on_key, _disk(t.anchor_margin)) > 0
+        return valid & ~near
 
     def step(self, index: int) -> tuple[np.ndarray, float, bool]:
         """Advance to ``index``; returns (working-size mask 0/255, confidence, lost)."""
@@ -150,6 +167,11 @@ class _Stepper:
         bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)  # index -> prev
         fwd = flowlib.compute_flow(self.prev_img, img, t.flow_preset)  # prev -> index
         warped = (flowlib.warp_mask(self.prev_mask, bwd) > 0) & _splat(self.prev_mask, fwd)
+        key_bg = None
+        if t.anchor:
+            # the key frame's veto only holds where the colour does not clearly say "object"
+            key_bg = self._key_background(img) & (self.model.probability(img) < t.anchor_colour)
+            warped &= ~key_bg
         min_area = t.min_area_fraction * img.shape[0] * img.shape[1]
         area = int(np.count_nonzero(warped))
         lost = False
@@ -166,19 +188,30 @@ class _Stepper:
             uncertain |= (cv2.dilate(w8, _disk(reach)) > 0) & (prob > 0.6)
             prior = np.where(warped, 255, 0).astype(np.uint8)
             mask = self.refiner.refine(index, img, prior, uncertain)
+            if t.keep_prior is not None:
+                # graph cuts shrink ambiguous borders a little every frame; over a long track that
+                # eats the object: the flow's answer stays unless the colour says "background"
+                mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
             r_area = int(np.count_nonzero(mask))
             agree = iou(mask, prior)
             if r_area < 0.5 * area:
                 mask, agree = prior, min(agree, 0.3)  # the refinement collapsed: keep the flow's answer
             cyc = float(valid[warped].mean())
-            conf = float(np.clip(agree * (0.5 + 0.5 * cyc), 0.0, 1.0))
             on = mask > 0
-            if on.any() and float(prob[on].mean()) < t.min_colour:
-                mask = np.zeros_like(mask)  # what is left has none of the object's colours: it left
+            colour = float(prob[on].mean()) if on.any() else 0.0
+            conf = float(np.clip(agree * (0.5 + 0.5 * cyc) * min(1.0, colour / 0.6), 0.0, 1.0))
+            if key_bg is not None:
+                mask = np.where(key_bg, 0, mask).astype(np.uint8)
+            on = mask > 0
+            if on.any() and (colour < t.min_colour or on.sum() < t.min_share * self.peak_area):
+                # what is left has none of the object's colours, or is a sliver of what the object
+                # was: it left (a real return is picked up by the re-entry search)
+                mask = np.zeros_like(mask)
             if np.count_nonzero(mask) >= min_area:
                 self.last_seen = mask
                 if conf >= 0.7:
                     self.model.update(img, mask, t.model_rate)
+                    self.peak_area = max(self.peak_area, int(np.count_nonzero(mask)))
             else:
                 lost = True
         else:
@@ -191,8 +224,12 @@ class _Stepper:
                 band = (cv2.dilate(found, _disk(t.border)) > 0) & ~(cv2.erode(found, _disk(t.border)) > 0)
                 mask = self.refiner.refine(index, img, np.where(seed, 255, 0).astype(np.uint8), band)
                 conf, lost = 0.3, not mask.any()
+                self.trust = 1.0  # a fresh start: only this frame's doubt counts
+        # errors accumulate along the chain: the confidence reported is the product of each step's
+        # (softened by ``trust_power``), so frames far from any key frame get flagged for a check
+        self.trust *= conf ** t.trust_power
         self.prev_img, self.prev_mask = img, mask
-        return mask, conf, lost
+        return mask, float(self.trust), lost
 
 
 class MaskTracker:
@@ -206,13 +243,19 @@ class MaskTracker:
 
     def __init__(self, frames: FrameSource, refiner: Refiner | None = None, *, work_long_side: int | None = 640,
                  flow_preset: str = "medium", min_area_fraction: float = 2e-4, model_rate: float = 0.2,
-                 border: int = 3, reach: int = 6, min_colour: float = 0.3, cache_frames: int = 4) -> None:
+                 border: int = 3, reach: int = 6, min_colour: float = 0.3, anchor: bool = True,
+                 anchor_delta: float = 1.0, anchor_margin: int = 2, anchor_colour: float = 0.7,
+                 keep_prior: float | None = 0.35, min_share: float = 0.05, trust_power: float = 0.1,
+                 cache_frames: int = 4) -> None:
         self.frames = frames
         self.refiner = refiner or GrabCutRefiner()
         self.flow_preset = flow_preset
         self.min_area_fraction = min_area_fraction
         self.model_rate = model_rate
         self.border, self.reach, self.min_colour = border, reach, min_colour
+        self.anchor, self.anchor_delta, self.anchor_margin = anchor, anchor_delta, anchor_margin
+        self.anchor_colour = anchor_colour
+        self.keep_prior, self.min_share, self.trust_power = keep_prior, min_share, trust_power
         h, w = frames.frame(0).shape[:2]
         self.full_size = (w, h)
         s = _scale_for(w, h, work_long_side)
@@ -254,8 +297,9 @@ class MaskTracker:
 
     def track(self, keyframes: Mapping[int, np.ndarray], start: int = 0, stop: int | None = None,
               cancel: CancelToken | None = None) -> Generator[Progress | TrackedFrame, None, None]:
-        """Generator: yields :class:`Progress` and one :class:`TrackedFrame` per frame of
-        ``[start, stop)`` in increasing order (key frames included, unchanged). Raises
+        """Generator: yields :class:`Progress` (one unit per tracking step, frames between two key
+        frames are tracked from both sides so they count twice) and one :class:`TrackedFrame` per
+        frame of ``[start, stop)`` in increasing order (key frames included, unchanged). Raises
         :class:`~inpaint_core.errors.Cancelled` when ``cancel`` fires."""
         cancel = cancel or NEVER_CANCELLED
         n = self.frames.frame_count
@@ -263,56 +307,74 @@ class MaskTracker:
         keys = sorted(k for k in keyframes if 0 <= k < n)
         if not keys:
             raise MaskError("tracking needs at least one key frame with a mask inside the clip")
-        total = stop - start
+        for k in keys:
+            self._to_work(keyframes[k])  # every key frame's size is checked before any work
+        first = keys[0]
+        plan: list[tuple[str, int, int | None, list[int]]] = []
+        if start < first:
+            plan.append(("back", first, None, list(range(first - 1, start - 1, -1))))
+        for a, b in zip(keys, keys[1:] + [None]):
+            plan.append(("key", a, None, [a] if start <= a < stop else []))
+            if b is None:
+                plan.append(("fwd", a, None, list(range(a + 1, stop))))
+            else:
+                inner = list(range(a + 1, b))
+                if inner and inner[-1] >= start and inner[0] < stop:
+                    plan.append(("both", a, b, inner))
+        total = sum(len(idx) * (2 if kind == "both" else 1) for kind, _, _, idx in plan)
         done = 0
         yield Progress(0, total, "tracking")
 
-        def emit_key(k):
-            return TrackedFrame(k, np.where(keyframes[k] > 0, 255, 0).astype(np.uint8), 1.0, KEY, True,
-                                not np.any(keyframes[k]))
+        def steps(key, indices):
+            nonlocal done
+            for i, m, c, lost in self._run_segment(key, keyframes[key], indices, cancel):
+                done += 1
+                yield Progress(done, total, "tracking")
+                yield i, m, c, lost
 
-        # before the first key frame: backward only
-        first = keys[0]
-        if start < first:
-            back = list(range(first - 1, start - 1, -1))
-            results = []
-            for i, m, c, lost in self._run_segment(first, keyframes[first], back, cancel):
-                results.append(TrackedFrame(i, self._finish(m), c, self.refiner.method, lost=lost))
-                done += 1
-                yield Progress(done, total, "tracking")
-            yield from reversed(results)
-        # between key frames: both directions, blended
-        for a, b in zip(keys, keys[1:] + [None]):
-            if start <= a < stop:
-                yield emit_key(a)
-                done += 1
-                yield Progress(done, total, "tracking")
-            if b is None:
-                fwd_idx = list(range(max(a + 1, start), stop))
-                for i, m, c, lost in self._run_segment(a, keyframes[a], list(range(a + 1, stop)), cancel):
-                    if i in fwd_idx:
-                        done += 1
-                        yield TrackedFrame(i, self._finish(m), c, self.refiner.method, lost=lost)
-                        yield Progress(done, total, "tracking")
-                continue
-            inner = list(range(a + 1, b))
-            if not inner or inner[-1] < start or inner[0] >= stop:
-                continue
-            fwd = {i: (m, c, lost) for i, m, c, lost in self._run_segment(a, keyframes[a], inner, cancel)}
-            yield Progress(done, total, "tracking")
-            bwd = {i: (m, c, lost) for i, m, c, lost in
-                   self._run_segment(b, keyframes[b], inner[::-1], cancel)}
-            for i in inner:
-                wf, wb = (b - i), (i - a)  # closer key weighs more
-                (mf, cf, lf), (mb, cb, lb) = fwd[i], bwd[i]
-                wf, wb = wf * (0.2 + cf), wb * (0.2 + cb)
-                soft = (wf * self._to_full_soft(mf) + wb * self._to_full_soft(mb)) / (wf + wb)
-                conf = (wf * cf + wb * cb) / (wf + wb) * (0.5 + 0.5 * iou(mf, mb))
-                if start <= i < stop:
+        method = self.refiner.method
+        for kind, a, b, indices in plan:
+            if kind == "key":
+                for k in indices:
+                    m = keyframes[k]
                     done += 1
-                    yield TrackedFrame(i, np.where(soft >= 0.5, 255, 0).astype(np.uint8), float(conf),
-                                       self.refiner.method, lost=lf and lb)
+                    yield TrackedFrame(k, np.where(m > 0, 255, 0).astype(np.uint8), 1.0, KEY, True, not np.any(m))
                     yield Progress(done, total, "tracking")
+            elif kind == "back":
+                results = []
+                for ev in steps(a, indices):
+                    if isinstance(ev, Progress):
+                        yield ev
+                    elif ev[0] < stop:
+                        results.append(TrackedFrame(ev[0], self._finish(ev[1]), ev[2], method, lost=ev[3]))
+                yield from reversed(results)
+            elif kind == "fwd":
+                for ev in steps(a, indices):
+                    if isinstance(ev, Progress):
+                        yield ev
+                    elif ev[0] >= start:
+                        yield TrackedFrame(ev[0], self._finish(ev[1]), ev[2], method, lost=ev[3])
+            else:
+                fwd, bwd = {}, {}
+                for target, key, order in ((fwd, a, indices), (bwd, b, indices[::-1])):
+                    for ev in steps(key, order):
+                        if isinstance(ev, Progress):
+                            yield ev
+                        else:
+                            target[ev[0]] = ev[1:]
+                for i in indices:
+                    if start <= i < stop:
+                        yield self._blend(i, a, b, fwd[i], bwd[i])
+
+    def _blend(self, i: int, a: int, b: int, f: tuple, r: tuple) -> TrackedFrame:
+        """Frame ``i`` between key frames ``a`` < i < ``b`` from the forward track ``f`` and the
+        backward track ``r`` (each (mask, confidence, lost)): the closer key frame weighs more."""
+        (mf, cf, lf), (mb, cb, lb) = f, r
+        wf, wb = (b - i) * (0.2 + cf), (i - a) * (0.2 + cb)
+        soft = (wf * self._to_full_soft(mf) + wb * self._to_full_soft(mb)) / (wf + wb)
+        conf = (wf * cf + wb * cb) / (wf + wb) * (0.5 + 0.5 * iou(mf, mb))
+        return TrackedFrame(i, np.where(soft >= 0.5, 255, 0).astype(np.uint8), float(conf),
+                            self.refiner.method, lost=lf and lb)
 
     def _finish(self, mask: np.ndarray) -> np.ndarray:
         return np.where(self._to_full_soft(mask) >= 0.5, 255, 0).astype(np.uint8)

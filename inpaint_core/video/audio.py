@@ -118,7 +118,9 @@ class _EncodeLane:
         rate = cc.sample_rate or 48000
         if encoder == "libopus":
             rate = 48000
-        layout = cc.layout.name if cc.layout.nb_channels <= 2 else "stereo"
+        layout = {1: "mono", 2: "stereo", 6: "5.1"}.get(cc.layout.nb_channels, "stereo")
+        if encoder == "libopus" and layout == "5.1":
+            layout = "stereo"
         self.dst = out.add_stream(encoder, rate=rate)
         self.dst.layout = layout
         self.rate = rate

@@ -26,8 +26,9 @@ class FrameIndex:
     """Timestamps of a video stream, in ``time_base`` units.
 
     ``pts[i]`` is frame i's presentation timestamp (sorted); ``keyframes`` the sorted presentation
-    indices of keyframes; ``seek_ts[k]`` the timestamp to seek to for keyframe ``keyframes[k]``
-    (its decode timestamp when known, which is what most demuxers index by).
+    indices of keyframes; ``seek_ts[k]`` the timestamp to seek to for keyframe ``keyframes[k]``:
+    its presentation timestamp. (Seeking to the decode timestamp lands one keyframe early in MP4
+    files with an edit list and in Matroska; the reader checks where a seek landed anyway.)
     """
 
     pts: list[int]
@@ -97,7 +98,7 @@ def build_index(container, stream, path) -> FrameIndex:
     keyframes = [i for i, r in enumerate(rows) if r[2]] or [0]
     if keyframes[0] != 0:
         keyframes.insert(0, 0)
-    seek_ts = [rows[k][1] if rows[k][1] is not None else rows[k][0] for k in keyframes]
+    seek_ts = [rows[k][0] for k in keyframes]
     return FrameIndex(pts, keyframes, seek_ts, [r[3] for r in rows])
 
 

@@ -5,7 +5,8 @@ decode). ``frame(i)`` decodes from the nearest keyframe at or before frame i, or
 when the decoder is already a little before i, so sequential reads cost one decode per frame.
 Decoded RGB frames are kept in an LRU cache bounded in bytes. Non-reference pictures before the
 requested one are skipped while seeking (they cannot influence later pictures), which makes random
-access cheaper than a plain decode from the keyframe.
+access cheaper than a plain decode from the keyframe. Up to ``decoders`` decode heads stay where
+they stopped, so that going back and forth between places continues decoding instead of seeking.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 
-import av
 import cv2
 import numpy as np
 
 from ..errors import VideoError
-from .colors import frame_to_rgb
-from .index import FrameIndex, open_input, scan, video_stream
+from .decoder import DecodeHead
+from .index import FrameIndex, scan
 from .info import VideoInfo
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+DEFAULT_DECODERS = 3  # decode heads kept positioned in the file (see decoder.py)
 SEEK_COST = 8  # a seek costs about as much as decoding this many frames
 
 
@@ -70,12 +71,15 @@ class VideoReader:
 
     ``frame(i)`` returns RGB uint8 (H, W, 3) with rotation applied (a fresh array the caller may
     modify). ``pts[i]`` is frame i's timestamp in ``info.time_base`` units, ``times[i]`` seconds
-    since the first frame. Thread-safe (one lock around the decoder).
+    since the first frame. ``cache_bytes`` bounds the frame cache (default 256 MiB); ``decoders``
+    the decode heads kept open (default 3; each holds a decoder's reference pictures).
+    Thread-safe (one lock around decoding).
 
     Raises :class:`VideoError` on open when the file is not a readable video.
     """
 
-    def __init__(self, path: str | os.PathLike, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    def __init__(self, path: str | os.PathLike, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 decoders: int = DEFAULT_DECODERS) -> None:
         self.path = str(path)
         info, index = scan(path)
         self.info: VideoInfo = info
@@ -86,29 +90,25 @@ class VideoReader:
         self._pos_of = {p: i for i, p in enumerate(self.pts)}
         self.cache = FrameCache(cache_bytes)
         self._lock = threading.RLock()
-        self._container = None
-        self._stream = None
-        self._frames: Iterator | None = None  # decoded frames from the current seek position
-        self._pos: int | None = None  # index of the last frame taken from self._frames
-        self._target_pts: int = 0
+        self.max_decoders = max(1, int(decoders))
         self.seeks = 0  # number of seeks performed (for diagnostics and tests)
-        self._open()
+        self.seek_landed: int | None = None  # index of the first frame decoded after the last seek
+        self._shots: list[tuple[int, int]] | None = info.shots
+        self._uses = 0
+        self._closed = False
+        self._heads: list[DecodeHead] = [self._new_head()]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def _open(self) -> None:
-        self._container = open_input(self.path)
-        self._stream = video_stream(self._container, self.path)
-        self._stream.thread_type = "AUTO"
-        self._frames = None
-        self._pos = None
+    def _new_head(self) -> DecodeHead:
+        return DecodeHead(self.path, self._index, self._pos_of, self.info.rotation)
 
     def close(self) -> None:
         with self._lock:
-            if self._container is not None:
-                self._container.close()
-                self._container = None
-            self._frames = None
+            for h in self._heads:
+                h.close()
+            self._heads = []
+            self._closed = True
             self.cache.clear()
 
     def __enter__(self) -> VideoReader:
@@ -141,7 +141,7 @@ class VideoReader:
             raise IndexError(f"frame {i} out of range: the video has {n} frames")
         i = int(i) % n
         with self._lock:
-            if self._container is None:
+            if self._closed:
                 raise VideoError(f"{self.path}: the reader is closed.")
             hit = self.cache.get(i)
             if hit is not None:
@@ -160,6 +160,14 @@ class VideoReader:
         for _, rgb in self.iter_frames():
             yield rgb
 
+    def shots(self) -> list[tuple[int, int]]:
+        """Shot ranges ``[(start, stop), ...]`` (decodes every frame once; the result is kept)."""
+        if self._shots is None:
+            from .shots import detect_shots
+
+            self._shots = detect_shots(self)
+        return list(self._shots)
+
     def thumbnail(self, i: int, height: int) -> np.ndarray:
         """Frame ``i`` scaled to ``height`` pixels (aspect kept), RGB uint8 (height, w, 3)."""
         rgb = self._get(i)
@@ -172,77 +180,29 @@ class VideoReader:
     def _decode_to(self, i: int) -> np.ndarray:
         kpos = self._index.keyframe_at_or_before(i)
         key = self._index.keyframes[kpos]
-        pos = self._pos
-        if self._frames is not None and pos is not None and pos < i and i - pos <= i - key + SEEK_COST:
-            got = self._advance(i)
+        target = self.pts[i]
+        self._uses += 1
+        near = [h for h in self._heads if h.can_continue_to(i, key, SEEK_COST)]
+        if near:
+            head = max(near, key=lambda h: h.pos)
+            head.last_used = self._uses
+            got = head.advance(i, target, self.cache.put)
             if got is not None:
                 return got
+        idle = [h for h in self._heads if h.frames is None]
+        if idle:
+            head = idle[0]
+        elif len(self._heads) < self.max_decoders:
+            head = self._new_head()
+            self._heads.append(head)
+        else:
+            head = min(self._heads, key=lambda h: h.last_used)
+        head.last_used = self._uses
         for k in range(kpos, -1, -1):
-            self._seek(k)
-            got = self._advance(i)
+            self.seeks += 1
+            head.seek(k)
+            got = head.advance(i, target, self.cache.put)
             if got is not None:
+                self.seek_landed = head.landed
                 return got
         raise VideoError(f"{self.path}: frame {i} cannot be decoded; the file is damaged around it.")
-
-    def _seek(self, kpos: int) -> None:
-        self.seeks += 1
-        ts = self._index.seek_ts[kpos]
-        try:
-            if kpos == 0:
-                self._container.close()
-                self._open()
-            else:
-                self._container.seek(ts, stream=self._stream, backward=True, any_frame=False)
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"{self.path}: seeking failed ({exc}). The file is damaged.") from exc
-        self._frames = self._decode_gen()
-        self._pos = None
-
-    def _decode_gen(self) -> Iterator[av.VideoFrame]:
-        stream = self._stream
-        cc = stream.codec_context
-        for pkt in self._container.demux(stream):
-            if pkt.size and pkt.pts is not None:
-                # Pictures shown before the target are only needed when something refers to them.
-                cc.skip_frame = "NONREF" if pkt.pts < self._target_pts else "DEFAULT"
-            elif not pkt.size:
-                cc.skip_frame = "DEFAULT"
-            try:
-                frames = stream.decode(pkt)
-            except av.error.InvalidDataError:
-                continue  # a damaged packet: its picture is missing, later ones may decode
-            yield from frames
-
-    def _advance(self, i: int) -> np.ndarray | None:
-        """Pull decoded frames until frame i; None when the decoder started after i."""
-        target = self.pts[i]
-        self._target_pts = target
-        last = None
-        try:
-            for frame in self._frames:
-                p = frame.pts
-                j = self._pos_of.get(p) if p is not None else None
-                if j is None:
-                    continue
-                if j < i:
-                    last = frame
-                    self._pos = j
-                    continue
-                if j == i:
-                    self._pos = j
-                    return frame_to_rgb(frame, self.info.rotation)
-                # j > i: the picture at i never came out (overshoot after a seek, or a dropped frame)
-                if last is None:
-                    self._frames = None
-                    self._pos = None
-                    return None
-                self.cache.put(j, frame_to_rgb(frame, self.info.rotation))
-                self._pos = j
-                return frame_to_rgb(last, self.info.rotation)
-        except av.error.FFmpegError as exc:
-            raise VideoError(f"{self.path}: decoding failed near frame {i} ({exc}).") from exc
-        self._frames = None
-        self._pos = None
-        if last is not None:
-            return frame_to_rgb(last, self.info.rotation)
-        return None

@@ -7,6 +7,7 @@ cancellation removes it, so the target is either complete or untouched.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -55,7 +56,8 @@ class VideoWriter:
     (default: the encoder's, ``medium``). ``color`` (a :class:`VideoInfo`, a
     :class:`ColorInfo` or a dict) gives the colour tags and YUV matrix. ``audio_from`` (a media
     path) adds its audio streams, cut to ``audio_start``..``audio_end`` seconds of the source and
-    aligned with the first written frame. ``cancel`` is checked on every write.
+    aligned with the first written frame (a PNG sequence holds no audio). ``cancel`` is checked on
+    every write.
 
     Raises :class:`OutputError` (unwritable folder, disk full, bad format or size),
     :class:`VideoError` (unreadable audio source) and :class:`Cancelled`.
@@ -187,10 +189,8 @@ class VideoWriter:
         if self._closed:
             return
         self._closed = True
-        try:
+        with contextlib.suppress(OSError, av.error.FFmpegError):
             self._sink.close()
-        except (OSError, av.error.FFmpegError):
-            pass
         self._remove_tmp()
 
     def _remove_tmp(self) -> None:

@@ -1,6 +1,7 @@
 """`vanish bench` end to end on a tiny synthetic image-folder clip, and its building blocks."""
 
 import json
+import time
 
 import cv2
 import numpy as np
@@ -86,8 +87,8 @@ def test_cli_bench_writes_json_chart_and_contact_sheet(tmp_path, capsys):
     chart = cv2.imread(str(paths["chart"]))
     sheet = cv2.imread(str(paths["contact"]))
     assert chart is not None and chart.shape[0] > 200 and chart.shape[1] > 400
-    # two sample rows; columns: input, telea, sttn (not run), ground truth, 128 px each plus separators
-    assert sheet is not None and sheet.shape[1] == 4 * 128 + 3 * 3
+    # two sample rows; columns: input, telea, ground truth (sttn ran nowhere: no column), 128 px each
+    assert sheet is not None and sheet.shape[1] == 3 * 128 + 2 * 3
     assert sheet.shape[0] == 2 * (80 + 18) + 3
     assert not list(out.parent.glob(".*.tmp"))
 
@@ -164,3 +165,16 @@ def test_each_clip_gets_its_own_holes_whatever_the_order(tmp_path):
     assert not np.array_equal(ma, mb)
     assert np.array_equal(mb, only_b.samples[0].masks[0])
     assert both.data["clips"][1]["mask_seed"] == only_b.data["clips"][0]["mask_seed"]
+
+
+def test_peak_memory_sees_a_transient_allocation():
+    from inpaint_core.bench.memory import PeakMemory
+
+    with PeakMemory() as mem:
+        block = np.ones(64 * 2**20, np.uint8)  # 64 MiB, touched
+        time.sleep(0.1)  # held long enough for the 10 ms sampler, then freed inside the block
+        del block
+    assert mem.rss_delta >= 48 * 2**20
+    with PeakMemory() as small:
+        np.ones(1000, np.uint8)
+    assert small.rss_delta < 16 * 2**20

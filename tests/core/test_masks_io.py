@@ -216,3 +216,16 @@ def test_bilevel_png_reads_back_as_0_255(tmp_path):
     back = read_mask_image(tmp_path / "b.png")
     assert back.dtype == np.uint8 and int((back == 255).sum()) == 24 and int((back == 0).sum()) == 91 - 24
     assert np.array_equal(cv2.imread(str(tmp_path / "b.png"), cv2.IMREAD_GRAYSCALE), back)
+
+
+def test_masks_handed_out_do_not_share_memory(tmp_path):
+    g = np.zeros((4, 4), np.uint8)
+    g[1, 1] = 255
+    still = open_masks(_save(g, tmp_path / "one.png"), 3, (4, 4))
+    m = still.mask(0)
+    m[:] = 255
+    assert int((still.mask(1) > 0).sum()) == 1
+    folder = _frames_folder(tmp_path / "m", 3, size=(4, 4))
+    per = open_masks(folder, 3, (4, 4))
+    per.mask(2)[:] = 0
+    assert int((per.mask(2) > 0).sum()) == 3

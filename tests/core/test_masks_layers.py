@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from inpaint_core.errors import MaskError
-from inpaint_core.masks import MaskSettings, MaskStack, PaintedLayer, ShapeLayer, grow_mask, open_masks
+from inpaint_core.masks import (
+    MaskSettings,
+    MaskStack,
+    PaintedLayer,
+    ShapeLayer,
+    grow_mask,
+    mask_digest,
+    open_masks,
+)
 from tests.shared import shared_path
 
 SIZE = (64, 48)  # (w, h)
@@ -32,6 +40,8 @@ def test_painted_layer_is_sparse_and_exact():
     assert np.array_equal(got > 0, m > 0)
     # bounding box 31 x 15 bits packed -> 59 bytes, far below the 3072-byte frame
     assert layer.nbytes == (31 * 15 + 7) // 8
+    assert layer.digest(3) == mask_digest(got) == mask_digest(m)
+    assert mask_digest(np.roll(got, 1, axis=1)) != mask_digest(got)
     layer.set(3, np.zeros((48, 64), np.uint8))
     assert layer.frames == []
 

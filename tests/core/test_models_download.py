@@ -243,3 +243,43 @@ def test_a_web_page_instead_of_the_file_is_refused(register, store):
         with pytest.raises(ModelError, match="returned a web page instead of the file.*models import"):
             models.download("testnet", url=srv.url("/uc?id=x"))
     assert list(store.iterdir()) == []
+
+
+def test_a_write_failure_in_the_store_is_a_clear_error(register, store):
+    register(_spec(sha256=DIGEST))
+    store.mkdir(parents=True)
+    part_path(store / "testnet.bin").mkdir()  # the partial file cannot be opened for writing
+    with LocalServer(Behaviour(files={"/w.bin": DATA})) as srv:
+        with pytest.raises(ModelError, match="Cannot write the download of testnet.*VANISH_MODELS_DIR"):
+            models.download("testnet", url=srv.url("/w.bin"))
+
+
+def test_a_complete_partial_file_is_finished_without_downloading_again(register, store):
+    register(_spec(sha256=DIGEST))
+    b = Behaviour(files={"/w.bin": DATA})
+    with LocalServer(b) as srv:
+        # a run that was cancelled during verification left the whole body in the partial file
+        token = CancelToken()
+
+        def on_event(e):
+            if isinstance(e, Progress) and e.stage.startswith("verifying"):
+                token.cancel()
+
+        with pytest.raises(Cancelled):
+            models.download("testnet", url=srv.url("/w.bin"), progress=on_event, cancel=token)
+        assert part_path(store / "testnet.bin").stat().st_size == len(DATA)
+        path = models.download("testnet", url=srv.url("/w.bin"))
+    assert path.read_bytes() == DATA
+    assert b.log[-1][1] == f"bytes={len(DATA)}-"  # answered 416: nothing was sent again
+
+
+def test_two_downloads_of_one_model_do_not_share_the_partial_file(register, store):
+    fcntl = pytest.importorskip("fcntl")
+    register(_spec(sha256=DIGEST))
+    store.mkdir(parents=True)
+    with LocalServer(Behaviour(files={"/w.bin": DATA})) as srv:
+        with open(store / ".testnet.bin.lock", "a+b") as other:  # as another process would hold it
+            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with pytest.raises(ModelError, match="Another download of testnet is already running"):
+                models.download("testnet", url=srv.url("/w.bin"))
+        assert models.download("testnet", url=srv.url("/w.bin")).read_bytes() == DATA

@@ -143,10 +143,22 @@ def test_create_with_masks_folder_and_stationary_image(tmp_path):
     assert int((shape.mask(291) > 0).sum()) == 32732
 
 
-def test_create_refuses_existing_project(tmp_path):
+def test_create_refuses_existing_project_and_foreign_folders(tmp_path):
     proj, video = _project(tmp_path)
     with pytest.raises(ProjectError, match="already exists"):
         Project.create(proj.folder, video, width=W, height=H, frame_count=N)
+    other = tmp_path / "photos.vanish"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"x")
+    with pytest.raises(ProjectError, match="other files in it"):
+        Project.create(other, video, width=W, height=H, frame_count=N)
+    # what an interrupted first save leaves behind does not block the next one
+    half = tmp_path / "half.vanish"
+    (half / "masks").mkdir(parents=True)
+    (half / "masks" / "0123.png").write_bytes(b"x")
+    made = Project.create(half, video, width=W, height=H, frame_count=N)
+    assert Project.load(made.folder).frame_count == N
+    assert list((half / "masks").iterdir()) == []  # the stray file was not referenced
 
 
 def test_missing_video_is_explained_and_can_be_tolerated(tmp_path):
@@ -230,3 +242,35 @@ def test_mask_size_mismatch_and_missing_files_are_listed(tmp_path):
     assert any("video was not found" in p for p in problems)
     with pytest.raises(ProjectError, match="3 problems"):
         Project.load(proj.folder, verify_video=False)
+
+
+def test_absolute_path_is_used_when_the_relative_one_points_elsewhere(tmp_path):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    video = _video(videos)
+    proj = Project.create(tmp_path / "work" / "demo", video, width=W, height=H, frame_count=N)
+    # the project moves alone, next to an unrelated file of the same relative name
+    moved = tmp_path / "elsewhere" / "deep"
+    moved.mkdir(parents=True)
+    proj.folder.rename(moved / proj.folder.name)
+    impostor = tmp_path / "elsewhere" / "videos" / "clip.mp4"
+    impostor.parent.mkdir()
+    impostor.write_bytes(b"another video")
+    assert json.loads((moved / "demo.vanish" / "project.json").read_text())["video"]["path"] == \
+        "../../videos/clip.mp4"
+    assert Project.load(moved / "demo.vanish").video_path == video.absolute()
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    from inpaint_core.fsutil import umask
+    from inpaint_core.masks import write_masks
+
+    proj, _ = _project(tmp_path)
+    proj.layers.add(ShapeLayer.from_bitmap(_blob(0, 0, 3, 3)))
+    proj.save()
+    want_file, want_dir = 0o666 & ~umask(), 0o777 & ~umask()
+    assert (proj.folder / "project.json").stat().st_mode & 0o777 == want_file
+    assert all(p.stat().st_mode & 0o777 == want_file for p in (proj.folder / "masks").iterdir())
+    write_masks(tmp_path / "out", [_blob(0, 0, 2, 2)])
+    assert (tmp_path / "out").stat().st_mode & 0o777 == want_dir
+    assert (tmp_path / "out" / "00000.png").stat().st_mode & 0o777 == want_file

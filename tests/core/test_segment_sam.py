@@ -171,3 +171,53 @@ def test_bad_checkpoint_files_are_clear_model_errors(tmp_path, model):
     torch.save(model.state_dict(), small)
     with pytest.raises(ModelError, match="not a SAM vit_b checkpoint"):
         load_sam("vit_b", small)
+
+
+def test_store_without_sam_checkpoint_is_unavailable():
+    # tests run against an empty temporary model store (VANISH_TESTING)
+    av = available("sam_vit_l")
+    assert not av.ok and "vanish models download sam_vit_l" in av.reason
+    assert not available("vit_x").ok
+
+
+def test_sam_refiner_tracks_with_sam_labels_and_caches_each_frame(model):
+    from inpaint_core.segment.prompts import SamRefiner
+    from inpaint_core.segment.track import KEY, ListFrames, MaskTracker, TrackedFrame
+
+    frames = [_img(seed=i) for i in range(5)]
+    key = np.zeros((50, 80), np.uint8)
+    key[15:35, 20:50] = 255
+    with SamSession(model, frames.__getitem__) as s:
+        tracker = MaskTracker(ListFrames(frames), SamRefiner(s), work_long_side=None)
+        out = [ev for ev in tracker.track({0: key}) if isinstance(ev, TrackedFrame)]
+        assert [f.index for f in out] == [0, 1, 2, 3, 4]
+        assert out[0].method == KEY
+        assert all(f.method == METHOD_SAM and f.mask.shape == (50, 80) for f in out[1:])
+        # every tracked frame that SAM refined has its embedding cached at the frame's size
+        refined = [f.index for f in out[1:] if not f.lost]
+        assert refined and all(s.has_embedding(i, (50, 80)) for i in refined)
+
+
+def test_prompt_on_a_frame_being_prefetched_waits_instead_of_encoding_twice(model):
+    gate = threading.Event()
+    entered = threading.Event()
+    loads = []
+
+    def frame(i):
+        loads.append(i)
+        if i == 2 and not entered.is_set():
+            entered.set()
+            gate.wait(10)
+        return _img(seed=i)
+
+    with SamSession(model, frame) as s:
+        encodes = []
+        orig = s.encode
+        s.encode = lambda img: encodes.append(1) or orig(img)
+        job = s.prefetch([2])
+        assert entered.wait(10)
+        threading.Timer(0.3, gate.set).start()
+        res = s.predict(2, points=[(10, 10)])  # the user clicks the frame being prefetched
+        assert res.mask.shape == (50, 80)
+        assert job.wait(30) and job.computed == [2]
+        assert len(encodes) == 1 and s.cache.hits >= 1

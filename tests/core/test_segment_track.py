@@ -89,6 +89,8 @@ def test_tracks_a_moving_object_from_one_key_frame():
     ious = [iou(out[i].mask, masks[i]) for i in range(20)]
     assert min(ious) > 0.8, ious
     assert all(0.0 <= out[i].confidence <= 1.0 for i in out)
+    # confidence accumulates doubt along the chain: the far end is trusted less than the start
+    assert out[19].confidence < out[1].confidence < 1.0
     assert progress[-1].done == progress[-1].total == 20
 
 
@@ -146,3 +148,17 @@ def test_work_size_downscaling_keeps_full_size_masks():
     out, _ = _track(frames, {0: masks[0]}, work_long_side=64)
     assert all(out[i].mask.shape == (H, W) for i in out)
     assert min(iou(out[i].mask, masks[i]) for i in out) > 0.7
+
+
+def test_subrange_with_two_keys_yields_frames_in_order_and_complete_progress():
+    centres = [(30 + 3 * t, 48) for t in range(16)]
+    frames, masks = _clip(centres)
+    events = list(MaskTracker(ListFrames(frames), work_long_side=None).track(
+        {4: masks[4], 12: masks[12]}, start=2, stop=14))
+    tracked = [e for e in events if isinstance(e, TrackedFrame)]
+    assert [f.index for f in tracked] == list(range(2, 14))
+    assert [f.index for f in tracked if f.keyframe] == [4, 12]
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress[-1].done == progress[-1].total
+    assert all(p.done <= q.done for p, q in zip(progress, progress[1:]))
+    assert min(iou(f.mask, masks[f.index]) for f in tracked) > 0.8

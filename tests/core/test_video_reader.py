@@ -26,6 +26,7 @@ def clips(tmp_path_factory):
         "tag90mkv": make_video(d / "tag90.mkv", n=12, rotate=90, rotate_tag=True),
         "mpeg4": make_video(d / "mpeg4.mp4", n=36, codec="mpeg4", gop=12),
         "vp9": make_video(d / "vp9.webm", n=20, gop=8),
+        "mkv": make_video(d / "h264.mkv", n=30, gop=10),
     }
 
 
@@ -74,7 +75,7 @@ def test_reader_pts_and_times_vfr(clips):
     assert ids == list(range(30))
 
 
-@pytest.mark.parametrize("name", ["cfr", "mpeg4", "vp9"])
+@pytest.mark.parametrize("name", ["cfr", "mpeg4", "vp9", "mkv"])
 def test_random_access_is_bit_identical_to_sequential(clips, name):
     clip = clips[name]
     ref = sequential(clip.path)
@@ -87,6 +88,19 @@ def test_random_access_is_bit_identical_to_sequential(clips, name):
             assert got.dtype == np.uint8 and got.flags.c_contiguous
             assert np.array_equal(got, ref[i]), f"frame {i} differs"
         assert r.seeks > 1
+
+
+@pytest.mark.parametrize("name", ["cfr", "mpeg4", "vp9", "mkv"])
+def test_seek_starts_at_the_nearest_keyframe(clips, name):
+    """Decoding starts at the last keyframe at or before the request, not one GOP earlier."""
+    clip = clips[name]
+    with VideoReader(clip.path, cache_bytes=0) as r:
+        keys = r._index.keyframes
+        assert len(keys) >= 2
+        for key in reversed(keys[1:]):
+            target = min(key + 3, len(r) - 1)
+            assert frame_id(r.frame(target)) == target
+            assert r.seek_landed == key
 
 
 def test_sequential_reads_do_not_seek(clips):
@@ -126,6 +140,25 @@ def test_frames_close_to_source(clips):
             assert np.abs(r.frame(i).astype(int) - clip[i]).mean() < 6
 
 
+def test_decode_heads_stay_where_they_stopped(clips):
+    """Alternating between two places: each continues on its own decoder, without seeking."""
+    clip = clips["cfr"]  # keyframes every 10 frames
+    with VideoReader(clip.path, cache_bytes=0, decoders=2) as r:
+        r.frame(33)
+        r.frame(4)
+        seeks = r.seeks
+        for a, b in ((35, 6), (37, 8), (38, 9)):
+            assert frame_id(r.frame(a)) == a
+            assert frame_id(r.frame(b)) == b
+        assert r.seeks == seeks
+    with VideoReader(clip.path, cache_bytes=0, decoders=1) as r:
+        r.frame(33)
+        r.frame(4)
+        seeks = r.seeks
+        assert frame_id(r.frame(35)) == 35
+        assert r.seeks == seeks + 1  # one decoder must seek back
+
+
 def test_cache_is_bounded_in_bytes_and_hits(clips):
     clip = clips["cfr"]
     frame_bytes = 96 * 64 * 3
@@ -151,3 +184,18 @@ def test_iter_frames_range_and_thumbnail(clips):
         with pytest.raises(IndexError):
             r.frame(40)
         assert r.size == (96, 64)
+
+
+def test_shots_on_a_synthetic_cut(tmp_path):
+    """Two unrelated scenes joined at frame 9 give two shots; one scene gives one."""
+    from inpaint_core.video.shots import detect_shots
+
+    a = make_video(tmp_path / "a.mp4", n=9, size=(96, 64))
+    rng = np.random.default_rng(0)
+    b = [np.clip(rng.normal(60, 10, (64, 96, 3)) + [0, 0, 120], 0, 255).astype(np.uint8) for _ in range(8)]
+    assert detect_shots(list(a) + b) == [(0, 9), (9, 17)]
+    assert detect_shots(list(a)) == [(0, 9)]
+    with VideoReader(a.path) as r:
+        assert r.shots() == [(0, 9)]
+    assert probe(a.path, shots=True).shots == [(0, 9)]
+    assert detect_shots([]) == []

@@ -118,6 +118,20 @@ def test_other_formats(src, tmp_path, name, codec, audio):
         assert [frame_id(f) for _, f in r.iter_frames()] == list(range(8))
 
 
+def test_audio_the_container_refuses_is_reencoded_to_aac(tmp_path):
+    """PCM audio cannot go into MP4: it becomes AAC of the same length; Matroska copies it."""
+    clip = make_video(tmp_path / "pcm.mkv", n=20, audio=True, audio_codec="pcm_s16le")
+    info = probe(clip.path)
+    assert [a.codec for a in info.audio] == ["pcm_s16le"]
+    with VideoReader(clip.path) as r:
+        frames = [f for _, f in r.iter_frames()]
+    for name, codec in (("o.mp4", "aac"), ("o.mkv", "pcm_s16le")):
+        out = write_all(tmp_path / name, frames, info, clip.pts, audio_from=clip.path)
+        a = probe(out).audio
+        assert [x.codec for x in a] == [codec]
+        assert a[0].duration == pytest.approx(info.audio[0].duration, abs=2048 / 44100)
+
+
 def test_h265(src, tmp_path):
     clip, frames, info, pts = src
     out = write_all(tmp_path / "o.mp4", frames[:6], info, pts[:6], format="h265")

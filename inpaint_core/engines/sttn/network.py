@@ -125,8 +125,8 @@ class MultiScaleAttention(nn.Module):
                 scores = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(q.size(-1))
                 if key_hole is not None:
                     scores = scores.masked_fill(key_hole[:, None, :], _NEG)
-                p = F.softmax(scores, dim=-1)
-                y = torch.matmul(p, v)
+                p = F.softmax(scores.float(), dim=-1)  # float32 even under autocast
+                y = torch.matmul(p.to(v.dtype), v)
                 if probs is not None:
                     probs.append(p)
             outs.append(_from_patches(y, bt, d, h, w, pw, ph))

@@ -1,0 +1,155 @@
+"""The classical engine: flow-guided propagation, no downloaded model (the default engine).
+
+Frames are processed in chunks that never cross a shot cut; consecutive chunks overlap, and the
+frames an earlier chunk already delivered seed the next one, so fills continue across chunk borders
+and memory stays bounded for any clip length. See :mod:`.propagation` for the per-chunk method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import cv2
+import numpy as np
+
+from .. import flow as F
+from ..jobs import Progress
+from .base import ClipSource, Engine, Filled, FlowCorrespondence
+from .propagation import ChunkFiller, Seed
+
+
+def spatial_fill(rgb: np.ndarray, hole: np.ndarray, radius: int = 5) -> np.ndarray:
+    """Fill ``hole`` ((H, W) bool) of ``rgb`` ((H, W, 3) uint8) from its surroundings (OpenCV
+    Telea). Returns a new (H, W, 3) uint8 image."""
+    return cv2.inpaint(rgb, hole.astype(np.uint8) * 255, radius, cv2.INPAINT_TELEA)
+
+
+class PropagateEngine(Engine):
+    """Flow-guided propagation engine (any working size).
+
+    ``preset``/``flow_scale``: DIS preset and the scale flow is computed at (None: chosen by frame
+    size, flow is computed on at most ``flow_max_side`` pixels on the long side).
+    ``chunk``/``overlap``: output frames per chunk and context frames on each side (None: chosen
+    so a chunk holds about ``chunk_pixels`` pixels). ``delta``: cycle-consistency threshold in
+    pixels. ``completion``: how flow is completed in holes (``"background"`` or ``"laplace"``).
+    """
+
+    name = "propagate"
+    label = "Classical (flow propagation)"
+    default_grow = 2
+
+    def __init__(self, preset: str = "medium", flow_scale: float | None = None,
+                 flow_max_side: int = 480, chunk: int | None = None, overlap: int | None = None,
+                 chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
+                 seam: bool = True, filler_options: dict | None = None, **_ignored) -> None:
+        self.filler_options = dict(filler_options or {})
+        self.preset = preset
+        self.flow_scale = flow_scale
+        self.flow_max_side = flow_max_side
+        self.chunk = chunk
+        self.overlap = overlap
+        self.chunk_pixels = chunk_pixels
+        self.delta = delta
+        self.completion = completion
+        self.seam = seam
+
+    # -- planning ---------------------------------------------------------------------------
+    def _chunking(self, size: tuple[int, int]) -> tuple[int, int]:
+        w, h = size
+        per = max(4, self.chunk_pixels // max(1, w * h))
+        overlap = self.overlap if self.overlap is not None else max(2, min(10, per // 5))
+        chunk = self.chunk if self.chunk is not None else max(2, min(60, per - 2 * overlap))
+        return chunk, overlap
+
+    def plan(self, clip: ClipSource, frames: Sequence[int]) -> list[tuple[int, int, list[int]]]:
+        """Chunks as (start, stop, wanted frames): [start, stop) lies within one shot and the
+        wanted frames (those of ``frames`` in the chunk's core) are filled from it."""
+        chunk, _ = self._chunking(clip.size)
+        wanted = sorted(set(frames))
+        plans = []
+        for a, b in clip.shots:
+            inside = [i for i in wanted if a <= i < b]
+            if not inside:
+                continue
+            start = inside[0]
+            while start <= inside[-1]:
+                stop = min(b, start + chunk)
+                core = [i for i in inside if start <= i < stop]
+                if core:
+                    plans.append((start, stop, core))
+                start = stop
+        return plans
+
+    def _flow_fn(self, size: tuple[int, int]):
+        scale = self.flow_scale
+        if scale is None:
+            scale = min(1.0, self.flow_max_side / max(size))
+
+        def fn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return F.compute_flow(a, b, self.preset, scale)
+
+        return fn
+
+    # -- run --------------------------------------------------------------------------------
+    def run(
+        self, clip: ClipSource, frames: Sequence[int] | range | None = None, priority: int | None = None
+    ) -> Iterator[Progress | Filled]:
+        frames = list(range(clip.frame_count)) if frames is None else list(frames)
+        total = len(set(frames))
+        plans = self.plan(clip, frames)
+        if priority is not None:
+            first = next((k for k, (a, b, _) in enumerate(plans) if a <= priority < b), None)
+            if first is not None:
+                plans = plans[first:] + plans[:first]
+        _, overlap = self._chunking(clip.size)
+        flow_fn = self._flow_fn(clip.size)
+        done = 0
+        yield Progress(0, total, "propagate")
+        # delivered frames near chunk borders, kept only until the neighbouring chunk has run
+        delivered: dict[int, Seed] = {}
+        pending = {(a, b) for a, b, _ in plans}
+        for a, b, core in plans:
+            clip.cancel.raise_if_cancelled()
+            pending.discard((a, b))
+            shot = next((s for s in clip.shots if s[0] <= a < s[1]), (0, clip.frame_count))
+            lo, hi = max(shot[0], a - overlap), min(shot[1], b + overlap)
+            idx = list(range(lo, hi))
+            masks = [clip.mask(i) for i in idx]
+            if not any(m.any() for m in masks[a - lo:b - lo]):
+                for i in core:
+                    yield Filled(i, clip.frame(i), None)
+                    done += 1
+                    yield Progress(done, total, "propagate")
+                self._keep(delivered, {}, a, b, overlap, pending)
+                continue
+            imgs = [clip.frame(i) for i in idx]
+            seeds = {i - lo: delivered[i] for i in idx if i in delivered and not (a <= i < b)}
+            filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fill, seeds=seeds, delta=self.delta,
+                                 completion=self.completion, seam=self.seam,
+                                 cancel=clip.cancel.raise_if_cancelled, **self.filler_options)
+            want = [i - lo for i in core]
+            res = filler.run(want)
+            del filler, imgs
+            out = {}
+            for k, i in enumerate(core):
+                hole = masks[i - lo] > 0
+                corr = None
+                if hole.any():
+                    corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
+                out[i] = Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])
+                yield Filled(i, res.rgb[k], corr)
+                done += 1
+                yield Progress(done, total, "propagate")
+            self._keep(delivered, out, a, b, overlap, pending)
+
+    @staticmethod
+    def _keep(delivered: dict[int, Seed], out: dict[int, Seed], a: int, b: int, overlap: int,
+              pending: set[tuple[int, int]]) -> None:
+        """Remember the delivered frames a pending neighbour chunk will read as seeds; forget
+        those no pending chunk needs."""
+        for i, seed in out.items():
+            if i < a + overlap or i >= b - overlap:
+                delivered[i] = seed
+        for i in list(delivered):
+            if not any(pa - overlap <= i < pb + overlap for pa, pb in pending):
+                del delivered[i]
