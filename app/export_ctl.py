@@ -50,8 +50,8 @@ class ExportMixin:
         source = self.clip.path
         engine = self.preview_bar.current_engine()
         device = self.settings.device
-        return self.run_job(None, f"Export {Path(req.out).name}",
-                            process=(export_job, (source, snap, req, engine, device)))
+        return self.run_job(lambda tok: export_job(source, snap, req, engine, device, tok),
+                            f"Export {Path(req.out).name}")
 
     def start_export_to(self, out: str | Path, **kw):
         """Export the whole clip to ``out`` with default settings (benchmarks, scripting)."""
