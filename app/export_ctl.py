@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from .export_dialog import ExportDialog, ExportRequest
+from .jobfns import export_job
 
 
 def export_available() -> bool:
@@ -13,15 +14,6 @@ def export_available() -> bool:
         return importlib.util.find_spec("inpaint_core.export.job") is not None
     except (ImportError, ValueError):
         return False
-
-
-def export_job(source: Path, doc, req: ExportRequest, engine: str, device: str, token):
-    from inpaint_core.export import export_video
-
-    opts = {"device": device} if engine == "sttn" else {}
-    return (yield from export_video(source, doc.compose, req.out, engine=engine, engine_options=opts,
-                                    fmt=req.fmt, crf=req.crf, start=req.start, end=req.end, audio=req.audio,
-                                    residuals=req.residuals, cancel=token))
 
 
 class ExportMixin:

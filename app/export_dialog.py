@@ -4,7 +4,6 @@ ETA, cancel, and "open folder" when done. Non-modal: the user keeps editing whil
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
@@ -28,6 +27,8 @@ from PySide6.QtWidgets import (
 
 from inpaint_core.jobs import EtaEstimator
 
+from .jobfns import ExportRequest
+
 # (key, label, extension or "" for a folder, lossy)
 FORMATS = [
     ("mp4", "MP4 - H.264", ".mp4", True),
@@ -37,19 +38,6 @@ FORMATS = [
     ("webm", "WebM - VP9", ".webm", True),
     ("png", "PNG sequence (folder)", "", False),
 ]
-
-
-@dataclass
-class ExportRequest:
-    """What to export: frames ``start`` .. ``end - 1``; ``crf`` None = matched to the source."""
-
-    out: Path
-    fmt: str
-    start: int
-    end: int
-    crf: int | None
-    audio: bool
-    residuals: str = "both"
 
 
 def fmt_seconds(s: float | None) -> str:

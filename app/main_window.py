@@ -3,7 +3,14 @@ together. Each piece lives in its own module; this one only connects them."""
 
 from __future__ import annotations
 
+import atexit
 import sys
+
+from . import _qtfix
+
+_qtfix.apply()  # before any Qt object is used (see the module)
+
+# ruff: noqa: E402
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
@@ -24,6 +31,7 @@ from .maskmodel import MaskDocument
 from .media import MediaClip, open_clip
 from .playback import PlaybackMixin
 from .preview import PreviewController
+from .procjobs import ProcessJobRunner
 from .project_ctl import ProjectMixin
 from .project_io import is_project
 from .render import to_qimage
@@ -33,6 +41,15 @@ from .tools import TOOLS, ToolController
 from .transport import PlaybackClock, TransportBar
 from .viewer import FrameView
 from .workers import JobRunner, LatestRequestWorker, QueueWorker
+
+_ORPHANS: list = []  # threads still finishing after their window closed
+
+
+@atexit.register
+def _wait_orphans() -> None:
+    for t in _ORPHANS:
+        t.cancel()
+        t.wait(60000)
 
 VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
 
@@ -261,11 +278,12 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self._update_enabled()
 
     # -- jobs ------------------------------------------------------------------------------------
-    def run_job(self, make_job, name: str, cancellable: bool = True, on_success=None, on_failure=None
-                ) -> JobRunner:
-        """Start ``make_job(token)`` on a worker; ``on_success(result)`` / ``on_failure()`` are
-        connected before the thread starts, so no result is ever missed."""
-        runner = JobRunner(make_job, name, self)
+    def run_job(self, make_job, name: str, cancellable: bool = True, on_success=None, on_failure=None,
+                process: tuple | None = None) -> JobRunner:
+        """Start ``make_job(token)`` on a worker thread, or ``process`` = (function, args) in a
+        worker process; ``on_success(result)`` / ``on_failure()`` are connected before it starts,
+        so no result is ever missed."""
+        runner = ProcessJobRunner(*process, name, self) if process else JobRunner(make_job, name, self)
         runner.progress.connect(lambda p: self._show_progress(name, p))
         runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
         if on_success is not None:
@@ -367,5 +385,6 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         for t in self.findChildren(QThread):
             if isinstance(t, JobRunner):
                 t.cancel()
-            if t.isRunning():
-                t.wait(30000)
+            if t.isRunning() and not t.wait(30000):
+                t.setParent(None)  # never destroy a running thread: let it finish on its own
+                _ORPHANS.append(t)

@@ -3,37 +3,19 @@ first, and cache the results until the masks change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from inpaint_core.clipsource import ResizedClipSource
-from inpaint_core.engines import availability, create_engine, engine_class, known_engines
-from inpaint_core.engines.base import Filled
-from inpaint_core.jobs import Progress
+from inpaint_core.engines import availability, engine_class, known_engines
 
+from .jobfns import ClipFacts, PreviewFrame, preview_job, working_size
 from .maskmodel import MaskDocument
 from .media import MediaClip
+from .procjobs import ProcessJobRunner
 from .workers import JobRunner
 
-
-@dataclass
-class PreviewFrame:
-    """A filled frame cropped to the picture: ``rgb`` (h, w, 3) uint8 and ``mask`` (h, w) uint8
-    0/255 (the grown mask the engine filled), both at the working size."""
-
-    index: int
-    rgb: np.ndarray
-    mask: np.ndarray
-
-
-def working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
-    """(w, h) scaled so the long side is at most ``long_side``, both even."""
-    w, h = size
-    s = min(1.0, long_side / max(w, h))
-    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+__all__ = ["PreviewController", "PreviewFrame", "engine_choices", "working_size"]
 
 
 def engine_choices() -> list[tuple[str, str, bool, str]]:
@@ -48,33 +30,6 @@ def engine_choices() -> list[tuple[str, str, bool, str]]:
         av = availability(name)
         out.append((name, label, av.ok, av.reason))
     return out
-
-
-def preview_job(clip: MediaClip, doc: MaskDocument, engine_name: str, frames: range, priority: int,
-                long_side: int, device: str, token):
-    """Generator job: yields Progress and :class:`PreviewFrame` events."""
-    opts = {"device": device} if engine_name == "sttn" else {}
-    engine = create_engine(engine_name, **opts)
-    reader = clip.new_reader(cache_bytes=64 << 20)
-    try:
-        fixed = engine.fixed_size
-        wsize = tuple(fixed) if fixed else working_size(clip.size, long_side)
-        shots = getattr(clip.info, "shots", None) or None
-        src = ResizedClipSource(clip.frame_count, clip.size, wsize, reader.frame, doc.compose,
-                                grow=engine.default_grow, shots=shots, cancel=token,
-                                mode="pad" if fixed else "stretch")
-        x0, y0, w, h = src.inner
-        yield Progress(0, len(frames), "Preview")
-        for ev in engine.run(src, frames=frames, priority=priority):
-            token.raise_if_cancelled()
-            if isinstance(ev, Filled):
-                rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
-                m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-                yield PreviewFrame(ev.index, rgb, m)
-            elif isinstance(ev, Progress):
-                yield Progress(ev.done, ev.total, f"Preview ({engine.label or engine_name})")
-    finally:
-        reader.close()
 
 
 class PreviewController(QObject):
@@ -107,8 +62,9 @@ class PreviewController(QObject):
             self.invalidated.emit()
         self.revision = snap.revision
         todo = [i for i in frames if i not in self.results]
-        runner = JobRunner(lambda tok: preview_job(clip, snap, engine_name, todo, priority, long_side,
-                                                   device, tok), "preview", self)
+        facts = ClipFacts(clip.path, clip.frame_count, clip.size, getattr(clip.info, "shots", None) or None)
+        runner = ProcessJobRunner(preview_job, (facts, snap, engine_name, todo, priority, long_side, device),
+                                  "preview", self)
         runner.event.connect(lambda ev, r=runner: self._on_event(r, ev))
         runner.progress.connect(lambda p, r=runner: r is self.runner and self.progress.emit(p))
         runner.failed.connect(lambda e, tb, r=runner: r is self.runner and self.failed.emit(e, tb))

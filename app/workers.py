@@ -62,14 +62,18 @@ class JobRunner(QThread):
     def cancel(self) -> None:
         self.token.cancel()
 
+    def _source(self):
+        """The job generator this runner drives (here: run in this thread)."""
+        return self.make_job(self.token)
+
     def run(self) -> None:  # worker thread
         import time
 
-        lower_priority(10)
+        lower_priority(3)
         last = 0.0
         gen = None
         try:
-            gen = self.make_job(self.token)
+            gen = self._source()
             while True:
                 if self.token.cancelled:
                     raise Cancelled()
@@ -159,7 +163,7 @@ class QueueWorker(QThread):
 
     ready = Signal(object, object)
 
-    def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 12) -> None:
+    def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 8) -> None:
         super().__init__(parent)
         self.fn = fn
         self.nice = nice

@@ -54,7 +54,7 @@ def main() -> int:
     if args.engine:
         win.preview_bar.engine.setCurrentIndex(win.preview_bar.engine.findData(args.engine))
     f = args.frame
-    win.set_in_out(f - 30, f + 30)
+    win.set_in_out(f - 12, f + 12)
     win.seek(f)
     pump(app, lambda: win.current == f and win.frame_rgb is not None)
     win.timeline.set_zoom(win.timeline.ppf * 2.5, win.timeline.x_of(f))

@@ -16,17 +16,33 @@ from app.settings_dialog import SettingsDialog
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_without_a_display_says_so(tmp_path):
+def test_without_a_display_runs_the_demo_or_says_so(monkeypatch, capsys):
+    import app.main as entry
+
+    for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(entry.sys, "platform", "linux")
+    calls = []
+    monkeypatch.setattr("inpaint_core.cli.main", lambda argv: calls.append(argv) or 0)
+    rc = entry.main([])
+    err = capsys.readouterr().err
+    assert "No display found" in err
+    if cli_has_demo():
+        assert calls == [["demo"]] and rc == 0 and "headless demo" in err
+    else:
+        assert rc == 2 and "vanish --help" in err and calls == []
+
+
+def test_no_display_message_from_a_real_process(tmp_path, monkeypatch):
+    import app.main as entry
+
+    monkeypatch.setattr(entry, "cli_has_demo", lambda: False)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["PYTHONPATH"] = str(ROOT)
-    res = subprocess.run([sys.executable, "-m", "app.main"], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=120)
-    assert "No display found" in res.stderr
-    if cli_has_demo():
-        assert "headless demo" in res.stderr
-    else:
-        assert res.returncode == 2 and "vanish --help" in res.stderr
-    assert "Traceback" not in res.stderr
+    code = "import sys, app.main as m; m.cli_has_demo = lambda: False; sys.exit(m.main([]))"
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 2 and "No display found" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_display_detection(monkeypatch):

@@ -157,7 +157,7 @@ def test_preview_fills_inside_mask_only(qtbot, win, clip_file):
     seek(qtbot, win, 6)
     runner = win.start_preview()
     assert runner is not None
-    qtbot.waitUntil(lambda: not win.preview.running, timeout=60000)
+    qtbot.waitUntil(lambda: not win.preview.running, timeout=240000)
     assert sorted(win.preview.results) == list(range(12))
     assert win.timeline.filled == set(range(12))
     win.set_mode("result")

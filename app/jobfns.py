@@ -1,0 +1,94 @@
+"""The editor's long jobs as plain generator functions (Qt-free, picklable arguments), so they can
+run in a worker process (:mod:`app.procjobs`). Each yields Progress (and result events) and takes
+a CancelToken last."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from inpaint_core.clipsource import ResizedClipSource
+from inpaint_core.engines import create_engine
+from inpaint_core.engines.base import Filled
+from inpaint_core.jobs import Progress
+
+from .maskmodel import MaskDocument
+
+
+@dataclass
+class PreviewFrame:
+    """A filled frame cropped to the picture: ``rgb`` (h, w, 3) uint8 and ``mask`` (h, w) uint8
+    0/255 (the grown mask the engine filled), both at the working size."""
+
+    index: int
+    rgb: np.ndarray
+    mask: np.ndarray
+
+
+@dataclass
+class ClipFacts:
+    """What a worker needs to know of the open clip (picklable)."""
+
+    path: Path
+    frame_count: int
+    size: tuple[int, int]
+    shots: list[tuple[int, int]] | None = None
+
+
+@dataclass
+class ExportRequest:
+    """What to export: frames ``start`` .. ``end - 1``; ``crf`` None = matched to the source;
+    ``fmt`` None = from the extension."""
+
+    out: Path
+    fmt: str | None
+    start: int
+    end: int
+    crf: int | None
+    audio: bool
+    residuals: str = "both"
+
+
+def working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """(w, h) scaled so the long side is at most ``long_side``, both even."""
+    w, h = size
+    s = min(1.0, long_side / max(w, h))
+    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+
+
+def preview_job(clip: ClipFacts, doc: MaskDocument, engine_name: str, frames: list[int], priority: int,
+                long_side: int, device: str, token):
+    """Fill ``frames`` at low resolution, the playhead's neighbourhood first; yields Progress and
+    :class:`PreviewFrame`."""
+    from inpaint_core.video import VideoReader
+
+    opts = {"device": device} if engine_name == "sttn" else {}
+    engine = create_engine(engine_name, **opts)
+    with VideoReader(clip.path, cache_bytes=64 << 20) as reader:
+        fixed = engine.fixed_size
+        wsize = tuple(fixed) if fixed else working_size(clip.size, long_side)
+        src = ResizedClipSource(clip.frame_count, clip.size, wsize, reader.frame, doc.compose,
+                                grow=engine.default_grow, shots=clip.shots, cancel=token,
+                                mode="pad" if fixed else "stretch")
+        x0, y0, w, h = src.inner
+        yield Progress(0, len(frames), "Preview")
+        for ev in engine.run(src, frames=frames, priority=priority):
+            token.raise_if_cancelled()
+            if isinstance(ev, Filled):
+                rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
+                m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+                yield PreviewFrame(ev.index, rgb, m)
+            elif isinstance(ev, Progress):
+                yield Progress(ev.done, ev.total, f"Preview ({engine.label or engine_name})")
+
+
+def export_job(source: Path, doc: MaskDocument, req, engine: str, device: str, token):
+    """Full-resolution export of ``doc``'s masks (see :func:`inpaint_core.export.export_video`)."""
+    from inpaint_core.export import export_video
+
+    opts = {"device": device} if engine == "sttn" else {}
+    return (yield from export_video(source, doc.compose, req.out, engine=engine, engine_options=opts,
+                                    fmt=req.fmt, crf=req.crf, start=req.start, end=req.end, audio=req.audio,
+                                    residuals=req.residuals, cancel=token))
