@@ -7,6 +7,7 @@ routes unexpected exceptions (bugs) to the same presenter with a log file for th
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from pathlib import Path
@@ -89,11 +90,9 @@ def install_excepthook(presenter: ErrorPresenter) -> None:
             return
         text = "".join(traceback.format_exception(etype, value, tb))
         if _presenter is not None:
-            try:
+            with contextlib.suppress(Exception):
                 _presenter.exception(value, text)
                 return
-            except Exception:
-                pass
         sys.__excepthook__(etype, value, tb)
 
     sys.excepthook = hook

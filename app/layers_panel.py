@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -84,10 +86,8 @@ class LayersPanel(QWidget):
     def _update_descriptions(self) -> None:
         for k in range(self.list.count()):
             it = self.list.item(k)
-            try:
+            with contextlib.suppress(KeyError):
                 it.setToolTip(describe(self.masks.doc.layer(it.data(Qt.ItemDataRole.UserRole))))
-            except KeyError:
-                pass
 
     def _sync_controls(self) -> None:
         layer = self.masks.active_layer()

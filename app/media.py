@@ -6,6 +6,7 @@ reader is shared between threads.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from fractions import Fraction
 from pathlib import Path
@@ -50,10 +51,8 @@ class MediaClip:
 
     def close(self) -> None:
         for r in [self.reader, *self._extra]:
-            try:
+            with contextlib.suppress(Exception):
                 r.close()
-            except Exception:
-                pass
         self._extra.clear()
 
 

@@ -6,6 +6,7 @@ Cancelling sets an event the child forwards to the job's CancelToken."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
@@ -28,10 +29,8 @@ CANCEL_GRACE_S = 3.0
 def _child(target: Callable, args: tuple, q, cancel_ev) -> None:  # runs in the child process
     from inpaint_core.jobs import CancelToken
 
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.nice(NICE)  # the editor's own process keeps a little priority
-    except (AttributeError, OSError):
-        pass
     token = CancelToken()
 
     def watch() -> None:

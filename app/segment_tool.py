@@ -6,6 +6,7 @@ GrabCut fallback answers (the status bar says which method was used and why)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import threading
 
@@ -134,12 +135,10 @@ class SegmentTool(QObject):
     def layer(self) -> PaintedLayer:
         doc = self.win.masks.doc
         if self.layer_id is not None:
-            try:
+            with contextlib.suppress(KeyError):
                 lay = doc.layer(self.layer_id)
                 if isinstance(lay, PaintedLayer):
                     return lay
-            except KeyError:
-                pass
         lay = PaintedLayer(unique_name(doc, "Segment"))
         self.win.masks.add_layer(lay)
         self.layer_id = lay.id

@@ -5,6 +5,7 @@ The UI thread never waits on these: results come back as queued signals.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import traceback
@@ -20,10 +21,8 @@ from inpaint_core.jobs import CancelToken, Progress
 
 def lower_priority(nice: int) -> None:
     """Raise this thread's nice value (Linux: per-thread) so the UI thread wins the CPU."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-    except (AttributeError, OSError):
-        pass
 
 
 class JobRunner(QThread):
@@ -50,14 +49,18 @@ class JobRunner(QThread):
         self.name = name
         self.outcome: str | None = None  # "ok" | "failed" | "cancelled"
         self.setObjectName(name)
-        #: True once ``ended`` has been delivered on the UI thread (after every other signal)
+        #: True once ``ended`` has been delivered on the UI thread, after every slot connected to it
+        #: before :meth:`start` (connected there, so it runs last)
         self.delivered = False
-        self.ended.connect(self._mark_delivered)
         # delete only once the thread has really stopped (``ended`` fires just before that)
         self.finished.connect(self.deleteLater)
 
     def _mark_delivered(self) -> None:
         self.delivered = True
+
+    def start(self, *args) -> None:
+        self.ended.connect(self._mark_delivered)
+        super().start(*args)
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -101,10 +104,8 @@ class JobRunner(QThread):
             self.failed.emit(exc, traceback.format_exc())
         finally:
             if gen is not None:
-                try:
+                with contextlib.suppress(Exception):
                     gen.close()
-                except Exception:
-                    pass
             self.ended.emit()
 
 

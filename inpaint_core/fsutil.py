@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -24,13 +25,11 @@ def umask() -> int:
 
 
 def _proc_umask() -> int | None:
-    try:
+    with contextlib.suppress(OSError, ValueError):
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("Umask:"):
                     return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
     return None
 
 
@@ -39,7 +38,5 @@ def normal_permissions(path: str | os.PathLike) -> None:
     permissions an ordinary ``open``/``mkdir`` would have given it (0666/0777 minus the umask)."""
     p = Path(path)
     base = 0o777 if p.is_dir() else 0o666
-    try:
+    with contextlib.suppress(OSError):
         os.chmod(p, base & ~umask())
-    except OSError:
-        pass

@@ -3,6 +3,7 @@ accelerator's own peak counter when torch is already loaded and uses one."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import os
@@ -33,10 +34,8 @@ def release_free_memory() -> None:
     that the RSS at the start of a measurement is the live memory, not what an earlier run left in
     the allocator's free lists (which a later run would reuse without the RSS growing)."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _torch_cuda():

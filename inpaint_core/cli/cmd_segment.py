@@ -6,6 +6,7 @@ empty), ready for ``vanish inpaint --masks``.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import numpy as np
@@ -20,24 +21,20 @@ FLAG_BELOW = 0.5
 
 def _point(text: str) -> tuple[float, float, int]:
     parts = text.split(",")
-    try:
+    with contextlib.suppress(ValueError):
         if len(parts) == 2:
             return float(parts[0]), float(parts[1]), 1
         if len(parts) == 3 and parts[2].strip() in ("0", "1"):
             return float(parts[0]), float(parts[1]), int(parts[2])
-    except ValueError:
-        pass
     raise MaskError(f"--point {text!r}: write x,y or x,y,label (label 1 = object, 0 = background)")
 
 
 def _box(text: str) -> tuple[float, float, float, float]:
     parts = text.split(",")
-    try:
+    with contextlib.suppress(ValueError):
         if len(parts) == 4:
             x0, y0, x1, y1 = (float(p) for p in parts)
             return x0, y0, x1, y1
-    except ValueError:
-        pass
     raise MaskError(f"--box {text!r}: write x0,y0,x1,y1 (pixels)")
 
 
