@@ -12,7 +12,33 @@ from .jobs import CancelToken
 from .masks.ops import grow_mask, resize_mask_cover
 
 
-class ArrayClipSource:
+class _ClipBase:
+    """The read-only properties every clip source shares; subclasses set ``_n``, ``_size``,
+    ``_shots`` and ``_cancel``."""
+
+    _n: int
+    _size: tuple[int, int]
+    _shots: list[tuple[int, int]]
+    _cancel: CancelToken
+
+    @property
+    def frame_count(self) -> int:
+        return self._n
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._size
+
+    @property
+    def shots(self) -> list[tuple[int, int]]:
+        return self._shots
+
+    @property
+    def cancel(self) -> CancelToken:
+        return self._cancel
+
+
+class ArrayClipSource(_ClipBase):
     """A clip held in memory: ``frames`` (N, H, W, 3) uint8 and ``masks`` (N, H, W) uint8.
 
     Masks are grown by ``grow`` iterations of a 3x3 cross when read. ``shots`` defaults to one shot.
@@ -30,27 +56,12 @@ class ArrayClipSource:
             raise ValueError(f"{len(frames)} frames but {len(masks)} masks")
         self._frames = frames
         self._masks = masks
+        self._n = len(frames)
         self._grow = grow
         self._shots = shots or [(0, len(frames))]
         self._cancel = cancel or CancelToken()
         h, w = frames[0].shape[:2]
         self._size = (w, h)
-
-    @property
-    def frame_count(self) -> int:
-        return len(self._frames)
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def shots(self) -> list[tuple[int, int]]:
-        return self._shots
-
-    @property
-    def cancel(self) -> CancelToken:
-        return self._cancel
 
     def frame(self, i: int) -> np.ndarray:
         return np.ascontiguousarray(self._frames[i])
@@ -72,7 +83,7 @@ def fit_size(src: tuple[int, int], dst: tuple[int, int]) -> tuple[int, int, int,
     return (dw - w) // 2, (dh - h) // 2, w, h
 
 
-class ResizedClipSource:
+class ResizedClipSource(_ClipBase):
     """A clip read through callables at source size and served at a working size.
 
     ``frame_fn(i)`` -> (H, W, 3) uint8 and ``mask_fn(i)`` -> (H, W) uint8 at the source size.
@@ -110,22 +121,6 @@ class ResizedClipSource:
             self.inner = fit_size(source_size, working_size)
         else:
             self.inner = (0, 0, working_size[0], working_size[1])
-
-    @property
-    def frame_count(self) -> int:
-        return self._n
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self._size
-
-    @property
-    def shots(self) -> list[tuple[int, int]]:
-        return self._shots
-
-    @property
-    def cancel(self) -> CancelToken:
-        return self._cancel
 
     def _cached(self, kind: str, i: int, make: Callable[[], np.ndarray]) -> np.ndarray:
         key = (kind, i)

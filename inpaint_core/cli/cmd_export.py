@@ -14,18 +14,10 @@ import sys
 from pathlib import Path
 
 from ..errors import VanishError
+from .argtypes import size_arg
 from .progress import ProgressPrinter
 
 RESIDUALS = ("both", "temporal", "spatial", "none")
-
-
-def _size(text: str) -> tuple[int, int]:
-    from ..export.settings import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--write-masks", metavar="DIR", help="also write the masks used, one PNG per frame")
     p.add_argument("--residuals", choices=RESIDUALS, default="both",
                    help="full-resolution detail: both (default), temporal, spatial, or none (plain upsizing)")
-    p.add_argument("--work-size", type=_size, metavar="WxH",
+    p.add_argument("--work-size", type=size_arg, metavar="WxH",
                    help="engine working size (default: the engine's, else the source capped at 960 px)")
     p.add_argument("--grow", type=int, metavar="PX", help="mask growth in source pixels")
     p.add_argument("--feather", type=float, metavar="PX", help="soft-edge radius in source pixels")

@@ -19,16 +19,8 @@ import sys
 from pathlib import Path
 
 from ..errors import VanishError
+from .argtypes import size_arg
 from .progress import ProgressPrinter
-
-
-def _size(text: str) -> tuple[int, int]:
-    from ..export.settings import parse_size
-
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", default=None, metavar="E", help="propagate (default), sttn or telea")
     p.add_argument("--checkpoint", metavar="PATH", help="checkpoint file for the sttn engine")
     p.add_argument("--out", required=True, metavar="OUT", help="output file (or folder for png)")
-    p.add_argument("--size", type=_size, metavar="WxH",
+    p.add_argument("--size", type=size_arg, metavar="WxH",
                    help="working size (default: the engine's fixed size, else the source capped at 960 px)")
     p.add_argument("--format", dest="fmt", metavar="F",
                    help="mp4, mov, mkv, webm, h265 or png (default: from the extension)")
