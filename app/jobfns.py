@@ -1,6 +1,6 @@
-"""The editor's long jobs as plain generator functions (Qt-free, picklable arguments), so they can
-run in a worker process (:mod:`app.procjobs`). Each yields Progress (and result events) and takes
-a CancelToken last."""
+"""The editor's long jobs as plain generator functions (Qt-free), run on worker threads by
+:class:`app.workers.JobRunner`. Each yields Progress (and result events) and takes a CancelToken
+last."""
 
 from __future__ import annotations
 

@@ -31,7 +31,6 @@ from .maskmodel import MaskDocument
 from .media import MediaClip, open_clip
 from .playback import PlaybackMixin
 from .preview import PreviewController
-from .procjobs import ProcessJobRunner
 from .project_ctl import ProjectMixin
 from .project_io import is_project
 from .render import to_qimage
@@ -278,12 +277,11 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self._update_enabled()
 
     # -- jobs ------------------------------------------------------------------------------------
-    def run_job(self, make_job, name: str, cancellable: bool = True, on_success=None, on_failure=None,
-                process: tuple | None = None) -> JobRunner:
-        """Start ``make_job(token)`` on a worker thread, or ``process`` = (function, args) in a
-        worker process; ``on_success(result)`` / ``on_failure()`` are connected before it starts,
-        so no result is ever missed."""
-        runner = ProcessJobRunner(*process, name, self) if process else JobRunner(make_job, name, self)
+    def run_job(self, make_job, name: str, cancellable: bool = True, on_success=None,
+                on_failure=None) -> JobRunner:
+        """Start ``make_job(token)`` on a worker thread; ``on_success(result)`` / ``on_failure()``
+        are connected before it starts, so no result is ever missed."""
+        runner = JobRunner(make_job, name, self)
         runner.progress.connect(lambda p: self._show_progress(name, p))
         runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
         if on_success is not None:

@@ -12,7 +12,6 @@ from inpaint_core.engines import availability, engine_class, known_engines
 from .jobfns import ClipFacts, PreviewFrame, preview_job, working_size
 from .maskmodel import MaskDocument
 from .media import MediaClip
-from .procjobs import ProcessJobRunner
 from .workers import JobRunner
 
 __all__ = ["PreviewController", "PreviewFrame", "engine_choices", "working_size"]
@@ -63,8 +62,8 @@ class PreviewController(QObject):
         self.revision = snap.revision
         todo = [i for i in frames if i not in self.results]
         facts = ClipFacts(clip.path, clip.frame_count, clip.size, getattr(clip.info, "shots", None) or None)
-        runner = ProcessJobRunner(preview_job, (facts, snap, engine_name, todo, priority, long_side, device),
-                                  "preview", self)
+        args = (facts, snap, engine_name, todo, priority, long_side, device)
+        runner = JobRunner(lambda tok, a=args: preview_job(*a, tok), "preview", self)
         runner.event.connect(lambda ev, r=runner: self._on_event(r, ev))
         runner.progress.connect(lambda p, r=runner: r is self.runner and self.progress.emit(p))
         runner.failed.connect(lambda e, tb, r=runner: r is self.runner and self.failed.emit(e, tb))
