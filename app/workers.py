@@ -109,7 +109,46 @@ class JobRunner(QThread):
             self.ended.emit()
 
 
-class LatestRequestWorker(QThread):
+class _KeyWorker(QThread):
+    """A thread that waits for keys and emits ``ready(key, fn(key))``; subclasses decide which key
+    is served next (``_has_work``/``_take``, called under ``_cond``) and how a failure is reported."""
+
+    ready = Signal(object, object)
+
+    def __init__(self, fn: Callable[[Any], Any], parent, nice: int) -> None:
+        super().__init__(parent)
+        self.fn = fn
+        self.nice = nice
+        self._cond = threading.Condition()
+        self._stop = False
+
+    def _has_work(self) -> bool:
+        raise AssertionError("subclass must override")
+
+    def _take(self) -> Any:
+        raise AssertionError("subclass must override")
+
+    def _failed(self, key: Any, exc: Exception) -> None:
+        """A failed key is skipped; subclasses may report it."""
+
+    def run(self) -> None:
+        lower_priority(self.nice)
+        while True:
+            with self._cond:
+                while not self._has_work() and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                key = self._take()
+            try:
+                value = self.fn(key)
+            except Exception as exc:
+                self._failed(key, exc)
+                continue
+            self.ready.emit(key, value)
+
+
+class LatestRequestWorker(_KeyWorker):
     """Serves ``fn(key)`` for the newest requested key only; stale requests are dropped.
 
     ``request(key)`` replaces any pending key. Results arrive as ``ready(key, value)``; errors as
@@ -117,17 +156,22 @@ class LatestRequestWorker(QThread):
     without its own lock.
     """
 
-    ready = Signal(object, object)
     error = Signal(object, object)
 
     def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 2) -> None:
-        super().__init__(parent)
-        self.fn = fn
-        self.nice = nice
-        self._cond = threading.Condition()
+        super().__init__(fn, parent, nice)
         self._pending: Any = None
         self._has = False
-        self._stop = False
+
+    def _has_work(self) -> bool:
+        return self._has
+
+    def _take(self) -> Any:
+        self._has = False
+        return self._pending
+
+    def _failed(self, key: Any, exc: Exception) -> None:
+        self.error.emit(key, exc)
 
     def request(self, key: Any) -> None:
         with self._cond:
@@ -142,35 +186,18 @@ class LatestRequestWorker(QThread):
             self._cond.notify()
         self.wait(5000)
 
-    def run(self) -> None:
-        lower_priority(self.nice)
-        while True:
-            with self._cond:
-                while not self._has and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                key, self._has = self._pending, False
-            try:
-                value = self.fn(key)
-            except Exception as exc:
-                self.error.emit(key, exc)
-                continue
-            self.ready.emit(key, value)
-
-
-class QueueWorker(QThread):
+class QueueWorker(_KeyWorker):
     """Serves a LIFO queue of keys (newest first, duplicates ignored): used for thumbnails."""
 
-    ready = Signal(object, object)
-
     def __init__(self, fn: Callable[[Any], Any], parent=None, nice: int = 8) -> None:
-        super().__init__(parent)
-        self.fn = fn
-        self.nice = nice
-        self._cond = threading.Condition()
+        super().__init__(fn, parent, nice)
         self._queue: list[Any] = []
-        self._stop = False
+
+    def _has_work(self) -> bool:
+        return bool(self._queue)
+
+    def _take(self) -> Any:
+        return self._queue.pop()
 
     def request(self, key: Any) -> None:
         with self._cond:
@@ -191,18 +218,3 @@ class QueueWorker(QThread):
             self._queue.clear()
             self._cond.notify()
         self.wait(5000)
-
-    def run(self) -> None:
-        lower_priority(self.nice)
-        while True:
-            with self._cond:
-                while not self._queue and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                key = self._queue.pop()
-            try:
-                value = self.fn(key)
-            except Exception:
-                continue
-            self.ready.emit(key, value)
