@@ -10,11 +10,16 @@ Conventions (all functions):
   L = 255, computed **per RGB channel and averaged over the channels** (as the STTN / LGTSM
   evaluations do with scikit-image's multichannel SSIM); ``luma=True`` computes it on the BT.601
   luminance instead. In-hole SSIM is the mean of the SSIM map over hole pixels.
-- The flow warping error (Lai et al., used by STTN/LGTSM) is computed on the *result* video: the flow
-  from frame t to t+1 is estimated on the result with :mod:`inpaint_core.flow`, frame t+1 is warped
-  back to t, and the squared difference on [0, 1] values (mean over the three channels) is averaged
-  over the pixels whose flow passes the cycle-consistency test (:func:`inpaint_core.flow.cycle_valid`).
-  The clip value is the mean over all consecutive pairs that have any valid pixel.
+- The flow warping error follows Lai et al. (2018), as STTN/LGTSM and ProPainter use it: the flow
+  from frame t to t+1 and its non-occlusion mask (the pixels whose flow passes the
+  cycle-consistency test, :func:`inpaint_core.flow.cycle_valid`) are computed on the *ground-truth*
+  video, frame t+1 of the result is warped back to t along that flow, and the squared difference
+  on [0, 1] values (mean over the three channels) is averaged over the non-occluded pixels. The
+  clip value is the mean over all consecutive pairs that have any valid pixel. Without ground
+  truth (object removal) the flow is estimated on the result itself; that variant is reported
+  as ``warp_error_self``. It is a weaker measure: a fill that smears texture makes the flow fail
+  the cycle test there, which drops exactly those pixels from the average, so a blurry fill can
+  score below the true video itself.
 - Flicker is the mean absolute temporal-difference error inside the hole, in 8-bit grey levels:
   ``|(r[t+1] - r[t]) - (g[t+1] - g[t])|`` averaged over the union of the holes of t and t+1 and the
   channels, where ``r`` is the result and ``g`` the ground truth (without ground truth, ``g`` is
@@ -158,20 +163,34 @@ def warping_error_pair(
     return float(d2[valid].mean()), n
 
 
+def reference_flows(
+    frames: Sequence[np.ndarray],
+    preset: str = _flow.DEFAULT_PRESET,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (forward, backward) flow of each consecutive pair of ``frames`` (N of (H, W, 3) uint8),
+    computed once so that several results can be scored against the same ground-truth motion."""
+    return [_flow.flow_pair(frames[t], frames[t + 1], preset) for t in range(len(frames) - 1)]
+
+
 def warping_errors(
     frames: Sequence[np.ndarray],
     masks: Sequence[np.ndarray] | None = None,
     preset: str = _flow.DEFAULT_PRESET,
     delta: float = WARP_DELTA,
+    flows: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[float, float]:
-    """Flow warping error of a result video ``frames`` (N of (H, W, 3) uint8), flow computed on it,
-    over the whole frame and, when ``masks`` (N of (H, W)) are given, over the hole pixels of frame
-    t only (``nan`` without masks). Each is the mean over the consecutive pairs with a valid pixel;
-    ``nan`` for fewer than 2 frames. The flow of each pair is computed once for both."""
+    """Flow warping error of a result video ``frames`` (N of (H, W, 3) uint8) over the whole frame
+    and, when ``masks`` (N of (H, W)) are given, over the hole pixels of frame t only (``nan``
+    without masks). ``flows``: the N-1 (forward, backward) flows to warp along, normally
+    :func:`reference_flows` of the ground truth (Lai et al.); None estimates them on ``frames``
+    itself. Each value is the mean over the consecutive pairs with a valid pixel; ``nan`` for
+    fewer than 2 frames."""
+    if flows is not None and len(flows) != max(0, len(frames) - 1):
+        raise ValueError(f"{len(flows)} flows for {len(frames)} frames")
     whole, hole = [], []
     for t in range(len(frames) - 1):
         a, b = frames[t], frames[t + 1]
-        fwd, bwd = _flow.flow_pair(a, b, preset)
+        fwd, bwd = flows[t] if flows is not None else _flow.flow_pair(a, b, preset)
         e, n = warping_error_pair(a, b, fwd, bwd, None, delta)
         if n:
             whole.append(e)
@@ -189,7 +208,8 @@ def warping_error(
     preset: str = _flow.DEFAULT_PRESET,
     delta: float = WARP_DELTA,
 ) -> float:
-    """Flow warping error of a result video ``frames`` (N of (H, W, 3) uint8), flow computed on it.
+    """Flow warping error of a result video ``frames`` (N of (H, W, 3) uint8), flow estimated on it
+    (no ground truth; see :func:`warping_errors` to warp along the true video's flow).
 
     With ``masks`` (N of (H, W)), only hole pixels of frame t count (the in-hole variant).
     Returns the mean over consecutive pairs with any valid pixel (``nan`` for fewer than 2 frames).
@@ -227,13 +247,16 @@ def clip_scores(
     truth: Sequence[np.ndarray],
     masks: Sequence[np.ndarray],
     warp: bool = True,
+    flows: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, float]:
     """All metrics for one clip: N result frames, N ground-truth frames, N hole masks.
 
     Keys: ``psnr`` and ``ssim`` (whole frame, mean over frames), ``psnr_hole`` (from the MSE pooled
     over all hole pixels of the clip) and ``ssim_hole`` (mean over frames with a hole),
     ``warp_error`` (whole result frame, [0,1]^2 units) and ``warp_error_hole`` (hole pixels of frame
-    t only), both ``nan`` when ``warp`` is False, and ``flicker`` (8-bit levels).
+    t only), warped along the ground truth's flow (``flows``, :func:`reference_flows` of ``truth``,
+    computed here when None), ``warp_error_self`` (whole frame, flow estimated on the result), all
+    ``nan`` when ``warp`` is False, and ``flicker`` (8-bit levels).
     """
     if not (len(results) == len(truth) == len(masks)):
         raise ValueError(f"{len(results)} results, {len(truth)} truth frames, {len(masks)} masks")
@@ -250,7 +273,12 @@ def clip_scores(
             hole_n += int(d2[hole].size)
             ssims_hole.append(float(smap[hole].mean()))
     finite = [p for p in psnrs if np.isfinite(p)]
-    w_all, w_hole = warping_errors(results, masks) if warp else (float("nan"), float("nan"))
+    nan = float("nan")
+    if warp:
+        w_all, w_hole = warping_errors(results, masks, flows=flows if flows is not None else reference_flows(truth))
+        w_self = warping_errors(results)[0]
+    else:
+        w_all = w_hole = w_self = nan
     return {
         # mean of per-frame PSNRs; frames reproduced exactly (inf) are left out of the mean
         "psnr": float(np.mean(finite)) if finite else float("inf"),
@@ -259,5 +287,6 @@ def clip_scores(
         "ssim_hole": float(np.mean(ssims_hole)) if ssims_hole else float("nan"),
         "warp_error": w_all,
         "warp_error_hole": w_hole,
+        "warp_error_self": w_self,
         "flicker": flicker(results, masks, truth),
     }

@@ -35,16 +35,18 @@ from .clips import Clip, expand_clip_paths, load_clip
 from .masks import MASK_TYPES, generate_masks
 from .memory import PeakMemory
 
-SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "flicker")
+SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "warp_error_self",
+              "flicker")
 NOTES = [
     metrics.VFID_NOTE,
     "Each engine runs on the mask grown by its own default_grow; in-hole scores use the original mask.",
     "PSNR/SSIM: mean over frames; psnr_hole pools the squared error of all hole pixels of the clip; "
     "SSIM is the channel mean of Gaussian-window SSIM (Wang et al. 2004).",
-    "warp_error: flow warping error of the result ([0,1]^2, flow estimated on the result, pixels "
-    "failing the cycle-consistency test excluded), over the whole frame and (warp_error_hole) over "
-    "the hole of frame t; the ground_truth entry of a clip is the true video's own; flicker: mean |temporal difference error| inside "
-    "the hole in 8-bit levels.",
+    "warp_error: flow warping error of the result (Lai et al.: [0,1]^2, frame t+1 warped to t along the "
+    "flow of the ground-truth video, pixels failing its cycle-consistency test excluded), over the whole "
+    "frame and (warp_error_hole) over the hole of frame t; warp_error_self estimates the flow on the "
+    "result instead (a blurry fill can score below the truth there); the ground_truth entry of a clip "
+    "is the true video's own; flicker: mean |temporal difference error| inside the hole in 8-bit levels.",
     "fps counts the engine's run only; setup_s is engine construction (model loading); peak_rss_mb is "
     "the growth of the process's resident memory over setup and run.",
 ]
@@ -193,12 +195,14 @@ def run_engine(
     return run
 
 
-def score_run(run: EngineRun, truth: np.ndarray, masks: np.ndarray, warp: bool = True) -> dict[str, float]:
+def score_run(run: EngineRun, truth: np.ndarray, masks: np.ndarray, flows=None) -> dict[str, float]:
     """Scores of a finished run against ``truth`` inside the original ``masks`` (see
-    :func:`inpaint_core.metrics.clip_scores`); an empty dict for runs that did not finish."""
+    :func:`inpaint_core.metrics.clip_scores`); ``flows``: the truth's
+    :func:`~inpaint_core.metrics.reference_flows`, None to skip the warping errors. An empty dict
+    for runs that did not finish."""
     if run.status != "ok" or run.frames is None:
         return {}
-    return metrics.clip_scores(list(run.frames), list(truth), list(masks), warp=warp)
+    return metrics.clip_scores(list(run.frames), list(truth), list(masks), warp=flows is not None, flows=flows)
 
 
 def summarize(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -246,12 +250,12 @@ def machine_info(note: str = "") -> dict[str, Any]:
     return info
 
 
-def _truth_warp(frames: np.ndarray, masks: np.ndarray, warp: bool) -> dict[str, float | None]:
+def _truth_warp(frames: np.ndarray, masks: np.ndarray, flows) -> dict[str, float | None]:
     """The warping errors of the true video itself: what a perfect fill would score."""
-    if not warp:
-        return {"warp_error": None, "warp_error_hole": None}
-    whole, hole = metrics.warping_errors(list(frames), list(masks))
-    return {"warp_error": whole, "warp_error_hole": hole}
+    if flows is None:
+        return {"warp_error": None, "warp_error_hole": None, "warp_error_self": None}
+    whole, hole = metrics.warping_errors(list(frames), list(masks), flows=flows)
+    return {"warp_error": whole, "warp_error_hole": hole, "warp_error_self": whole}
 
 
 def _sample_indices(n: int, k: int) -> list[int]:
@@ -279,13 +283,15 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
         mask_seed = clip_seed(config.seed, clip.name)
         masks = make_masks(config.mask_type, len(clip), clip.size, mask_seed, config.area)
         idx = _sample_indices(len(clip), config.samples)
+        # the true video's motion, which every engine's warping error is measured along
+        flows = metrics.reference_flows(list(clip.frames)) if config.warp else None
         cs = ClipSamples(clip.name, idx, [clip.frames[i] for i in idx], [masks[i] for i in idx])
         rec: dict[str, Any] = {
             "name": clip.name, "path": clip.path, "source_size": list(clip.source_size),
             "size": list(clip.size), "frames": len(clip), "fps": clip.fps, "notes": clip.notes,
             "mask_type": config.mask_type, "mask_seed": mask_seed,
             "area_ratio": float((masks > 0).mean()),
-            "ground_truth": _truth_warp(clip.frames, masks, config.warp),
+            "ground_truth": _truth_warp(clip.frames, masks, flows),
             "engines": [],
         }
         for name in config.engines:
@@ -293,7 +299,7 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
             run = yield from run_engine(name, clip.frames, masks, config.engine_options.get(name), cancel, stage)
             cancel.raise_if_cancelled()
             yield Progress(0, 1, f"{clip.name}: scoring {name}")
-            scores = score_run(run, clip.frames, masks, config.warp)
+            scores = score_run(run, clip.frames, masks, flows)
             entry = run.record()
             entry["n_frames"] = 0 if run.frames is None else len(run.frames)
             entry.update(scores)

@@ -83,16 +83,23 @@ def quality(names, engines) -> dict:
         path, start = CLIPS[name]
         frames = read_frames(SHARED / path, start)
         masks = list(stationary_masks(len(frames), SIZE, seed=100 + list(CLIPS).index(name)))
-        rows[name] = {"frames": len(frames), "hole_ratio": float(np.mean(masks[0] > 0))}
+        flows = metrics.reference_flows(frames)  # the true motion every result is warped along
+        gt_all, gt_hole = metrics.warping_errors(frames, masks, flows=flows)
+        rows[name] = {"frames": len(frames), "hole_ratio": float(np.mean(masks[0] > 0)),
+                      "ground_truth": {"warp_error": gt_all, "warp_error_hole": gt_hole,
+                                       "warp_error_self": metrics.warping_errors(frames)[0]}}
+        print(f"{name:15s} {'truth':10s} warp {gt_all * 1e3:7.3f}e-3 (hole {gt_hole * 1e3:6.3f}, self "
+              f"{rows[name]['ground_truth']['warp_error_self'] * 1e3:6.3f})", flush=True)
         for ename, eng in engines.items():
             res, secs = fill(eng, frames, masks)
-            sc = metrics.clip_scores(res, frames, masks)
+            sc = metrics.clip_scores(res, frames, masks, flows=flows)
             sc["fps"] = len(frames) / secs
             # CPU seconds of this process (all threads): less disturbed by the other jobs
             sc["fps_cpu"] = len(frames) / max(1e-9, fill.cpu)
             rows[name][ename] = sc
             print(f"{name:15s} {ename:10s} psnr {sc['psnr']:6.2f} hole {sc['psnr_hole']:6.2f} "
-                  f"ssim {sc['ssim']:.4f} warp {sc['warp_error'] * 1e3:7.3f}e-3 "
+                  f"ssim {sc['ssim']:.4f} warp {sc['warp_error'] * 1e3:7.3f}e-3 (hole {sc['warp_error_hole'] * 1e3:6.3f}, "
+                  f"self {sc['warp_error_self'] * 1e3:6.3f}) "
                   f"flicker {sc['flicker']:5.2f} fps {sc['fps']:6.1f} (cpu {sc['fps_cpu']:6.1f})", flush=True)
     return rows
 
@@ -191,8 +198,8 @@ def main() -> None:
         return
     names = args.clips or (["running_car", "schoolgirls"] if args.quick else list(CLIPS))
     report = {}  # this run's keys, merged into the results file at the end
-    report["machine"] = (f"{os.cpu_count()} CPU cores shared with other jobs (timings are noisy); "
-                         f"cv2 threads {cv2.getNumThreads()}")
+    report["machine"] = (f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.2f} at the start "
+                         f"(the machine is shared: timings are noisy); cv2 threads {cv2.getNumThreads()}")
     engines = {"propagate": PropagateEngine(), "telea": TeleaEngine()}
     if args.no_quality:
         pass

@@ -52,14 +52,16 @@ def _markdown(data: dict, machine: str, command: str) -> str:
         markdown_table(data),
         "",
         "Columns: PSNR and SSIM over the whole frame (mean over frames) and inside the hole; Ewarp is the "
-        "flow warping error x1e3 (flow estimated on the result, pixels failing the cycle-consistency test "
+        "flow warping error x1e3 as Lai et al. define it (frame t+1 of the result warped to frame t along "
+        "the ground-truth video's flow; pixels where that flow fails the cycle-consistency test are "
         "excluded; the ground-truth row is the true video's own value); flicker is the mean absolute "
         "temporal-difference error inside the hole in 8-bit levels; fps counts the engine's run only; "
         "peak MB is the growth of resident memory during the engine's run.",
         "",
-        "Reading the numbers: the warping error measures temporal stability only, so a smooth, blurry "
-        "fill can score *below* the ground truth itself (real texture and motion warp imperfectly); judge "
-        "it together with the in-hole PSNR/SSIM and the contact sheet. With stationary holes on a nearly "
+        "Reading the numbers: the warping error measures whether the fill moves with the scene. The JSON "
+        "also holds `warp_error_self`, the same error with the flow estimated on the result: there a "
+        "smooth, blurry fill can score *below* the ground truth itself, because the flow through a smear "
+        "fails the cycle test and its pixels drop out of the average. With stationary holes on a nearly "
         "static camera (schoolgirls, dogs_jump) the background behind the hole is never revealed, so no "
         "engine can recover it from other frames and temporal engines fall back to spatial filling there.",
         "",
@@ -87,7 +89,7 @@ def main() -> int:
     ap.add_argument("--engine", action="append", help="engines (default: every engine in this build)")
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--mask-type", default="stationary")
-    ap.add_argument("--machine", default="2-core CPU, no GPU, shared with other jobs (noisy)")
+    ap.add_argument("--machine", default=f"2-core CPU, no GPU, load average {os.getloadavg()[0]:.1f} at the start")
     ap.add_argument("--out", default=str(ROOT / "tests" / "benchmarks" / "results" / "bench.json"))
     ap.add_argument("--docs", default=str(ROOT / "docs"))
     ap.add_argument("--from-json", action="store_true",

@@ -123,10 +123,11 @@ def test_clip_scores_keys_and_values():
     for r in res:
         r[masks[0] > 0] = 0
     s = metrics.clip_scores(res, truth, masks, warp=False)
-    assert set(s) == {"psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "flicker"}
+    assert set(s) == {"psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole",
+                      "warp_error_self", "flicker"}
     assert s["psnr_hole"] < s["psnr"] < 60
     assert s["ssim_hole"] < s["ssim"] < 1
-    assert np.isnan(s["warp_error"]) and np.isnan(s["warp_error_hole"])
+    assert np.isnan(s["warp_error"]) and np.isnan(s["warp_error_hole"]) and np.isnan(s["warp_error_self"])
 
 
 def test_in_hole_warping_error_sees_only_the_hole():
@@ -188,3 +189,26 @@ def test_generator_rejects_bad_requests():
         generate_masks("blob", 3, (64, 64))
     with pytest.raises(ValueError, match="area range"):
         generate_masks("box", 3, (64, 64), area=(0.3, 0.1))
+
+
+def test_warping_error_follows_the_true_motion_so_a_smeared_fill_cannot_hide():
+    """Along the ground truth's flow (Lai et al.), a fill that stands still while the scene pans is
+    penalised; estimated on the result, its flow fails the cycle test there and hides it."""
+    big = _texture(96, 150)
+    truth = [np.ascontiguousarray(big[8:88, 10 + 3 * i:110 + 3 * i]) for i in range(5)]
+    masks = [np.zeros((80, 100), np.uint8) for _ in range(5)]
+    for m in masks:
+        m[25:55, 35:70] = 255
+    blur = [t.copy() for t in truth]
+    for b in blur:  # a smooth fill that does not move with the scene
+        b[25:55, 35:70] = cv2.blur(b, (31, 31))[25:55, 35:70]
+    flows = metrics.reference_flows(truth)
+    assert len(flows) == 4
+    t_all, t_hole = metrics.warping_errors(truth, masks, flows=flows)
+    b_all, b_hole = metrics.warping_errors(blur, masks, flows=flows)
+    assert t_hole < 0.2 * b_hole and t_all < b_all
+    s = metrics.clip_scores(blur, truth, masks)
+    assert s["warp_error"] == pytest.approx(b_all) and s["warp_error_hole"] == pytest.approx(b_hole)
+    assert s["warp_error_self"] == pytest.approx(metrics.warping_errors(blur)[0])
+    with pytest.raises(ValueError, match="flows"):
+        metrics.warping_errors(blur, masks, flows=flows[:2])
