@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from inpaint_core.clipsource import ArrayClipSource  # noqa: E402
 from inpaint_core.engines.base import Filled  # noqa: E402
 from inpaint_core.engines.sttn.engine import STTNEngine  # noqa: E402
+from inpaint_core.engines.sttn.windows import plan_windows  # noqa: E402
 from inpaint_core.masks.ops import grow_mask  # noqa: E402
 
 SHARED = Path(os.environ.get("VANISH_SHARED", ROOT.parent / "shared"))
@@ -93,7 +94,8 @@ def run_engine(eng: STTNEngine, clip, keep: bool = True) -> dict:
                 first = time.perf_counter() - t0
     total = time.perf_counter() - t0
     n = clip.frame_count
-    n_windows = len(range(0, n, eng.neighbor_stride))
+    n_windows = len(plan_windows(clip.shots, range(n), None, eng.neighbor_stride, eng.ref_stride, eng.ref_window,
+                                 eng.full_refs_up_to, eng.overlap))
     return {
         "seconds": total,
         "windows": n_windows,
@@ -244,8 +246,8 @@ def main() -> None:
             "load_avg_1m_before_and_after": [load_before, os.getloadavg()[0]],
             "torch": torch.__version__,
         },
-        "exact": {"path": exact_eng.runner.description} | {k: v for k, v in exact.items() if k != "frames"},
-        "fast": {"path": fast_eng.runner.description} | {k: v for k, v in fast.items() if k != "frames"},
+        "exact": {"path": exact_eng.description} | {k: v for k, v in exact.items() if k != "frames"},
+        "fast": {"path": fast_eng.description} | {k: v for k, v in fast.items() if k != "frames"},
     }
     result["fast_path_variants_seconds_per_window"] = variants
     result["speedup_fast_vs_exact"] = exact["seconds"] / fast["seconds"]

@@ -80,6 +80,10 @@ def test_fast_path_fills_only_the_hole_and_reports_attention():
     case = np.load(shared_path("fixtures", "sttn_reference", "sttn_reference_case.npz"))
     frames, masks = case["frames"][:3], case["masks"][:3] * 255
     eng = STTNEngine(checkpoint=_weights(), device="cpu", fast=True)
+    # the CPU fast path completes each frame in one tiled window; the exact path keeps the release's
+    assert eng.overlap is False and "tiled windows" in eng.description
+    assert STTNEngine(checkpoint=_weights(), device="cpu", fast=False).overlap is True
+    assert STTNEngine(checkpoint=_weights(), device="cpu", fast=True, overlap=True).overlap is True
     events = list(eng.run(ArrayClipSource(frames, masks)))
     out = [e for e in events if isinstance(e, Filled)]
     assert [e.index for e in out] == [0, 1, 2]

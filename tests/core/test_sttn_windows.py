@@ -226,3 +226,33 @@ def test_frames_outside_clip_rejected():
     clip, _, _ = make_clip(5)
     with pytest.raises(ValueError, match="outside the clip"):
         list(complete_windows(FakeRunner(), clip, frames=[7]))
+
+
+def test_tiled_windows_complete_each_frame_once_in_half_the_windows():
+    plan = plan_windows([(0, 30)], range(30), ref_window=None, overlap=False)
+    assert [w.centre for w in plan] == [5, 16, 27]
+    assert [w.neighbours for w in plan] == [tuple(range(0, 11)), tuple(range(11, 22)), tuple(range(22, 30))]
+    assert plan[0].refs == (20,) and plan[1].refs == (0, 10) and plan[2].refs == (0, 10, 20)
+    clip, frames, masks = make_clip(30)
+    runner = FakeRunner()
+    got = filled(complete_windows(runner, clip, ref_window=None, correspondence=False, overlap=False))
+    assert [e.index for e in got] == list(range(30))
+    assert len(runner.windows) == 3  # the released schedule runs 6
+    assert sorted(runner.encoded) == list(range(30))
+    # each frame is the composite of its one window's output: no running average
+    binm = (masks > 0)[..., None].astype(np.uint8)
+    for w in plan:
+        pred, _ = fake_complete(list(w.frames), len(w.neighbours), False)
+        for t, i in enumerate(w.neighbours):
+            np.testing.assert_array_equal(got[i].rgb, pred[t] * binm[i] + frames[i] * (1 - binm[i]))
+
+
+def test_tiled_windows_run_the_priority_tile_first_with_the_same_result():
+    clip, _, _ = make_clip(40)
+    plain = {e.index: e.rgb for e in filled(complete_windows(FakeRunner(), clip, overlap=False))}
+    runner = FakeRunner()
+    events = filled(complete_windows(runner, clip, priority=25, overlap=False))
+    assert runner.windows[0][:11] == list(range(22, 33))  # the tile holding frame 25 ran first
+    assert 25 in [e.index for e in events[:11]]
+    for e in events:
+        np.testing.assert_array_equal(e.rgb, plain[e.index])

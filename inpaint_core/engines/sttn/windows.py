@@ -18,6 +18,13 @@ them, as released, which makes memory and time per window grow with the shot). S
 most ``2 * s + 1`` neighbours and ``max(full_refs_up_to, 2 * ref_window) / ref_stride + 1``
 references, whatever the length of the clip.
 
+Tiled windows (``overlap=False``, the CPU fast path's choice): window centres are ``2s + 1`` apart
+(s, 3s + 1, ...), so the neighbour ranges tile the shot and every frame is completed by exactly one
+window: half the windows of the released schedule, and no running average (the references are
+chosen as above). On the 2-core benchmark machine this halves the transformer work per frame; the
+result differs from the released schedule where the two windows would have disagreed
+(``tests/benchmarks/bench_sttn.py`` measures by how much).
+
 Order: windows run in order, so frames come out in ascending order. With ``priority`` p, the shot
 holding p runs first, starting from the last window centre before p, so p is finished after two or
 three windows; the windows before it run afterwards, and every frame still receives exactly the
@@ -84,8 +91,12 @@ def make_window(
     return Window(a + lf, tuple(a + j for j in nb), refs)
 
 
-def _covering_centres(j: int, n: int, stride: int) -> range:
+def _covering_centres(j: int, n: int, stride: int, overlap: bool = True) -> range:
     """Local centres of the windows whose neighbours include local frame ``j`` (shot length n)."""
+    if not overlap:  # tiles of 2 * stride + 1 frames, centred
+        span = 2 * stride + 1
+        c = j // span * span + stride
+        return range(c, c + 1)
     last = (n - 1) // stride * stride
     lo = max(0, -(-(j - stride) // stride) * stride)
     hi = min(last, (j + stride) // stride * stride)
@@ -100,15 +111,17 @@ def plan_windows(
     ref_stride: int = REF_STRIDE,
     ref_window: int | None = DEFAULT_REF_WINDOW,
     full_refs_up_to: int = FULL_REFS_UP_TO,
+    overlap: bool = True,
 ) -> list[Window]:
-    """The windows needed to finish the ``wanted`` frames, in the order they should run."""
+    """The windows needed to finish the ``wanted`` frames, in the order they should run
+    (``overlap=False``: tiled windows, see the module docstring)."""
     per_shot: dict[tuple[int, int], set[int]] = {}
     shot_list = sorted(shots)
     for i in wanted:
         shot = next((s for s in shot_list if s[0] <= i < s[1]), None)
         if shot is None:
             raise ValueError(f"frame {i} is in no shot {shot_list}")
-        per_shot.setdefault(shot, set()).update(_covering_centres(i - shot[0], shot[1] - shot[0], stride))
+        per_shot.setdefault(shot, set()).update(_covering_centres(i - shot[0], shot[1] - shot[0], stride, overlap))
     order = sorted(per_shot)
     pshot = next((s for s in order if priority is not None and s[0] <= priority < s[1]), None)
     if pshot is not None:
@@ -119,8 +132,11 @@ def plan_windows(
         centres = sorted(per_shot[shot])
         if shot == pshot:
             p = priority - shot[0]
-            before = [c for c in centres if c < p]
-            start = before[-1] if before else centres[0]
+            if overlap:
+                before = [c for c in centres if c < p]
+                start = before[-1] if before else centres[0]
+            else:  # the one tile holding p
+                start = next(c for c in centres if c - stride <= p <= c + stride)
             centres = [c for c in centres if c >= start] + [c for c in centres if c < start]
         rw = None if shot[1] - shot[0] <= full_refs_up_to else ref_window
         plan.extend(make_window(shot, lf, stride, ref_stride, rw) for lf in centres)
@@ -172,6 +188,7 @@ def complete_windows(
     full_refs_up_to: int = FULL_REFS_UP_TO,
     correspondence: bool = True,
     stage: str = "sttn",
+    overlap: bool = True,
 ) -> Iterator[Progress | Filled]:
     """Fill ``frames`` (default all) of ``clip``; yields Progress and Filled (see module docstring).
 
@@ -184,7 +201,7 @@ def complete_windows(
     if bad:
         raise ValueError(f"frames {bad[:3]} are outside the clip (0..{n - 1})")
     wanted_set = set(wanted)
-    plan = plan_windows(clip.shots, wanted, priority, stride, ref_stride, ref_window, full_refs_up_to)
+    plan = plan_windows(clip.shots, wanted, priority, stride, ref_stride, ref_window, full_refs_up_to, overlap)
     last_use: dict[int, int] = {}
     need: Counter[int] = Counter()
     for k, w in enumerate(plan):
