@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import threading
+import uuid
 from pathlib import Path
+
+from .errors import OutputError
 
 _lock = threading.Lock()
 _umask: int | None = None
@@ -40,3 +44,31 @@ def normal_permissions(path: str | os.PathLike) -> None:
     base = 0o777 if p.is_dir() else 0o666
     with contextlib.suppress(OSError):
         os.chmod(p, base & ~umask())
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` is an OSError for a full disk or an exhausted quota."""
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+
+
+def check_output_folder(folder: str | os.PathLike) -> None:
+    """Raise :class:`OutputError` with what to do when no file can be created in ``folder``
+    (missing, not a folder, not writable, full): checked before a long job starts writing."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise OutputError(f"The output folder {folder} does not exist. Create it or choose another output path.")
+    if not folder.is_dir():
+        raise OutputError(f"{folder} is not a folder. Choose a folder for the output.")
+    why = "permission denied"
+    if os.access(folder, os.W_OK | os.X_OK):
+        probe = folder / f".vanish-write-test-{uuid.uuid4().hex[:8]}"
+        try:
+            probe.open("xb").close()
+            probe.unlink()
+            return
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise OutputError(f"The disk holding {folder} is full. Free some space and try again.") from None
+            why = exc.strerror or str(exc)
+    raise OutputError(f"Cannot write to {folder}: the folder is not writable ({why}). "
+                      "Choose a folder you can write to.")

@@ -25,7 +25,8 @@ import numpy as np
 
 from ..engines import DEFAULT_ENGINE, create_engine
 from ..engines.base import Engine, Filled
-from ..errors import MaskError, OutputError, VanishError
+from ..errors import MaskError, VanishError
+from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
 from .frames import FrameStore
 from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
@@ -48,24 +49,6 @@ class ExportResult:
     work_size: tuple[int, int] = (0, 0)
     crf: int | None = None
     resumed_chunks: int = 0
-
-
-def check_target(out: Path) -> None:
-    """Raise :class:`OutputError` when ``out`` cannot be written (missing or read-only folder)."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"The folder {folder} does not exist. Create it or choose another output path.")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot write to {folder}: permission denied. Choose a folder you can write to.")
-    probe = folder / f".vanish-export-probe-{os.getpid()}"
-    try:
-        probe.open("wb").close()
-        probe.unlink()
-    except OSError as exc:
-        err = os_error(exc, folder)
-        if "permission" not in str(err) and "full" not in str(err):
-            err = OutputError(f"Cannot write to {folder} ({exc.strerror or exc}). Choose a folder you can write to.")
-        raise err from None
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -112,7 +95,7 @@ def export_video(
 
     cancel = cancel or CancelToken()
     out = Path(out)
-    check_target(out)
+    check_output_folder(out.parent if str(out.parent) else Path("."))
     if write_masks and Path(write_masks).is_dir() and any(Path(write_masks).iterdir()):
         raise MaskError(f"The mask folder {write_masks} is not empty; choose a new folder for --write-masks.")
     eng = engine if isinstance(engine, Engine) else create_engine(engine or DEFAULT_ENGINE, **(engine_options or {}))

@@ -8,7 +8,6 @@ cancellation removes it, so the target is either complete or untouched.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import uuid
@@ -19,6 +18,7 @@ import av
 import numpy as np
 
 from ..errors import Cancelled, OutputError, VanishError
+from ..fsutil import check_output_folder, is_disk_full
 from ..jobs import CancelToken
 from .colors import default_space
 from .formats import OutputFormat, output_format
@@ -42,10 +42,6 @@ def _resolve_color(color, height: int) -> ColorInfo:
     prim = color.color_primaries or ("bt709" if space == "bt709" else "smpte170m")
     trc = color.color_trc or ("bt709" if space == "bt709" else "smpte170m")
     return ColorInfo(color.color_range or "tv", space, prim, trc)
-
-
-def _is_disk_full(exc: BaseException) -> bool:
-    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
 
 
 class VideoWriter:
@@ -81,7 +77,7 @@ class VideoWriter:
         self._last_pts: int | None = None
         self._closed = False
         parent = self.path.parent if str(self.path.parent) else Path(".")
-        self._check_folder(parent)
+        check_output_folder(parent)
         if self.format.is_folder and self.path.exists() and not self.path.is_dir():
             raise OutputError(f"{self.path} exists and is a file; a PNG sequence needs a folder name.")
         if not self.format.is_folder and self.path.is_dir():
@@ -102,28 +98,8 @@ class VideoWriter:
             self._remove_tmp()
             raise self._output_error(exc, "create") from exc
 
-    @staticmethod
-    def _check_folder(parent: Path) -> None:
-        if not parent.exists():
-            raise OutputError(f"The output folder {parent} does not exist. Create it or choose another.")
-        if not parent.is_dir():
-            raise OutputError(f"{parent} is not a folder.")
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise OutputError(f"The output folder {parent} is not writable. Choose a folder you can write to.")
-        probe = parent / f".vanish-write-test-{uuid.uuid4().hex[:8]}"
-        try:
-            probe.open("xb").close()
-            probe.unlink()
-        except OSError as exc:
-            if _is_disk_full(exc):
-                raise OutputError(f"The disk holding {parent} is full. Free some space and try again.") from exc
-            raise OutputError(
-                f"The output folder {parent} is not writable ({exc.strerror or exc}). "
-                "Choose a folder you can write to."
-            ) from exc
-
     def _output_error(self, exc: BaseException, what: str) -> OutputError:
-        if _is_disk_full(exc):
+        if is_disk_full(exc):
             return OutputError(f"The disk is full while writing {self.path}. Free some space and try again; "
                                "nothing was left at the target.")
         if isinstance(exc, PermissionError):
