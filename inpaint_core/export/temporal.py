@@ -18,6 +18,13 @@ are aligned to ``t`` and transferred into ``t``'s hole:
 4. Weights. Per pixel, a reference weighs ``exp(-d / 2 sigma^2)`` where ``d`` is a local
    (low-pass) patch distance between the upsized fill and the aligned low-resolution reference,
    times a prior from the engine's correspondence when it gave one.
+5. Low-frequency correction (beyond STRA-Net, which transfers residuals only). The engine's fill
+   is often off in its low frequencies too (a propagated colour a few levels wrong), and residuals
+   cannot repair that: on 1080p photo pans the in-hole error was dominated by it. Where a trusted
+   reference shows the hole, its aligned low-pass image replaces the upsized fill's, by the share
+   ``exp(-d / 2 lf_sigma^2)``: small disagreements (the fill's drift) are corrected, large ones
+   (a moving object, a misalignment) leave the fill alone. The aggregated "residual" is then the
+   aligned reference minus the upsized fill, i.e. ``R_r + lf * (up(down(ref)) - up(fill))``.
 """
 
 from __future__ import annotations
@@ -49,6 +56,10 @@ class TemporalOptions:
     cycle_delta: float = 1.0       # in reduced flow pixels
     sigma: float = 8.0             # similarity bandwidth, 0-255 intensity units
     coverage_goal: float = 0.97    # stop adding references once this share of the hole is covered
+    #: low-frequency correction: where a trusted reference's low-pass image differs from the upsized
+    #: fill, move the fill towards it by exp(-d / 2 lf_sigma^2) (d: the local squared difference);
+    #: None restores the high frequencies only, as STRA-Net does
+    lf_sigma: float | None = 32.0
 
 
 class HoleFiller:
@@ -352,6 +363,9 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         d = cv2.blur(d, (k, k))
         wgt = (np.exp(-d / (2 * opts.sigma ** 2)) + 1e-4) * _prior(corr, r, geom, rect)
         wgt = wgt.astype(np.float32) * valid
+        if opts.lf_sigma:
+            lf = np.exp(-d / (2 * opts.lf_sigma ** 2)).astype(np.float32)
+            res_w = res_w + lf[..., None] * (blur_w - fill_up)
         acc += res_w * wgt[..., None]
         wsum += wgt
         anyvalid = np.maximum(anyvalid, valid.astype(np.float32))

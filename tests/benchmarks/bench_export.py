@@ -110,6 +110,7 @@ def main() -> None:
     tmp = Path(args.tmp)
     tmp.mkdir(parents=True, exist_ok=True)
     rows = []
+    load_start = os.getloadavg()[0]
     for n in args.lengths:
         clip = tmp / f"clip_{n}.mp4"
         if not clip.exists():
@@ -139,8 +140,9 @@ def main() -> None:
     data = {"size": list(SIZE), "engine": args.engine, "residuals": args.residuals, "lengths": args.lengths,
             "target_lengths": [300, 900], "rows": rows, "peak_ratio": ratio,
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "note": "2 CPU cores shared by 8 concurrent workers: wall fps is noisy, cpu fps "
-                                "counts this process's own CPU time"}}
+                        "load_avg_1m_at_start_and_end": [load_start, os.getloadavg()[0]],
+                        "note": "a shared machine: wall fps is noisy; cpu fps counts this process's own "
+                                "CPU time"}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     old[args.tag] = data

@@ -48,7 +48,7 @@ def merge(folder: Path) -> dict:
             rows.append(r)
     return {"engine": engine, "config": configs[0] if configs else {}, "clips": rows, "summary": summarize(rows),
             "note": "photo clips: engine at 640x360 for 1920x1080 (scale 3); videos: engine at 432x240; "
-                    "one process per clip on a 2-core machine shared by 8 workers"}
+                    f"one process per clip, {os.cpu_count()} CPU cores"}
 
 
 def main() -> None:
@@ -56,14 +56,18 @@ def main() -> None:
     ap.add_argument("--engine", default="propagate")
     ap.add_argument("--tmp", default="/tmp/vanish_bench_fullres")
     ap.add_argument("--merge-only", metavar="DIR")
+    ap.add_argument("--jobs", type=int, default=2, help="clips run at once (one process each)")
     ap.add_argument("--out", default=str(ROOT / "tests/benchmarks/results/export_fullres.json"))
     args = ap.parse_args()
     folder = Path(args.merge_only or args.tmp)
     if not args.merge_only:
         folder.mkdir(parents=True, exist_ok=True)
         shared = Path(os.environ.get("VANISH_SHARED", ROOT.parent / "shared"))
-        procs = []
+        procs: list[subprocess.Popen] = []
         for name, extra in jobs(shared, args.engine, folder):
+            while len(procs) >= args.jobs:  # at most --jobs clips at a time
+                procs[0].wait()
+                procs = [p for p in procs if p.poll() is None]
             cmd = [sys.executable, "-m", "inpaint_core.cli", "bench", "--full-res", "--engine", args.engine,
                    "--frames", "60", "--eval-frames", "4", "--out", str(folder / f"{name}.json"), *extra]
             procs.append(subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL))
