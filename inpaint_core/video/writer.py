@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from fractions import Fraction
@@ -42,6 +43,32 @@ def _resolve_color(color, height: int) -> ColorInfo:
     prim = color.color_primaries or ("bt709" if space == "bt709" else "smpte170m")
     trc = color.color_trc or ("bt709" if space == "bt709" else "smpte170m")
     return ColorInfo(color.color_range or "tv", space, prim, trc)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else
+        return True
+    return True
+
+
+def _sweep_stale_temps(folder: Path, name: str) -> None:
+    """Remove the temporary outputs for ``name`` that a killed process left in ``folder``: their
+    names carry the writing process's id, so a file whose process is gone is litter, while a live
+    writer's file (another export to the same target) is left alone."""
+    pattern = re.compile(rf"^\.{re.escape(name)}\.(\d+)-[0-9a-f]{{8}}\.tmp")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            m = pattern.match(entry.name)
+            if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 class VideoWriter:
@@ -82,7 +109,8 @@ class VideoWriter:
             raise OutputError(f"{self.path} exists and is a file; a PNG sequence needs a folder name.")
         if not self.format.is_folder and self.path.is_dir():
             raise OutputError(f"{self.path} is a folder; give a file name for the video.")
-        tag = uuid.uuid4().hex[:8]
+        _sweep_stale_temps(parent, self.path.name)
+        tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._tmp = parent / f".{self.path.name}.{tag}.tmp{'' if self.format.is_folder else self.path.suffix}"
         try:
             if self.format.is_folder:

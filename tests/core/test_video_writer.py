@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -240,3 +242,32 @@ def test_output_format_resolution(tmp_path):
         output_format("a.avi")
     with pytest.raises(OutputError):
         output_format("a.mp4", "webm")
+
+
+def test_temp_files_of_killed_writers_are_swept_but_live_ones_kept(src, tmp_path):
+    """A process killed outright (SIGKILL) cannot clean up: the next writer for the same target
+    removes what dead processes left, never what a live one is writing."""
+    clip, frames, info, pts = src
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale_file = tmp_path / f".out.mkv.{dead.pid}-0123abcd.tmp.mkv"
+    stale_file.write_bytes(b"half an export")
+    stale_dir = tmp_path / f".seq.{dead.pid}-89abcdef.tmp"
+    stale_dir.mkdir()
+    (stale_dir / "frame_000000.png").write_bytes(b"x")
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live_file = tmp_path / f".out.mkv.{live.pid}-00000000.tmp.mkv"
+        live_file.write_bytes(b"another export in progress")
+        other = tmp_path / f".other.mkv.{dead.pid}-0123abcd.tmp.mkv"  # another target: not ours
+        other.write_bytes(b"x")
+        write_all(tmp_path / "out.mkv", frames[:2], info, pts[:2])
+        assert not stale_file.exists()
+        assert live_file.exists() and other.exists()
+        with VideoWriter(tmp_path / "seq", format="png", width=96, height=64, time_base=info.time_base,
+                         rate=info.rate) as w:
+            w.write(frames[0], pts[0])
+        assert not stale_dir.exists()
+    finally:
+        live.kill()
+        live.wait()
