@@ -16,7 +16,7 @@ from PySide6.QtCore import QThread, Signal
 
 from inpaint_core.engines.base import Filled
 from inpaint_core.errors import Cancelled
-from inpaint_core.jobs import CancelToken, Progress
+from inpaint_core.jobs import CancelToken, Progress, release_thread_state
 
 
 def lower_priority(nice: int) -> None:
@@ -106,6 +106,7 @@ class JobRunner(QThread):
             if gen is not None:
                 with contextlib.suppress(Exception):
                     gen.close()
+            release_thread_state()  # before Qt tears the thread down (see that function)
             self.ended.emit()
 
 
@@ -133,19 +134,22 @@ class _KeyWorker(QThread):
 
     def run(self) -> None:
         lower_priority(self.nice)
-        while True:
-            with self._cond:
-                while not self._has_work() and not self._stop:
-                    self._cond.wait()
-                if self._stop:
-                    return
-                key = self._take()
-            try:
-                value = self.fn(key)
-            except Exception as exc:
-                self._failed(key, exc)
-                continue
-            self.ready.emit(key, value)
+        try:
+            while True:
+                with self._cond:
+                    while not self._has_work() and not self._stop:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    key = self._take()
+                try:
+                    value = self.fn(key)
+                except Exception as exc:
+                    self._failed(key, exc)
+                    continue
+                self.ready.emit(key, value)
+        finally:
+            release_thread_state()  # before Qt tears the thread down (see that function)
 
 
 class LatestRequestWorker(_KeyWorker):

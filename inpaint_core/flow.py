@@ -15,6 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .jobs import on_thread_exit
+
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -23,6 +25,13 @@ PRESETS = {
 DEFAULT_PRESET = "medium"
 
 _local = threading.local()
+
+
+@on_thread_exit
+def _release_thread_caches() -> None:
+    """Drop this thread's DIS instances, sampling grids and factorisations (see
+    :func:`inpaint_core.jobs.release_thread_state`)."""
+    _local.__dict__.clear()
 
 
 def _dis(preset: str) -> cv2.DISOpticalFlow:

@@ -104,3 +104,22 @@ def run_job(
         close = getattr(gen, "close", None)
         if close is not None:
             close()
+
+
+_thread_cleanups: list[Callable[[], None]] = []
+
+
+def on_thread_exit(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register ``fn`` to free per-thread caches (``threading.local`` state) of a module; called
+    by :func:`release_thread_state`. Returns ``fn`` (usable as a decorator)."""
+    _thread_cleanups.append(fn)
+    return fn
+
+
+def release_thread_state() -> None:
+    """Free this thread's per-thread caches. A worker thread that was not started by Python (a Qt
+    ``QThread``) must call this before it ends: CPython 3.11 crashes when such a thread's
+    thread-local objects (for example a SciPy sparse factorisation) are freed during the thread's
+    own teardown, after its Python state is gone."""
+    for fn in _thread_cleanups:
+        fn()
