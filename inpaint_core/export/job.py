@@ -28,6 +28,7 @@ from ..engines.base import Engine, Filled
 from ..errors import MaskError, VanishError
 from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
+from ..sysmem import trim_heap
 from .frames import FrameStore
 from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
 from .residuals import Geometry
@@ -161,45 +162,56 @@ def export_video(
         done = 0
         resumed = 0
         completed = False
+
+        def write(i: int, frame: np.ndarray) -> None:
+            try:
+                writer.write(frame, reader.pts[i] - pts0)
+            except OSError as exc:
+                raise os_error(exc, out) from None
+
         try:
             yield Progress(0, total, "export")
             for c0, c1 in chunks:
                 cancel.raise_if_cancelled()
                 sa, sb = store.shot(c0)
+                store.evict_below(max(start, c0 - reach))  # forget first, then read ahead
                 ensure(min(sb, end, c1 + reach))
-                store.evict_below(max(start, c0 - reach))
-                outputs: list[tuple[int, np.ndarray]] = []
                 if partial.has((c0, c1)):
                     patches = partial.load((c0, c1))
-                    outputs = [(i, apply_patch(store[i].full, *patches[i])) for i in range(c0, c1)]
                     resumed += 1
-                else:
-                    t = time.monotonic()
-                    fills: dict[int, Filled] = {}
-                    ctx = range(max(sa, start, c0 - ENGINE_OVERLAP), min(sb, end, c1 + ENGINE_OVERLAP))
-                    for ev in run_engine(eng, store, range(c0, c1), ctx, cancel, stage=f"fill ({eng.name})"):
-                        if isinstance(ev, Filled):
-                            fills[ev.index] = ev
-                    secs["fill"] += time.monotonic() - t
-                    yield Progress(done, total, f"fill ({eng.name})", _fmt_eta(eta.update(Progress(done, total))))
-                    t = time.monotonic()
-                    patches = {}
                     for i in range(c0, c1):
                         cancel.raise_if_cancelled()
-                        f = fills[i]
-                        o = restore_frame(i, f.rgb, store, flows, opts, f.correspondence)
+                        t = time.monotonic()
+                        write(i, apply_patch(store[i].full, *patches[i]))
+                        secs["encode"] += time.monotonic() - t
+                        done += 1
+                else:
+                    # each frame is restored and encoded as soon as the engine delivers it: no
+                    # chunk of fills or outputs is held, so the peak is the engine's working set
+                    t = time.monotonic()
+                    spent = 0.0
+                    patches = {}
+                    ctx = range(max(sa, start, c0 - ENGINE_OVERLAP), min(sb, end, c1 + ENGINE_OVERLAP))
+                    for ev in run_engine(eng, store, range(c0, c1), ctx, cancel, stage=f"fill ({eng.name})"):
+                        if not isinstance(ev, Filled):  # the engine's progress: say what runs now
+                            t0 = time.monotonic()
+                            yield Progress(done, total, ev.stage, _fmt_eta(eta.update(Progress(done, total))))
+                            spent += time.monotonic() - t0
+                            continue
+                        i = ev.index
+                        t0 = time.monotonic()
+                        o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
                         patches[i] = patch_of(o, store[i].full)
-                        outputs.append((i, o))
-                    secs["restore"] += time.monotonic() - t
-                t = time.monotonic()
-                for i, frame in outputs:
-                    cancel.raise_if_cancelled()
-                    try:
-                        writer.write(frame, reader.pts[i] - pts0)
-                    except OSError as exc:
-                        raise os_error(exc, out) from None
-                    done += 1
-                secs["encode"] += time.monotonic() - t
+                        t1 = time.monotonic()
+                        write(i, o)
+                        t2 = time.monotonic()
+                        secs["restore"] += t1 - t0
+                        secs["encode"] += t2 - t1
+                        done += 1
+                        yield Progress(done, total, "export", _fmt_eta(eta.update(Progress(done, total))))
+                        spent += time.monotonic() - t0  # restore, encode and the consumer's time
+                    secs["fill"] += time.monotonic() - t - spent
+                    trim_heap()  # the engine's working arrays are free now: give them back
                 if not partial.has((c0, c1)):
                     partial.save((c0, c1), patches)
                 yield Progress(done, total, "export", _fmt_eta(eta.update(Progress(done, total))))
