@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import sys
+import time
 import numpy as np
 from PySide6.QtCore import QCoreApplication
 from app import _qtfix
@@ -46,11 +47,13 @@ def fill(key):
 which = sys.argv[1]
 if which == "job":
     r = JobRunner(job, "probe")
-    r.ended.connect(app.quit)
+    seen = []
+    r.ended.connect(lambda: seen.append(r.outcome))
+    r.finished.connect(app.quit)  # the runner deletes itself after this: do not touch it later
     r.start()
     app.exec()
-    r.wait()
-    print("outcome", r.outcome)
+    time.sleep(1.0)  # let the thread finish its teardown (where the crash was)
+    print("outcome", seen[0])
 else:
     w = LatestRequestWorker(fill)
     w.ready.connect(lambda k, v: app.quit())
