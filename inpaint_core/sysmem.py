@@ -11,23 +11,24 @@ Forcing every large array onto mmap instead was measured 47-74 % slower for the 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import sys
 
-_trim = None
-if sys.platform.startswith("linux"):
-    try:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        _trim = getattr(_libc, "malloc_trim", None)
-    except OSError:  # not glibc (e.g. musl): nothing to trim
-        _trim = None
-    if _trim is not None:
-        _trim.argtypes = [ctypes.c_size_t]
-        _trim.restype = ctypes.c_int
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, looked up on first use among the symbols the process already has
+    (no library search at import time), or None (not Linux, or a C library without it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    fn = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if fn is not None:
+        fn.argtypes = [ctypes.c_size_t]
+        fn.restype = ctypes.c_int
+    return fn
 
 
 def trim_heap() -> bool:
     """Return the C heap's free memory to the system (glibc); False where that is not possible."""
-    if _trim is None:
-        return False
-    return bool(_trim(0))
+    fn = _malloc_trim()
+    return bool(fn(0)) if fn is not None else False
