@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import OutputError
+from ..fsutil import is_disk_full
 
 
 def partial_dir(target: Path) -> Path:
@@ -27,7 +28,7 @@ def partial_dir(target: Path) -> Path:
 
 def os_error(exc: OSError, where: Path) -> OutputError:
     """A user-facing :class:`OutputError` for an OSError met while writing ``where``."""
-    if exc.errno == errno.ENOSPC:
+    if is_disk_full(exc):  # a full disk or an exhausted quota
         return OutputError(f"The disk is full while writing {where}. Free some space and export again "
                            "(add --resume to continue from the finished chunks).")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
