@@ -256,3 +256,5 @@ def test_tiled_windows_run_the_priority_tile_first_with_the_same_result():
     assert 25 in [e.index for e in events[:11]]
     for e in events:
         np.testing.assert_array_equal(e.rgb, plain[e.index])
+    # a priority frame outside the wanted frames' tiles only orders them
+    assert [w.centre for w in plan_windows([(0, 40)], range(0, 5), priority=30, overlap=False)] == [5]

@@ -132,11 +132,9 @@ def plan_windows(
         centres = sorted(per_shot[shot])
         if shot == pshot:
             p = priority - shot[0]
-            if overlap:
-                before = [c for c in centres if c < p]
-                start = before[-1] if before else centres[0]
-            else:  # the one tile holding p
-                start = next(c for c in centres if c - stride <= p <= c + stride)
+            # overlapping: the last centre before p; tiled: the tile holding p (or the last before)
+            lead = [c for c in centres if (c < p if overlap else c - stride <= p)]
+            start = lead[-1] if lead else centres[0]
             centres = [c for c in centres if c >= start] + [c for c in centres if c < start]
         rw = None if shot[1] - shot[0] <= full_refs_up_to else ref_window
         plan.extend(make_window(shot, lf, stride, ref_stride, rw) for lf in centres)
