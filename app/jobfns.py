@@ -29,7 +29,8 @@ class PreviewFrame:
 
 @dataclass
 class ClipFacts:
-    """What a worker needs to know of the open clip (picklable)."""
+    """What the preview job needs to know of the open clip (plain values: the job opens its own
+    reader, so it shares nothing with the UI thread's)."""
 
     path: Path
     frame_count: int

@@ -65,10 +65,6 @@ class JobRunner(QThread):
     def cancel(self) -> None:
         self.token.cancel()
 
-    def _source(self):
-        """The job generator this runner drives (here: run in this thread)."""
-        return self.make_job(self.token)
-
     def run(self) -> None:  # worker thread
         import time
 
@@ -76,7 +72,7 @@ class JobRunner(QThread):
         last = 0.0
         gen = None
         try:
-            gen = self._source()
+            gen = self.make_job(self.token)
             while True:
                 if self.token.cancelled:
                     raise Cancelled()
