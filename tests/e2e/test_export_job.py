@@ -202,3 +202,26 @@ def test_cli_export_of_a_project_uses_its_masks(tmp_path, ffv1_clip, capsys):
     outside = ~reach(mask_img(), 1, 1.0)
     np.testing.assert_array_equal(got[3][outside], src[3][outside])
     assert not np.array_equal(got[3][mask_img() > 0], src[3][mask_img() > 0])
+
+
+def test_full_disk_during_export_is_a_clear_error_and_leaves_nothing(tmp_path, ffv1_clip, monkeypatch):
+    import errno
+
+    from inpaint_core.video.sinks import EncodedSink
+
+    out = tmp_path / "full.mkv"
+    calls = {"n": 0}
+    real = EncodedSink.write
+
+    def write(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > 6:  # the disk fills up part-way through the export
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(EncodedSink, "write", write)
+    with pytest.raises(OutputError, match="disk is full"):
+        run(export_video(ffv1_clip.path, mask_img(), out, engine="telea", work_size=WORK, residuals="none",
+                         chunk_frames=5, keep_partial=False, shots=[(0, 20)]))
+    assert calls["n"] > 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src.mkv"]  # no target, no temp file
