@@ -1,5 +1,6 @@
 # Two commands for a fresh machine:
-#   make run    set everything up, then open the editor (or run the headless demo without a display)
+#   make run    set everything up, check (and install with apt when allowed) the libraries Qt's xcb
+#               plugin needs, then open the editor (or run the headless demo without a display)
 #   make test   set everything up, then run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(PY) -m inpaint_core.qtcheck
 	$(PY) -m app.main
 
 test: $(STAMP)

@@ -1,5 +1,8 @@
 """Entry point: ``python -m app.main [VIDEO|PROJECT]`` (console script ``vanish-editor``).
 
+``--version`` prints the version; ``--self-test`` opens the demo project, previews and exports a few
+frames, and exits 0 when all of it worked (:mod:`app.selftest`; checks a packaged build).
+
 Without a display (no DISPLAY / WAYLAND_DISPLAY and QT_QPA_PLATFORM not "offscreen"), it says so
 and runs the headless demo when the CLI has one, or exits with a clear message.
 """
@@ -45,7 +48,17 @@ def headless(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in argv:
+        from inpaint_core import __version__
+
+        print(f"vanish {__version__}")
+        return 0
+    self_test = "--self-test" in argv
+    argv = [a for a in argv if a != "--self-test"]
     if not has_display():
+        if self_test:
+            print("self-test: no display (run it under xvfb-run or a desktop session).", file=sys.stderr)
+            return 2
         return headless(argv)
     from PySide6.QtWidgets import QApplication
 
@@ -57,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("Vanish")
     app.setOrganizationName("Vanish")
     apply_theme(app)
+    if self_test:
+        from .selftest import run_self_test
+
+        return run_self_test(app)
     win = MainWindow()
     install_excepthook(win.presenter)
     win.show()

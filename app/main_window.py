@@ -90,6 +90,11 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self.layers = LayersPanel(self.masks, self)
         build_layout(self)
         self._connect()
+        from .help import install_help  # Help menu, shortcuts sheet on "?"
+        from .welcome import install_welcome  # over the viewer until a clip opens
+
+        install_help(self)
+        self.welcome = install_welcome(self)
         self.preview_bar.populate(self.settings.engine)
         self.menus["recent"].aboutToShow.connect(self._fill_recent)
         self.setAcceptDrops(True)

@@ -1,4 +1,4 @@
-"""The dark editor theme (resources/theme.qss) and the application-wide palette."""
+"""The dark editor theme (app/theme.qss) and the application-wide palette."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-QSS = Path(__file__).resolve().parents[1] / "resources" / "theme.qss"
+QSS = Path(__file__).resolve().parent / "theme.qss"
 
 
 def apply_theme(app: QApplication) -> None:

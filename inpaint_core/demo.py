@@ -80,9 +80,10 @@ class DemoResult:
 
 
 def run_demo(folder: Path, frames: int = 48, size: tuple[int, int] = (960, 540),
-             engine: str | None = None, cancel: CancelToken | None = None
-             ) -> Generator[Progress, None, DemoResult]:
-    """Make the demo clip in ``folder``, remove its logo, score it. Yields Progress."""
+             engine: str | None = None, cancel: CancelToken | None = None,
+             output: Path | None = None) -> Generator[Progress, None, DemoResult]:
+    """Make the demo clip in ``folder``, remove its logo, score it. Yields Progress. The result
+    goes to ``output`` when given, else ``folder/demo_output.mp4``."""
     from .export import export_video
     from .export.synthetic import pan_frames
     from .masks.io import write_mask_image
@@ -109,7 +110,7 @@ def run_demo(folder: Path, frames: int = 48, size: tuple[int, int] = (960, 540),
     mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2)
     mask_path = folder / "demo_mask.png"
     write_mask_image(mask_path, mask)
-    out = folder / "demo_output.mp4"
+    out = Path(output) if output is not None else folder / "demo_output.mp4"
     yield from export_video(src, mask_path, out, engine=engine, crf=16, cancel=cancel)
     before, after, sheet_rows = [], [], []
     with VideoReader(src) as r_in, VideoReader(out) as r_out:
