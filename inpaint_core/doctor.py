@@ -100,9 +100,17 @@ def check_models() -> list[Check]:
     """Every registered checkpoint: installed and verified, or how to get it."""
     from . import models
 
+    import importlib.util
+
     rows = [Check("models", "model folder", True, str(models.models_dir()))]
+    has_torch = importlib.util.find_spec("torch") is not None
     for name in models.MODELS:
         st = models.status(name)
+        if not has_torch:
+            rows.append(Check("models", name, None, f"{st.state.replace('missing', 'not installed')}; "
+                              "cannot run: this installation has no PyTorch",
+                              "install Vanish with pip or pipx (README) to use the neural engines"))
+            continue
         if st.state == "installed":
             rows.append(Check("models", name, True, f"installed and verified ({_human(st.size or 0)})"))
         elif st.state == "unverified":

@@ -1,5 +1,5 @@
 """Screenshots of the first run for the user guide: the welcome screen, the demo project open with
-its preview, and the shortcuts sheet (docs/first-run-welcome.png, -demo.png, -result.png, -shortcuts.png).
+its preview, and the shortcuts sheet (docs/first-run-welcome.png, -demo.png, -result.png, -export.png, -models.png, -shortcuts.png).
 
     xvfb-run -s '-screen 0 1600x1000x24' python tests/app/make_first_run_screenshots.py
 """
@@ -59,10 +59,19 @@ def main() -> int:
     pump(app, lambda: win.current == 13 and win.viewer.result is not None, 30)
     pump(app, timeout=1.0)
     win.grab().save(str(docs / "first-run-result.png"))  # ball and logo removed
+    dlg = win.ask_export()
+    pump(app, timeout=1.0)
+    dlg.grab().save(str(docs / "first-run-export.png"))
+    dlg.close()
+    settings_dlg = win.show_settings()
+    settings_dlg.resize(820, 620)
+    pump(app, timeout=1.5)
+    settings_dlg.grab().save(str(docs / "first-run-models.png"))
+    settings_dlg.close()
     sheet = win.show_shortcuts()
     pump(app, timeout=1.0)
     sheet.grab().save(str(docs / "first-run-shortcuts.png"))
-    print("wrote", ", ".join(f"docs/first-run-{n}.png" for n in ("welcome", "demo", "result", "shortcuts")))
+    print("wrote", ", ".join(f"docs/first-run-{n}.png" for n in ("welcome", "demo", "result", "export", "models", "shortcuts")))
     win.close()
     return 0
 
