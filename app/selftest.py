@@ -102,6 +102,7 @@ def run_self_test(app) -> int:
 
     with tempfile.TemporaryDirectory(prefix="vanish-selftest-") as d:
         tmp = Path(d)
+        old = os.environ.get("VANISH_AUTOSAVE_DIR")
         os.environ["VANISH_AUTOSAVE_DIR"] = str(tmp / "autosave")
         try:
             _steps(app, tmp, say)
@@ -111,5 +112,10 @@ def run_self_test(app) -> int:
         except Exception as exc:  # report, never a traceback
             print(f"self-test FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
+        finally:
+            if old is None:
+                os.environ.pop("VANISH_AUTOSAVE_DIR", None)
+            else:
+                os.environ["VANISH_AUTOSAVE_DIR"] = old
     print(f"self-test passed in {time.monotonic() - t_all:.1f} s")
     return 0

@@ -98,9 +98,9 @@ def check_device() -> list[Check]:
 
 def check_models() -> list[Check]:
     """Every registered checkpoint: installed and verified, or how to get it."""
-    from . import models
-
     import importlib.util
+
+    from . import models
 
     rows = [Check("models", "model folder", True, str(models.models_dir()))]
     has_torch = importlib.util.find_spec("torch") is not None

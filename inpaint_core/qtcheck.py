@@ -173,6 +173,10 @@ def run_check(allow_install: bool = True, load: bool = True) -> int:
         print("Installing: " + " ".join(cmd), file=sys.stderr)
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         r = subprocess.run(cmd, env=env)
+        if r.returncode != 0:  # a fresh system may have no package lists yet
+            print("Updating the package lists and trying again...", file=sys.stderr)
+            subprocess.run([*prefix, "apt-get", "update"], env=env)
+            r = subprocess.run(cmd, env=env)
         if r.returncode == 0 and not missing_libraries(files) and (not load or load_test()[0]):
             print("The editor's system libraries are installed.", file=sys.stderr)
             return 0

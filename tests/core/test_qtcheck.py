@@ -91,6 +91,17 @@ def test_as_root_the_missing_packages_are_installed_with_apt(fakebin, monkeypatc
     assert "Installing: apt-get install" in capsys.readouterr().err
 
 
+def test_a_failed_install_updates_the_package_lists_and_retries(fakebin, monkeypatch):
+    (fakebin / "missing").write_text("libxcb-keysyms.so.1\n")
+    # apt-get install fails until apt-get update ran
+    _script(fakebin / "bin", "apt-get", f'echo "$1" >> "{fakebin}/apt-calls"\n'
+                                        f'[ "$1" = update ] && : > "{fakebin}/updated" && exit 0\n'
+                                        f'[ -e "{fakebin}/updated" ] || exit 100\n: > "{fakebin}/missing"')
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert qtcheck.run_check(load=False) == 0
+    assert (fakebin / "apt-calls").read_text().split() == ["install", "update", "install"]
+
+
 def test_passwordless_sudo_is_used_when_not_root(fakebin, monkeypatch):
     _script(fakebin / "bin", "sudo", '[ "$1" = "-n" ] && exit 0; exit 1')
     _script(fakebin / "bin", "apt-get", "exit 0")
