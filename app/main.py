@@ -46,6 +46,15 @@ def headless(argv: list[str]) -> int:
     return 2
 
 
+def _set_icon(app) -> None:
+    from PySide6.QtGui import QIcon
+
+    from inpaint_core.desktop import ICON_FILE
+
+    if ICON_FILE.exists():
+        app.setWindowIcon(QIcon(str(ICON_FILE)))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--version" in argv:
@@ -69,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Vanish")
     app.setOrganizationName("Vanish")
+    app.setDesktopFileName("io.vanish.Vanish")  # ties the window to the installed desktop entry
     apply_theme(app)
+    _set_icon(app)
     if self_test:
         from .selftest import run_self_test
 

@@ -112,6 +112,9 @@ class WelcomeScreen(QFrame):
             b = QPushButton(Path(p).name, self)
             b.setObjectName("welcomeRecent")
             b.setToolTip(p)
+            if not Path(p).exists():  # moved or deleted since: say so instead of failing on a click
+                b.setText(f"{Path(p).name} (not found)")
+                b.setEnabled(False)
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.clicked.connect(lambda _=False, p=p: self.recentChosen.emit(p))
             self.recent_box.addWidget(b)

@@ -36,13 +36,15 @@ def test_welcome_screen_covers_the_viewer_until_the_demo_opens(qtbot, win, tmp_p
 def test_open_recent_on_the_welcome_screen_opens_it(qtbot, settings, clip_file):
     from app.main_window import MainWindow
 
+    settings.add_recent(str(clip_file.with_name("gone.mp4")))
     settings.add_recent(str(clip_file))
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
     buttons = w.welcome.recent_buttons
-    assert [b.text() for b in buttons] == [clip_file.name] and buttons[0].toolTip() == str(clip_file)
+    assert [b.text() for b in buttons] == [clip_file.name, "gone.mp4 (not found)"]
+    assert buttons[0].toolTip() == str(clip_file) and not buttons[1].isEnabled()
     with qtbot.waitSignal(w.clipOpened, timeout=30000):
         qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     assert w.clip.path == clip_file and not w.welcome.isVisible()
