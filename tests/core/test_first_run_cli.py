@@ -108,3 +108,21 @@ def test_demo_project_has_a_logo_layer_and_a_ball_layer_that_follows_the_ball(tm
     mtime = (folder / "project.json").stat().st_mtime_ns
     assert run_job(make_demo(tmp_path, frames=12)) == folder
     assert (folder / "project.json").stat().st_mtime_ns == mtime  # reused, not remade
+
+
+def test_doctor_names_each_gpu_with_its_memory(monkeypatch):
+    """No GPU here: a stand-in ``torch`` module answers the few questions doctor asks."""
+    import sys
+    import types
+
+    from inpaint_core.doctor import check_device
+
+    props = types.SimpleNamespace(name="NVIDIA H200", total_memory=150_000_000_000)
+    cuda = types.SimpleNamespace(is_available=lambda: True, device_count=lambda: 1,
+                                 get_device_properties=lambda k: props)
+    fake = types.SimpleNamespace(__version__="9.9", get_num_threads=lambda: 16, cuda=cuda,
+                                 backends=types.SimpleNamespace())
+    monkeypatch.setitem(sys.modules, "torch", fake)
+    rows = {r.name: r for r in check_device()}
+    assert rows["GPU 0"].ok is True and rows["GPU 0"].detail == "NVIDIA H200, 150.0 GB memory (CUDA)"
+    assert rows["PyTorch"].detail == "torch 9.9, 16 threads"
