@@ -8,8 +8,10 @@ only what those programs print is simulated.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,34 @@ def test_no_display_needs_no_plugin(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     assert qtcheck.run_check(allow_install=False) == 0
+
+
+def test_an_unreachable_display_is_named_not_blamed_on_packages(fakebin, monkeypatch, capsys):
+    """The real test window, in a child process, against a display nobody serves."""
+    monkeypatch.setenv("DISPLAY", ":4711")
+    assert qtcheck.run_check(allow_install=False) == 1
+    captured = capsys.readouterr()
+    assert "cannot reach the X display ':4711'" in captured.err and "apt-get" not in captured.out
+
+
+@pytest.mark.skipif(not shutil.which("Xvfb"), reason="Xvfb is not installed")
+def test_the_plugin_really_loads_on_an_x_server(tmp_path, monkeypatch):
+    """With the libraries present, the real check starts a real test window and proceeds."""
+    display = f":{300 + os.getpid() % 600}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        monkeypatch.setenv("DISPLAY", display)
+        monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+        for _ in range(50):  # wait for the server's socket
+            if Path(f"/tmp/.X11-unix/X{display[1:]}").exists():
+                break
+            time.sleep(0.1)
+        if qtcheck.missing_libraries():
+            pytest.skip(f"this machine lacks {qtcheck.missing_libraries()}")
+        ok, msg = qtcheck.load_test()
+        assert ok, msg
+        assert qtcheck.run_check(allow_install=False) == 0
+    finally:
+        server.terminate()
+        server.wait(10)
