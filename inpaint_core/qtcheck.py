@@ -81,7 +81,8 @@ def _ldd_missing(path: Path) -> list[str]:
 
 def _loadable(soname: str) -> bool:
     try:
-        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, timeout=30).stdout
+        ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"  # /sbin is not on every user's PATH
+        out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return True  # cannot tell: let the load test decide
     return f"{soname} " in out or f"{soname}\t" in out
