@@ -1,0 +1,79 @@
+"""Pre-flight checks and the per-target lock around :func:`~inpaint_core.export.job.export_video`.
+
+:func:`guarded_export` wraps the export job so that, before any long work starts:
+
+- the output folder of the video and of ``write_masks`` exists and is writable;
+- neither target is one of the inputs (the source video, the mask path, the folders given in
+  ``protect`` such as the project folder), through any relative path, symlink or hard link
+  (:func:`inpaint_core.fsutil.check_not_input`), nor are the two targets the same;
+- no other export is writing the same target (:func:`inpaint_core.fsutil.target_lock`); the lock
+  is held until the job ends, so a second export refuses instead of deleting the first's work;
+- an export that fails before finishing any chunk leaves no ``.<name>.partial`` folder behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import shutil
+from pathlib import Path
+
+from ..errors import MaskError, OutputError
+from ..fsutil import check_not_input, check_output_folder, target_lock
+from .resume import partial_dir
+
+
+def _existing_ancestor(p: Path) -> Path:
+    p = p.absolute()
+    while not p.exists() and p.parent != p:
+        p = p.parent
+    return p
+
+
+def preflight(source, masks, out, write_masks=None, protect=()) -> None:
+    """Raise :class:`OutputError`/:class:`MaskError` for an export that cannot end well; see the
+    module docstring."""
+    out = Path(out)
+    check_output_folder(out.parent if str(out.parent) else Path("."))
+    inputs = [source, masks if isinstance(masks, (str, Path)) else None, *protect]
+    check_not_input(out, inputs)
+    if write_masks:
+        wm = Path(write_masks)
+        if wm.exists() and not wm.is_dir():
+            raise MaskError(f"{wm} exists and is not a folder; choose a new folder for --write-masks.")
+        check_output_folder(_existing_ancestor(wm.parent if str(wm.parent) else Path(".")))
+        check_not_input(wm, inputs + [out], "mask folder")
+
+
+def _drop_empty_partial(out: Path) -> None:
+    """Remove ``.<name>.partial`` when it holds no finished chunk (nothing worth resuming)."""
+    d = partial_dir(out)
+    if d.is_dir() and not any(d.glob("chunk_*.npz")):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def guarded_export(fn):
+    """Decorate the export generator ``fn(source, masks, out, ..., write_masks=...)``: pre-flight
+    checks, then the job under the target's lock. Adds the keyword ``protect`` (paths of further
+    inputs that must never be written, such as the project folder)."""
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, protect=(), **kwargs):
+        a = sig.bind(*args, **kwargs).arguments
+        out = Path(a["out"])
+        preflight(a["source"], a["masks"], out, a.get("write_masks"), tuple(protect))
+        with target_lock(out):
+            finished = False
+            try:
+                result = yield from fn(*args, **kwargs)
+                finished = True
+                return result
+            finally:
+                if not finished:
+                    _drop_empty_partial(out)
+
+    return wrapper
+
+
+__all__ = ["OutputError", "guarded_export", "preflight"]
