@@ -8,13 +8,15 @@
   (:func:`inpaint_core.fsutil.check_not_input`), nor are the two targets the same;
 - no other export is writing the same target (:func:`inpaint_core.fsutil.target_lock`); the lock
   is held until the job ends, so a second export refuses instead of deleting the first's work;
-- an export that fails before finishing any chunk leaves no ``.<name>.partial`` folder behind.
+- an export that fails before finishing any chunk leaves no ``.<name>.partial`` folder behind;
+- an audio track that is cut short is told (a notice), not exported shorter in silence.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import os
 import shutil
 from pathlib import Path
 
@@ -43,6 +45,17 @@ def preflight(source, masks, out, write_masks=None, protect=()) -> None:
             raise MaskError(f"{wm} exists and is not a folder; choose a new folder for --write-masks.")
         check_output_folder(_existing_ancestor(wm.parent if str(wm.parent) else Path(".")))
         check_not_input(wm, inputs + [out], "mask folder")
+        if os.path.realpath(wm) == os.path.realpath(out):
+            raise OutputError(f"--write-masks {wm} is the video's own target; choose another folder for the masks.")
+
+
+def _tell_short_audio(source) -> None:
+    """A notice for each audio track of ``source`` that is cut short (it is exported as it is)."""
+    from ..notices import notice
+    from ..video.audiocheck import short_audio
+
+    for s in short_audio(source):
+        notice(s.describe(source))
 
 
 def _drop_empty_partial(out: Path) -> None:
@@ -63,6 +76,8 @@ def guarded_export(fn):
         a = sig.bind(*args, **kwargs).arguments
         out = Path(a["out"])
         preflight(a["source"], a["masks"], out, a.get("write_masks"), tuple(protect))
+        if a.get("audio", True):
+            _tell_short_audio(a["source"])
         with target_lock(out):
             finished = False
             try:
