@@ -20,10 +20,19 @@ def carries_code(exc: BaseException) -> str | None:
     text = str(exc)
     if not (isinstance(exc, pickle.UnpicklingError) or "Weights only load failed" in text):
         return None
-    if "Weights only load failed" not in text and "GLOBAL" not in text:
-        return None
     m = _GLOBAL.search(text)
-    return m.group(1) if m else "code"
+    if m:
+        return m.group(1)
+    return "code" if "GLOBAL" in text or "global" in text.split("\n", 1)[-1] else None
+
+
+def short_reason(exc: BaseException) -> str:
+    """``Type: first line`` of a load failure, without PyTorch's advice to load unsafely."""
+    text = str(exc)
+    if "Weights only load failed" in text:
+        return f"{type(exc).__name__}: not a plain weights file"
+    first = text.splitlines()[0] if text else "unexpected end of file"
+    return f"{type(exc).__name__}: {first}"
 
 
 def code_message(path, what: str, name: str) -> str:

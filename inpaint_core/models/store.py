@@ -165,8 +165,12 @@ def import_job(name: str, source: str | os.PathLike, cancel: CancelToken = NEVER
     store = models_dir()
     try:
         store.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.file_name}.", suffix=".import", dir=store)
     except OSError as exc:
+        raise ModelError(f"Cannot create the model folder {store}: {exc.strerror or exc}. "
+                         "Set VANISH_MODELS_DIR to a writable folder.") from exc
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.file_name}.", suffix=".import", dir=store)
+    except OSError as exc:  # an existing folder that is read-only (or on a read-only disk)
         raise ModelError(f"Cannot write to the model folder {store}: {exc.strerror or exc}. "
                          "Set VANISH_MODELS_DIR to a folder you can write to.") from exc
     tmp = Path(tmp_name)

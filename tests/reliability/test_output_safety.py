@@ -37,7 +37,7 @@ def test_export_onto_its_own_source_is_refused(work, capsys, how):
         (work / "link.mp4").symlink_to(src)
     if how == "hard link":
         os.link(src, work / "hard.mp4")
-    rc, _, err = cli(capsys, "export", "out/same.mp4", "--masks", "mask.png", "--out", target)
+    rc, _, err = cli(capsys, "export", "out/same.mp4", "--masks", "mask.png", "--out", target, *FAST)
     assert_refused(rc, err, "would overwrite the input")
     assert sha(src) == before
     assert litter(work / "out", "same.mp4") == [] and litter(work, Path(target).name) == []
@@ -106,11 +106,11 @@ def test_two_processes_exporting_one_target(tmp_path, capsys):
     cmd = [sys.executable, "-m", "inpaint_core.cli", "export", "long.mp4", "--masks", "m.png", "--out", "o.mp4"]
     first = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
-    lock = tmp_path / ".o.mp4.lock"
+    started = tmp_path / ".o.mp4.partial"  # its work folder: the first export is under way
     t0 = time.monotonic()
-    while not lock.exists() and first.poll() is None and time.monotonic() - t0 < 60:
-        time.sleep(0.05)
-    assert lock.exists(), "the first export never took the target"
+    while not started.exists() and first.poll() is None and time.monotonic() - t0 < 60:
+        time.sleep(0.02)
+    assert first.poll() is None, first.communicate()
     os.chdir(tmp_path)
     try:
         rc, _, err = cli(capsys, "export", "long.mp4", "--masks", "m.png", "--out", "o.mp4")
@@ -164,10 +164,10 @@ def test_sigterm_cancels_like_ctrl_c_and_leaves_no_temp_file(tmp_path):
     assert proc.poll() is None, proc.communicate()[1]
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143, err
-    assert "cancelled" in err and "Traceback" not in err
     assert not (tmp_path / "o.mp4").exists()
     left = litter(tmp_path, "o.mp4")
     # only the finished chunks kept for --resume may stay; no temporary video, no lock
     assert all(n == ".o.mp4.partial" for n in left), left
+    assert proc.returncode == 143, err
+    assert "cancelled" in err and "Traceback" not in err
     assert sha(tmp_path / "long.mp4") == before
