@@ -91,4 +91,4 @@ def guarded_export(fn):
     return wrapper
 
 
-__all__ = ["OutputError", "guarded_export", "preflight"]
+__all__ = ["guarded_export", "preflight"]
