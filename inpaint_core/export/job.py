@@ -33,7 +33,7 @@ from .frames import FrameStore
 from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
 from .residuals import Geometry
 from .resume import PartialWork, apply_patch, os_error, patch_of
-from .safety import guarded_export
+from .safety import check_encodable, guarded_export
 from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
 from .temporal import FlowCache
 
@@ -95,7 +95,6 @@ def export_video(
     :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter, output_format
-    from ..video.formats import check_frame_size
 
     cancel = cancel or CancelToken()
     out = Path(out)
@@ -121,7 +120,7 @@ def export_video(
         mask_fn = mask_reader(masks, n, (W, H))
         fmt_name = output_format(out, fmt)
         fmt_key = getattr(fmt_name, "name", fmt_name)
-        check_frame_size(fmt_name, W, H)  # refuse before scanning, not when the encoder opens
+        check_encodable(fmt_name, out, source, W, H, end - start, n)  # before scanning, not at the encoder
         if crf is None:
             crf = default_crf(info.bit_rate, (W, H), float(info.fps), str(fmt_key))
         total = end - start

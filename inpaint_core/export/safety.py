@@ -9,7 +9,9 @@
 - no other export is writing the same target (:func:`inpaint_core.fsutil.target_lock`); the lock
   is held until the job ends, so a second export refuses instead of deleting the first's work;
 - an export that fails before finishing any chunk leaves no ``.<name>.partial`` folder behind;
-- an audio track that is cut short is told (a notice), not exported shorter in silence.
+- an audio track that is cut short is told (a notice), not exported shorter in silence;
+- (from the job, once the video is open: :func:`check_encodable`) the format holds the frame size
+  and the disk has room for a low estimate of the output.
 """
 
 from __future__ import annotations
@@ -47,6 +49,40 @@ def preflight(source, masks, out, write_masks=None, protect=()) -> None:
         check_not_input(wm, inputs + [out], "mask folder")
         if os.path.realpath(wm) == os.path.realpath(out):
             raise OutputError(f"--write-masks {wm} is the video's own target; choose another folder for the masks.")
+
+
+#: lower bounds of an output's size in bytes per pixel per frame (lossless formats) or as a share
+#: of the source's bytes (formats that re-encode at about the source's bit rate)
+_BYTES_PER_PIXEL = {"mov": 0.1, "mkv": 0.3, "png": 0.3}
+_SOURCE_SHARE = 0.25
+
+
+def check_encodable(fmt, out, source, width: int, height: int, frames: int, total_frames: int) -> None:
+    """Before any frame is scanned or encoded: ``fmt`` must hold ``width`` x ``height`` frames
+    (:func:`inpaint_core.video.formats.check_frame_size`), and the output's folder must have room
+    for a low estimate of ``frames`` of output (:class:`OutputError` when it cannot fit; a notice
+    when it may not, below four times that estimate)."""
+    from ..notices import notice
+    from ..video.formats import check_frame_size
+
+    check_frame_size(fmt, width, height)
+    name = getattr(fmt, "name", str(fmt))
+    if name in _BYTES_PER_PIXEL:
+        need = _BYTES_PER_PIXEL[name] * width * height * frames
+    else:
+        need = _SOURCE_SHARE * os.path.getsize(source) * frames / max(1, total_frames)
+    folder = Path(out).parent if str(Path(out).parent) else Path(".")
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    mb = 1 << 20
+    if free < need:
+        raise OutputError(f"The disk holding {folder} has {free / mb:.0f} MB free, but {out} needs at least "
+                          f"about {need / mb:.0f} MB. Free some space or choose another folder.")
+    if free < 4 * need:
+        notice(f"the disk holding {folder} has {free / mb:.0f} MB free; {out} may need up to about "
+               f"{4 * need / mb:.0f} MB.")
 
 
 def _tell_short_audio(source) -> None:

@@ -171,3 +171,16 @@ def test_sigterm_cancels_like_ctrl_c_and_leaves_no_temp_file(tmp_path):
     assert proc.returncode == 143, err
     assert "cancelled" in err and "Traceback" not in err
     assert sha(tmp_path / "long.mp4") == before
+
+
+def test_a_disk_too_small_for_the_output_is_refused_before_the_work(work, capsys, monkeypatch):
+    import shutil as shutil_mod
+
+    from inpaint_core.export import safety
+
+    real = shutil_mod.disk_usage
+    monkeypatch.setattr(safety.shutil, "disk_usage",
+                        lambda p: real(p)._replace(free=1000))  # 1000 bytes left on the disk
+    rc, _, err = cli(capsys, "export", "clip.mp4", "--masks", "mask.png", "--out", "o.mkv", *FAST)
+    assert_refused(rc, err, "MB free", "o.mkv")
+    assert_nothing_written(work / "o.mkv")
