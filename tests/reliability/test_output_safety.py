@@ -79,6 +79,17 @@ def test_masks_import_onto_its_own_source_folder_is_refused(work, capsys):
     assert sha(work / "m") == before
 
 
+def test_other_writing_commands_refuse_their_inputs(work, capsys):
+    assert main(["project", "new", "clip.mp4", "--masks", "mask.png", "--out", "p.vanish"]) == 0
+    before, clip = sha(work / "p.vanish"), sha(work / "clip.mp4")
+    rc, _, err = cli(capsys, "inpaint", "clip.mp4", "--masks", "mask.png", "--out", "./clip.mp4", "--engine", "telea")
+    assert_refused(rc, err, "would overwrite the input")
+    rc, _, err = cli(capsys, "masks", "export", "p.vanish", "--out", "p.vanish/masks", "--overwrite")
+    assert_refused(rc, err, "would overwrite the input")
+    assert sha(work / "p.vanish") == before and sha(work / "clip.mp4") == clip
+    assert litter(work, "clip.mp4") == [] and litter(work / "p.vanish", "masks") == []
+
+
 # -- case 2: two exports of one target ----------------------------------------------------------
 
 
