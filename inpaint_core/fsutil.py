@@ -72,3 +72,108 @@ def check_output_folder(folder: str | os.PathLike) -> None:
             why = exc.strerror or str(exc)
     raise OutputError(f"Cannot write to {folder}: the folder is not writable ({why}). "
                       "Choose a folder you can write to.")
+
+
+# -- output safety: never write over an input, one writer per target ---------------------------
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file or folder (through symlinks and hard links)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _resolved(p: Path) -> Path:
+    return Path(os.path.realpath(p))
+
+
+def _contains(folder: Path, p: Path) -> bool:
+    """Whether ``p`` (resolved) lies inside the folder ``folder`` (resolved), or is it."""
+    f, q = _resolved(folder), _resolved(p)
+    return q == f or f in q.parents
+
+
+_FOLDER_READ_SUFFIXES = ("", ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def check_not_input(target: str | os.PathLike, inputs, what: str = "output") -> None:
+    """Raise :class:`OutputError` when writing ``target`` could destroy one of ``inputs``.
+
+    ``inputs`` holds paths (None entries are skipped) of files or folders that are read. The target
+    may not be an input (compared by device and inode, so another relative path, a symlink or a hard
+    link to the input counts), lie inside an input folder (a project's own files, a mask folder), or
+    be a folder that holds an input (a PNG-sequence or mask folder target is replaced whole).
+    """
+    t = Path(target)
+    for src in inputs:
+        if src is None or not isinstance(src, (str, os.PathLike)):
+            continue
+        s = Path(src)
+        if not s.exists():
+            continue
+        clash = (t.exists() and _same(t, s)) or _resolved(t) == _resolved(s)
+        if not clash and s.is_dir() and _contains(s, t):
+            # a project's own files, or a folder (or image) a mask folder reader would pick up
+            clash = (s / "project.json").is_file() or t.suffix.lower() in _FOLDER_READ_SUFFIXES
+        if not clash and (t.is_dir() or not t.exists()):
+            clash = _contains(t, s)
+        if clash:
+            raise OutputError(
+                f"The {what} {t} would overwrite the input {s} (the same file or folder, or one inside "
+                "the other). Nothing was written; choose an output path outside the inputs.")
+
+
+try:  # POSIX advisory locks; elsewhere exports are not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+def lock_path(target: str | os.PathLike) -> Path:
+    """The lock file of an output target: ``.<name>.lock`` beside it."""
+    t = Path(target)
+    return t.parent / f".{t.name}.lock"
+
+
+@contextlib.contextmanager
+def target_lock(target: str | os.PathLike, what: str = "export"):
+    """Hold the per-target lock while writing ``target``; a second writer of the same target (in
+    this or another process) gets :class:`OutputError` at once instead of colliding. The lock file
+    is removed on release (a killed process's lock is released by the system and the next writer
+    takes over and removes the file)."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    path = lock_path(target)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise OutputError(f"Cannot write beside {target}: {exc.strerror or exc}. "
+                              "Choose a folder you can write to.") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OutputError(f"Another {what} is writing {target} right now. Wait for it to finish, "
+                              "or choose another output name.") from None
+        try:  # the file may have been removed by the writer before us between open and lock
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+    except OSError:
+        pass
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -92,13 +93,40 @@ class ProjectSettings:
         if grow is not None and (not isinstance(grow, int) or isinstance(grow, bool) or grow < 0):
             raise ValueError("settings.grow must be a number of pixels >= 0 or null")
         feather = d.get("feather", s.feather)
-        if not isinstance(feather, (int, float)) or isinstance(feather, bool) or feather < 0:
-            raise ValueError("settings.feather must be a number of pixels >= 0")
+        if (not isinstance(feather, (int, float)) or isinstance(feather, bool) or not math.isfinite(feather)
+                or feather < 0):
+            raise ValueError(f"settings.feather must be a finite number of pixels >= 0, not {feather!r}")
         for key in ("engine_options", "export"):
             if not isinstance(d.get(key, {}), dict):
                 raise ValueError(f"settings.{key} must be an object")
         return cls(engine=d.get("engine", s.engine), grow=grow, feather=float(feather),
                    engine_options=dict(d.get("engine_options", {})), export=dict(d.get("export", {})))
+
+    def problems(self) -> list[str]:
+        """What export would refuse in these settings (an engine this Vanish does not have), as
+        sentences; checked by ``project check`` and by loading, so both agree with export."""
+        from .engines import ENGINE_PATHS
+
+        if self.engine not in ENGINE_PATHS:
+            return [f"settings.engine {self.engine!r} is not an engine of this Vanish (known: "
+                    f"{', '.join(ENGINE_PATHS)}). Choose one of them in project.json or the editor."]
+        return []
+
+
+def check_settings(**values: Any) -> None:
+    """Raise :class:`~inpaint_core.errors.VanishError` when ``values`` (``engine``, ``grow``,
+    ``feather``; None = not given) break the rules of :class:`ProjectSettings`: the command line's
+    options are held to the same schema as a project's settings."""
+    from .errors import VanishError
+
+    given = {k: v for k, v in values.items() if v is not None}
+    try:
+        parsed = ProjectSettings.from_json(given)
+        bad = parsed.problems() if "engine" in given else []
+    except ValueError as exc:
+        bad = [str(exc)]
+    if bad:
+        raise VanishError(" ".join(b.replace("settings.", "--", 1) for b in bad))
 
 
 def _leftover(p: Path) -> bool:
@@ -331,7 +359,7 @@ def _read(folder: Path) -> tuple[Project, list[str], str | None]:
         layer_docs = doc.get("layers", [])
         if not isinstance(layer_docs, list):
             raise ValueError("'layers' is not a list")
-        problems: list[str] = []
+        problems: list[str] = settings.problems()
         stack = MaskStack((w, h))
         for ld in layer_docs:
             layer = layer_from_json(ld, (w, h), folder, n, problems)
@@ -379,4 +407,4 @@ def _locate_video(folder: Path, v: dict, fp: dict) -> tuple[Path, str | None]:
                            "vanish project relink PROJECT VIDEO.")
 
 
-__all__ = ["Project", "ProjectSettings", "check_project", "fingerprint", "same_file", "VERSION"]
+__all__ = ["Project", "ProjectSettings", "check_project", "check_settings", "fingerprint", "same_file", "VERSION"]

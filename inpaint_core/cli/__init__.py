@@ -4,8 +4,10 @@ Sub-commands live in modules ``inpaint_core/cli/cmd_*.py``; each defines
 ``register(subparsers)`` which adds its parser and sets ``func(args) -> int``. They are discovered
 here, so adding a command never touches this file.
 
-Errors: a :class:`VanishError` prints ``error: <message>`` and exits 2; Ctrl-C exits 130; anything
-else prints a one-line internal-error message (the traceback goes to a log file, not the terminal).
+Errors: a :class:`VanishError` prints ``error: <message>`` and exits 2; Ctrl-C (SIGINT) exits 130
+and SIGTERM 143, both cancelling cleanly (temporary files removed); anything else prints a one-line
+internal-error message (the traceback goes to a log file, not the terminal). Notices
+(:mod:`inpaint_core.notices`) print as ``note: <message>``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import Cancelled, VanishError
+from .context import Terminated, cli_context
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with cli_context():
+            return int(args.func(args) or 0)
+    except Terminated:
+        print("cancelled (terminated).", file=sys.stderr)
+        return 143
     except Cancelled as exc:
         print(f"cancelled: {exc}", file=sys.stderr)
         return 130

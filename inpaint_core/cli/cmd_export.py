@@ -79,11 +79,14 @@ def run(args: argparse.Namespace) -> int:
     from ..jobs import run_job
 
     video, masks, engine, options, grow, feather = _inputs(args)
+    from ..project import check_settings
+
+    check_settings(engine=engine, grow=grow, feather=feather)  # the project schema's rules
     job = export_video(
         video, masks, args.out, engine=engine, engine_options=options, work_size=args.work_size,
         residuals=args.residuals, fmt=args.fmt, crf=args.crf, start=args.start, end=args.end,
         audio=not args.no_audio, write_masks=args.write_masks, resume=args.resume, grow=grow,
-        feather=feather,
+        feather=feather, protect=[args.input],
     )
     with ProgressPrinter() as bar:
         result = run_job(job, bar)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ..video import probe
 
@@ -22,6 +23,10 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     info = probe(args.video, shots=not args.no_shots)
+    from ..video.audiocheck import short_audio
+
+    for short in short_audio(args.video):
+        print(f"warning: {short.describe(args.video)}", file=sys.stderr)
     if args.json:
         print(json.dumps(info.to_json(), indent=2))
         return 0

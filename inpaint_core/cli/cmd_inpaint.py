@@ -119,9 +119,14 @@ def run(args: argparse.Namespace) -> int:
     if not video.is_file():
         raise VanishError(f"{video} does not exist. Give a video file.")
     options = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    from ..fsutil import check_not_input, check_output_folder, target_lock
+
+    out = Path(args.out)
+    check_output_folder(out.parent if str(out.parent) else Path("."))
+    check_not_input(out, [video, args.masks])
     job = inpaint_job(video, args.masks, args.out, args.engine, options, args.size, args.fmt, args.pad,
                       args.grow, args.crf, not args.no_audio, not args.no_shots)
-    with ProgressPrinter() as bar:
+    with target_lock(out, "inpaint"), ProgressPrinter() as bar:
         path, n, work = run_job(job, bar)
     print(f"wrote {path}: {n} frames at {work[0]}x{work[1]}", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MaskError
+from ..fsutil import check_not_input
 from ..jobs import Progress
 from ..masks import DEFAULT_THRESHOLD, open_masks, write_masks
 from .progress import ProgressPrinter
@@ -43,6 +44,7 @@ def _import(args) -> int:
     else:
         raise MaskError("Say which video the masks are for: --video VIDEO "
                         "(or --size WxH --frames N).")
+    check_not_input(args.out, [args.src, args.video], "mask folder")
     src = open_masks(args.src, n, (w, h), args.threshold)
     masks = (src.mask(i) for i in range(n))
     count = write_masks(args.out, _with_progress(masks, n, "masks"), overwrite=args.overwrite)
@@ -54,6 +56,7 @@ def _import(args) -> int:
 def _export(args) -> int:
     from ..project import Project
 
+    check_not_input(args.out, [args.project], "mask folder")
     proj = Project.load(args.project, verify_video=False)
     if proj.video_problem:
         print(f"warning: {proj.video_problem}", file=sys.stderr)

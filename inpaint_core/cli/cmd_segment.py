@@ -86,6 +86,9 @@ def run(args) -> int:
     box = _box(args.box) if args.box else None
     if not points and box is None:
         raise MaskError("give the object: --point x,y (repeatable) or --box x0,y0,x1,y1")
+    from ..fsutil import check_not_input
+
+    check_not_input(args.out, [args.video], "mask folder")
     with VideoReader(args.video) as frames:
         n = frames.frame_count
         if not 0 <= args.frame < n:

@@ -33,6 +33,7 @@ from .frames import FrameStore
 from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
 from .residuals import Geometry
 from .resume import PartialWork, apply_patch, os_error, patch_of
+from .safety import check_encodable, guarded_export
 from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
 from .temporal import FlowCache
 
@@ -59,6 +60,7 @@ def _fmt_eta(sec: float | None) -> str:
     return f"ETA {sec // 3600}:{sec % 3600 // 60:02d}:{sec % 60:02d}" if sec >= 3600 else f"ETA {sec // 60}:{sec % 60:02d}"
 
 
+@guarded_export
 def export_video(
     source,
     masks,
@@ -118,6 +120,7 @@ def export_video(
         mask_fn = mask_reader(masks, n, (W, H))
         fmt_name = output_format(out, fmt)
         fmt_key = getattr(fmt_name, "name", fmt_name)
+        check_encodable(fmt_name, out, source, W, H, end - start, n)  # before scanning, not at the encoder
         if crf is None:
             crf = default_crf(info.bit_rate, (W, H), float(info.fps), str(fmt_key))
         total = end - start

@@ -63,25 +63,46 @@ def mask_reader(masks, frame_count: int, size: tuple[int, int]) -> Callable[[int
 
     Accepts a path (mask image or folder, via :func:`inpaint_core.masks.open_masks`), an (H, W)
     array (stationary), an object with ``compose(i)`` (a ``MaskStack``) or ``mask(i)``, or a callable.
+
+    Coverage rule: a mask that covers the whole frame is a :class:`MaskError` (there is nothing
+    left to fill it from), raised at once for a stationary mask and when the frame is read for
+    per-frame masks; a stationary mask that marks nothing gives a notice (the export is then a
+    re-encoded copy of the source).
     """
     W, H = size
     if isinstance(masks, (str, Path)):
         from ..masks import open_masks
 
         src = open_masks(Path(masks), frame_count, size)
-        return lambda i: _checked(src.mask(i), size)
+        label = str(masks)
+        if src.stationary:
+            _coverage(src.mask(0), label, None)
+        return lambda i: _coverage(_checked(src.mask(i), size), label, i)
     if isinstance(masks, np.ndarray):
         if masks.shape[:2] != (H, W):
             raise MaskError(f"The mask is {masks.shape[1]}x{masks.shape[0]} but the video is {W}x{H}.")
-        m = np.where(masks > 0, 255, 0).astype(np.uint8)
+        m = _coverage(np.where(masks > 0, 255, 0).astype(np.uint8), "given", None)
         return lambda i: m
     if hasattr(masks, "compose"):
-        return lambda i: _checked(masks.compose(i), size)
+        return lambda i: _coverage(_checked(masks.compose(i), size), "of the project", i)
     if hasattr(masks, "mask"):
-        return lambda i: _checked(masks.mask(i), size)
+        return lambda i: _coverage(_checked(masks.mask(i), size), "given", i)
     if callable(masks):
-        return lambda i: _checked(masks(i), size)
+        return lambda i: _coverage(_checked(masks(i), size), "given", i)
     raise MaskError("No mask given: pass a mask image or folder (--masks) or a project.")
+
+
+def _coverage(m: np.ndarray, label: str, frame: int | None) -> np.ndarray:
+    """``m`` after the coverage rule of :func:`mask_reader` (``frame`` None: a stationary mask)."""
+    if m.size and m.min() > 0:
+        where = "on every frame" if frame is None else f"on frame {frame}"
+        raise MaskError(f"The mask {label} covers the whole picture {where}: there is nothing left to "
+                        "fill it from. Mask only what should be removed.")
+    if frame is None and not m.any():
+        from ..notices import notice
+
+        notice(f"the mask {label} marks nothing to remove; the output is a re-encoded copy of the source.")
+    return m
 
 
 def _checked(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -10,8 +10,17 @@ Reading rules (:func:`read_mask_image`):
   0.114 B, on the 0-255 scale) is >= ``threshold`` (default 128); 16-bit greyscale is scaled to
   0-255 first;
 - an image with an alpha channel is composited over black first (luminance * alpha / 255), so a
-  white logo on a transparent background masks the logo;
-- an image of another size is resized to ``size`` with nearest neighbour.
+  white logo on a transparent background masks the logo; when that masks nothing but the alpha
+  channel does (a black logo on a transparent background), the alpha channel is the mask
+  (alpha >= ``threshold``);
+- an image of another size with the video's aspect ratio (scaled to the video's width, its height
+  is within 1 %, at least 1 px, of the video's) is resized to ``size`` with nearest neighbour, and
+  a notice says so; an image of another aspect ratio is a :class:`MaskError` naming both sizes;
+- an image whose header declares more pixels than Pillow's decompression-bomb limit is a
+  :class:`MaskError` naming the file (it is never decoded).
+
+Whether a mask that marks nothing or everything may be used is the export's rule
+(:func:`inpaint_core.export.settings.mask_reader`).
 
 A mask *source* (:func:`open_masks`) is a folder with one image per frame (sorted by name, natural
 order: ``f2`` before ``f10``), a folder holding a single image, or one image file; the last two
@@ -24,6 +33,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -33,6 +43,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import MaskError
 from ..fsutil import normal_permissions
+from ..notices import notice
 from .ops import resize_mask
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -69,27 +80,70 @@ def mask_from_image(im: Image.Image, threshold: int = DEFAULT_THRESHOLD) -> np.n
     elif mode in ("LA", "La"):
         arr = np.asarray(im.convert("LA")).astype(np.int64)
         on = arr[..., 0] * arr[..., 1] >= t * 255
+        if not on.any():  # the grey carries no mask: use the alpha channel
+            on = arr[..., 1] >= t
     else:
         rgba = np.asarray(im.convert("RGBA"))
         lum = _lum1000(rgba[..., :3])
         if "A" in mode or "transparency" in im.info:
-            on = lum * rgba[..., 3].astype(np.int64) >= t * 1000 * 255
+            alpha = rgba[..., 3]
+            on = lum * alpha.astype(np.int64) >= t * 1000 * 255
+            if not on.any():  # the colour carries no mask: a dark logo on a transparent background
+                on = alpha >= t
         else:
             on = lum >= t * 1000
     return np.where(on, 255, 0).astype(np.uint8)
 
 
-def read_mask_image(path: str | os.PathLike, size: Size | None = None,
-                    threshold: int = DEFAULT_THRESHOLD) -> np.ndarray:
-    """Read one mask image -> (H, W) uint8 0/255; resized (nearest) to ``size`` = (w, h) if given.
+def same_aspect(got: Size, size: Size) -> bool:
+    """Whether an image of ``got`` = (w, h) scaled to the width of ``size`` has its height within
+    1 % (at least 1 px) of ``size``'s: the rule for resizing a mask of another size."""
+    (gw, gh), (w, h) = got, size
+    return abs(gh * w / gw - h) <= max(1.0, 0.01 * h)
 
-    Raises :class:`MaskError` when the file is missing or not a readable image.
+
+def check_mask_size(path, got: Size, size: Size, tell: bool = True) -> None:
+    """Apply the size rule to a mask ``path`` of ``got`` = (w, h) for a video of ``size``: a
+    :class:`MaskError` naming both sizes for another aspect ratio, else a notice (``tell``) when
+    it will be resized."""
+    got, size = (int(got[0]), int(got[1])), (int(size[0]), int(size[1]))
+    if got == size:
+        return
+    if not same_aspect(got, size):
+        raise MaskError(
+            f"The mask {path} is {got[0]}x{got[1]} but the video is {size[0]}x{size[1]}: another "
+            f"shape (aspect ratio {got[0] / got[1]:.3f} against {size[0] / size[1]:.3f}), so it "
+            "cannot be scaled to fit. Make the mask at the video's size.")
+    if tell:
+        notice(f"the mask {path} is {got[0]}x{got[1]}; it is scaled to the video's "
+               f"{size[0]}x{size[1]} (same aspect ratio).")
+
+
+def read_mask_image(path: str | os.PathLike, size: Size | None = None,
+                    threshold: int = DEFAULT_THRESHOLD, tell: bool = True) -> np.ndarray:
+    """Read one mask image -> (H, W) uint8 0/255; resized (nearest) to ``size`` = (w, h) if
+    given, by the size rule of :func:`check_mask_size` (``tell``: give its notice).
+
+    Raises :class:`MaskError` when the file is missing, not a readable image, too large, or of
+    another aspect ratio than ``size``.
     """
     p = Path(path)
     if not p.is_file():
         raise MaskError(f"Mask image not found: {p}. Check the path.")
     try:
-        with Image.open(p) as im:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(p)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MaskError(f"The mask image {p} is too large to be a mask ({exc}). It is not read; "
+                        "use a mask image of the video's size.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise MaskError(f"Cannot read the mask image {p}: it is not a readable image ({exc}). "
+                        "Use a PNG (palette, greyscale or RGB).") from exc
+    try:
+        with im:
+            if size is not None:
+                check_mask_size(p, im.size, size, tell)
             im.load()
             mask = mask_from_image(im, threshold)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
@@ -132,6 +186,7 @@ class MaskSource:
         self.stationary = len(self.files) == 1
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._cache_n = max(1, cache)
+        self._told = False  # the resize notice is given once per source
         if self.stationary:
             self._still = read_mask_image(self.files[0], self.size, threshold)
 
@@ -148,7 +203,8 @@ class MaskSource:
         if hit is not None:
             self._cache.move_to_end(i)
             return hit.copy()
-        m = read_mask_image(self.files[i], self.size, self.threshold)
+        m = read_mask_image(self.files[i], self.size, self.threshold, tell=not self._told)
+        self._told = True
         self._cache[i] = m
         if len(self._cache) > self._cache_n:
             self._cache.popitem(last=False)

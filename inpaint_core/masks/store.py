@@ -130,6 +130,9 @@ def layer_from_json(d: Any, size: Size, root: Path, frame_count: int | None,
             stop = d.get("stop")
             if stop is not None and not isinstance(stop, int):
                 raise ValueError(f"{what}: field 'stop' must be a frame number or null")
+            if frame_count is not None and (start >= frame_count or (stop is not None and stop > frame_count)):
+                problems.append(f"{what}: its frames {start}..{'end' if stop is None else stop} reach past the "
+                                f"end of the clip ({frame_count} frames, 0..{frame_count - 1}).")
             kw = dict(start=start, stop=stop, **common)
             if shape == "rect":
                 return ShapeLayer(size, "rect", rect=_expect(d, "rect", list, what), **kw)

@@ -168,7 +168,11 @@ def import_job(name: str, source: str | os.PathLike, cancel: CancelToken = NEVER
     except OSError as exc:
         raise ModelError(f"Cannot create the model folder {store}: {exc.strerror or exc}. "
                          "Set VANISH_MODELS_DIR to a writable folder.") from exc
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.file_name}.", suffix=".import", dir=store)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.file_name}.", suffix=".import", dir=store)
+    except OSError as exc:  # an existing folder that is read-only (or on a read-only disk)
+        raise ModelError(f"Cannot write to the model folder {store}: {exc.strerror or exc}. "
+                         "Set VANISH_MODELS_DIR to a folder you can write to.") from exc
     tmp = Path(tmp_name)
     normal_permissions(tmp)
     try:
@@ -182,8 +186,9 @@ def import_job(name: str, source: str | os.PathLike, cancel: CancelToken = NEVER
                 yield Progress(done, total, f"copying {spec.name}")
         try:
             info = yield from verify_job(spec, tmp, cancel)
-        except ModelError as exc:
-            raise ModelError(f"{src} was not imported as {name}: {exc}") from exc
+        except ModelError as exc:  # name the user's file, not the hidden copy that was checked
+            why = str(exc).replace(str(tmp), str(src)).replace(tmp.name, src.name)
+            raise ModelError(f"{src} was not imported as {name}: {why}") from exc
         return place(spec, tmp, info, f"imported from {src}")
     except OSError as exc:
         raise ModelError(f"Cannot import {src}: {exc.strerror or exc}.") from exc

@@ -76,6 +76,11 @@ def _check_sam(model_type: str, path: Path) -> None:
     try:
         state = _load_state(torch, path)
     except Exception as exc:  # torch raises many types for a bad file; all mean "not a checkpoint"
+        from ..torchload import carries_code, code_message
+
+        code = carries_code(exc)
+        if code:
+            raise ModelError(code_message(path, f"SAM {model_type}", code)) from None
         raise ModelError(f"{bad} (it cannot be loaded: {type(exc).__name__}).") from exc
     if not isinstance(state, dict) or not any(str(k).startswith("image_encoder.") for k in state):
         raise ModelError(f"{bad} (it holds no SAM image encoder weights).")

@@ -108,5 +108,18 @@ def output_format(path: str | os.PathLike, format: str | None = None) -> OutputF
     )
 
 
+def check_frame_size(fmt: OutputFormat, width: int, height: int) -> None:
+    """Raise :class:`OutputError` when ``fmt`` cannot hold frames of ``width`` x ``height``:
+    4:2:0 chroma (H.264, H.265, VP9) needs an even width and height, 4:2:2 (ProRes) an even width.
+    Called before an export starts, so nothing is encoded (or scanned) in vain."""
+    odd_w, odd_h = width % 2 == 1, height % 2 == 1
+    if (fmt.pix_fmt.startswith("yuv420") and (odd_w or odd_h)) or (fmt.pix_fmt.startswith("yuv422") and odd_w):
+        need = "an even width and height" if fmt.pix_fmt.startswith("yuv420") else "an even width"
+        raise OutputError(
+            f"The {fmt.name} format ({fmt.codec}, {fmt.pix_fmt}) needs {need}, but the video is "
+            f"{width}x{height}. Nothing was written: export to .mkv (lossless FFV1) or a PNG folder, "
+            "which take any size, or crop the source to an even size first.")
+
+
 def _ext_for(key: str) -> str:
     return {"mp4": ".mp4", "mov": ".mov", "mkv": ".mkv", "webm": ".webm"}.get(key, "")

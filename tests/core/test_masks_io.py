@@ -119,9 +119,9 @@ def test_sixteen_bit_greyscale(tmp_path):
 def test_resize_nearest_keeps_binary_values(tmp_path):
     g = np.zeros((10, 10), np.uint8)
     g[2:5, 2:5] = 255
-    m = read_mask_image(_save(g, tmp_path / "s.png"), size=(40, 20))
-    assert m.shape == (20, 40) and set(np.unique(m)) == {0, 255}
-    assert int((m > 0).sum()) == 3 * 4 * 3 * 2
+    m = read_mask_image(_save(g, tmp_path / "s.png"), size=(40, 40))  # same aspect ratio: resized
+    assert m.shape == (40, 40) and set(np.unique(m)) == {0, 255}
+    assert int((m > 0).sum()) == 3 * 4 * 3 * 4
 
 
 def test_unreadable_and_missing_images(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from ...errors import ModelError
+from ...torchload import carries_code, code_message, short_reason
 from .network import STTNGenerator
 
 #: the top-level key of the released checkpoints
@@ -49,10 +50,12 @@ def _read(path: Path) -> object:
     except MemoryError:
         raise
     except Exception as exc:  # torch.load raises many types for foreign or damaged bytes
+        code = carries_code(exc)
+        if code:
+            raise ModelError(f"STTN checkpoint {code_message(path, 'STTN', code)} {HOW_TO_GET}") from None
         if looks_zip or isinstance(exc, EOFError):
             raise ModelError(
-                f"STTN checkpoint {path} is truncated or corrupted ({type(exc).__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else 'unexpected end of file'}). "
+                f"STTN checkpoint {path} is truncated or corrupted ({short_reason(exc)}). "
                 f"Download it again. {HOW_TO_GET}"
             ) from None
         raise ModelError(
