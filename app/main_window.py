@@ -148,9 +148,18 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
         dlg.fileSelected.connect(self.open_path)
         dlg.open()
+        self.open_dialog = dlg
 
-    def open_path(self, path: str | Path) -> JobRunner:
-        """Open a video or a project on a worker thread; errors appear in a dialog."""
+    def open_path(self, path: str | Path) -> JobRunner | None:
+        """Open a video or a project on a worker thread; errors appear in a dialog. With unsaved
+        masks, "Save changes?" is asked first (then None is returned; the answer continues)."""
+        if self.has_unsaved():
+            self.confirm_unsaved(lambda: self._open_path_now(path), "opening another file")
+            return None
+        return self._open_path_now(path)
+
+    def _open_path_now(self, path: str | Path) -> JobRunner:
+        self._recovered = False
         if is_project(path):
             return self.open_project(path)
         self.project = None
@@ -369,6 +378,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
+        if self.has_unsaved():  # ask first; the answer closes again (or not, on Cancel)
+            event.ignore()
+            self.confirm_unsaved(self.close, "quitting")
+            return
         self.keep_or_drop_autosave()
         self.shutdown()
         super().closeEvent(event)

@@ -3,11 +3,13 @@ autosave location used for crash recovery. Qt-free."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from inpaint_core.jobs import Progress
 from inpaint_core.masks import MaskStack
 from inpaint_core.masks import PaintedLayer as CorePainted
 from inpaint_core.masks import ShapeLayer as CoreShape
-from inpaint_core.project import SUFFIX, Project
+from inpaint_core.project import SUFFIX, Project, ProjectSettings
 
 from .maskmodel import MaskDocument, PaintedLayer, ShapeLayer
 
@@ -81,14 +83,40 @@ def project_folder(path: str | os.PathLike) -> Path:
     return p.parent if p.name == "project.json" else p
 
 
-def save_job(project: Project, doc: MaskDocument, engine: str, token=None) -> Generator[Progress, None, Path]:
-    """Job: store ``doc`` (a snapshot) into ``project`` and save it atomically."""
+@dataclass(frozen=True)
+class SaveTarget:
+    """Where and what to save, as plain values taken on the UI thread: the worker builds its own
+    :class:`Project` from them, so a save never touches the window's objects."""
+
+    folder: Path
+    video_path: Path
+    size: tuple[int, int]
+    frame_count: int
+    fingerprint: dict
+    settings: ProjectSettings
+
+    @classmethod
+    def of(cls, project: Project, engine: str | None = None) -> SaveTarget:
+        settings = copy_settings(project.settings)
+        if engine:
+            settings.engine = engine
+        return cls(project.folder, project.video_path, project.size, project.frame_count,
+                   copy.deepcopy(project.video_fingerprint), settings)
+
+
+def copy_settings(settings: ProjectSettings) -> ProjectSettings:
+    return copy.deepcopy(settings)
+
+
+def save_job(target: SaveTarget, doc: MaskDocument, token=None) -> Generator[Progress, None, Project]:
+    """Job: write ``doc`` (a snapshot) as the project ``target`` atomically; returns the new
+    :class:`Project` (the window adopts it on success)."""
     yield Progress(0, 1, "Saving project")
-    project.layers = doc_to_stack(doc)
-    project.settings.engine = engine
-    project.save()
+    proj = Project(target.folder, target.video_path, target.size, target.frame_count, target.fingerprint,
+                   layers=doc_to_stack(doc), settings=copy_settings(target.settings))
+    proj.save()
     yield Progress(1, 1, "Saving project")
-    return project.folder
+    return proj
 
 
 def load_job(folder: str | os.PathLike, token=None) -> Generator[Progress, None, Project]:
@@ -110,6 +138,26 @@ def autosave_root() -> Path:
     return Path(user_data_dir("vanish", appauthor=False)) / "autosave"
 
 
+def in_autosave_area(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` lies inside the autosave folder (never a place for the user's project)."""
+    root = Path(os.path.abspath(autosave_root()))
+    p = Path(os.path.abspath(folder))
+    return p == root or root in p.parents
+
+
+def _alive_elsewhere(pid) -> bool:
+    """Whether ``pid`` is another process that is still running (its autosave is not a crash)."""
+    if not isinstance(pid, int) or pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def autosave_folder(video: Path) -> Path:
     key = hashlib.sha1(str(Path(video).absolute()).encode()).hexdigest()[:12]
     return autosave_root() / f"{Path(video).stem}-{key}{SUFFIX}"
@@ -129,7 +177,8 @@ def write_autosave(video: Path, size, frame_count: int, doc: MaskDocument, proje
     proj.layers = doc_to_stack(doc)
     proj.settings.engine = engine
     proj.save()
-    note = {"video": str(Path(video).absolute()), "project": str(project_path) if project_path else None}
+    note = {"video": str(Path(video).absolute()), "project": str(project_path) if project_path else None,
+            "pid": os.getpid()}
     (folder / "recovery.json").write_text(json.dumps(note), encoding="utf-8")
     return folder
 
@@ -143,9 +192,11 @@ def pending_recoveries() -> list[tuple[Path, dict]]:
             note = folder / "recovery.json"
             if note.is_file() and (folder / "project.json").is_file():
                 try:
-                    out.append((folder, json.loads(note.read_text(encoding="utf-8"))))
+                    data = json.loads(note.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     continue
+                if isinstance(data, dict) and not _alive_elsewhere(data.get("pid")):
+                    out.append((folder, data))
     return out
 
 
