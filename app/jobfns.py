@@ -13,8 +13,7 @@ from inpaint_core.clipsource import ResizedClipSource
 from inpaint_core.engines import create_engine
 from inpaint_core.engines.base import Filled
 from inpaint_core.jobs import Progress
-
-from .maskmodel import MaskDocument
+from inpaint_core.masks.document import MaskDocument
 
 
 @dataclass

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
 )
 
+from inpaint_core.masks.document import MaskDocument
+
 from .actions import build_actions, build_menus
 from .errors_ui import ErrorPresenter
 from .export_ctl import ExportMixin
@@ -27,7 +29,6 @@ from .layers_panel import LayersPanel
 from .layout import build_layout
 from .mask_controller import MaskController
 from .mask_files import MaskFilesMixin
-from .maskmodel import MaskDocument
 from .media import MediaClip, open_clip
 from .playback import PlaybackMixin
 from .preview import PreviewController
@@ -111,6 +112,8 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
         self.masks.changed.connect(self._masks_changed)
+        self.masks.undo_stack.trimmed.connect(lambda n: self.status_label.setText(
+            f"Undo history full: the oldest {n} steps were dropped to stay within memory."))
         self.tools.maskPainted.connect(self.refresh_mask)
         self._tool_group.triggered.connect(lambda act: self.tools.set_tool(act.data()))
         self._mode_group.triggered.connect(lambda act: self.set_mode(act.data()))

@@ -8,9 +8,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from inpaint_core.engines import availability, engine_class, known_engines
+from inpaint_core.masks.document import MaskDocument
 
 from .jobfns import ClipFacts, PreviewFrame, preview_job, working_size
-from .maskmodel import MaskDocument
 from .media import MediaClip
 from .workers import JobRunner
 

@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from inpaint_core.errors import ProjectError
+from inpaint_core.masks.document import MaskDocument
 from inpaint_core.project import DOC, SUFFIX, Project
 
 from . import project_io
@@ -103,7 +104,7 @@ class ProjectMixin:
         ``keep_project`` (the user's own project, or None), never the autosave folder."""
 
         def loaded(proj: Project) -> None:
-            doc = project_io.stack_to_doc(proj.layers, proj.frame_count)
+            doc = MaskDocument.of(proj.layers, proj.frame_count)
             self._pending_project = (keep_project if recovered else (keep_project or proj), proj)
             remember = None if recovered else str(project_io.project_folder(path))
             self.open_video(proj.video_path, doc=doc, remember=remember)
@@ -173,12 +174,12 @@ class ProjectMixin:
     def _save_to(self, proj: Project, after=None):
         snap = self.masks.doc.snapshot()
         engine = self.preview_bar.current_engine() or "propagate"
-        idx = self.masks.undo_stack.index()
+        idx = self.masks.undo_stack.changes()
         target = project_io.SaveTarget.of(proj, engine)
 
         def saved(new_project: Project) -> None:
             self.project = new_project
-            unchanged = self.masks.undo_stack.index() == idx
+            unchanged = self.masks.undo_stack.changes() == idx
             if unchanged:
                 self.masks.undo_stack.setClean()
                 self._recovered = False

@@ -1,5 +1,7 @@
-"""Between the editor's mask document and the project file (:mod:`inpaint_core.project`), plus the
-autosave location used for crash recovery. Qt-free."""
+"""Saving and loading the editor's document as a project (:mod:`inpaint_core.project`) on worker
+threads, and the autosave used for crash recovery. Qt-free. The document is the core's
+:class:`~inpaint_core.masks.document.MaskDocument`: layers (with their ids) go to the file as they
+are, with no conversion."""
 
 from __future__ import annotations
 
@@ -12,63 +14,9 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from inpaint_core.jobs import Progress
-from inpaint_core.masks import MaskStack
-from inpaint_core.masks import PaintedLayer as CorePainted
-from inpaint_core.masks import ShapeLayer as CoreShape
+from inpaint_core.masks.document import MaskDocument
 from inpaint_core.project import SUFFIX, Project, ProjectSettings
-
-from .maskmodel import MaskDocument, PaintedLayer, ShapeLayer
-
-
-def doc_to_stack(doc: MaskDocument) -> MaskStack:
-    """The document's layers as a core :class:`MaskStack` (painted coverage binarised at 128)."""
-    stack = MaskStack(doc.size)
-    for lay in doc.layers:
-        common = {"name": lay.name, "visible": lay.visible, "dilation": lay.dilation}
-        if isinstance(lay, PaintedLayer):
-            out = CorePainted(doc.size, **common)
-            for i, cov in sorted(lay.frames.items()):
-                m = np.where(cov >= 128, 255, 0).astype(np.uint8)
-                if m.any():
-                    out.set(i, m)
-            stack.add(out)
-        elif isinstance(lay, ShapeLayer):
-            rng = {"start": lay.start, "stop": lay.stop if lay.stop < doc.frame_count else None}
-            if lay.kind == "rect":
-                (x0, y0), (x1, y1) = np.min(lay.points, axis=0), np.max(lay.points, axis=0)
-                if x1 - x0 <= 0 or y1 - y0 <= 0:
-                    continue
-                stack.add(CoreShape.rectangle(doc.size, x0, y0, x1 - x0, y1 - y0, **rng, **common))
-            elif lay.kind in ("polygon", "lasso"):
-                stack.add(CoreShape.polygon(doc.size, lay.points, **rng, **common))
-            else:
-                stack.add(CoreShape.from_bitmap(lay.raster(), **rng, **common))
-    return stack
-
-
-def stack_to_doc(stack: MaskStack, frame_count: int) -> MaskDocument:
-    """A core :class:`MaskStack` as an editable document (painted frames decoded to bitmaps)."""
-    doc = MaskDocument(stack.size, frame_count)
-    for lay in stack:
-        common = {"name": lay.name, "visible": lay.visible, "dilation": lay.dilation}
-        if isinstance(lay, CorePainted):
-            doc.layers.append(PaintedLayer(frames={i: lay.mask(i) for i in lay.frames}, **common))
-        elif isinstance(lay, CoreShape):
-            stop = frame_count if lay.stop is None else min(lay.stop, frame_count)
-            if lay.shape == "rect":
-                x, y, w, h = lay.rect
-                doc.layers.append(ShapeLayer(kind="rect", points=[(x, y), (x + w, y + h)], start=lay.start,
-                                             stop=stop, size=stack.size, **common))
-            elif lay.shape == "polygon":
-                doc.layers.append(ShapeLayer(kind="polygon", points=list(lay.points), start=lay.start,
-                                             stop=stop, size=stack.size, **common))
-            else:
-                doc.layers.append(ShapeLayer(kind="bitmap", bitmap=np.array(lay.bitmap), start=lay.start,
-                                             stop=stop, size=stack.size, **common))
-    return doc
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -113,7 +61,7 @@ def save_job(target: SaveTarget, doc: MaskDocument, token=None) -> Generator[Pro
     :class:`Project` (the window adopts it on success)."""
     yield Progress(0, 1, "Saving project")
     proj = Project(target.folder, target.video_path, target.size, target.frame_count, target.fingerprint,
-                   layers=doc_to_stack(doc), settings=copy_settings(target.settings))
+                   layers=doc.to_stack(), settings=copy_settings(target.settings))
     proj.save()
     yield Progress(1, 1, "Saving project")
     return proj
@@ -174,7 +122,7 @@ def write_autosave(video: Path, size, frame_count: int, doc: MaskDocument, proje
         folder.parent.mkdir(parents=True, exist_ok=True)
         proj = Project.create(folder, video, width=size[0], height=size[1], frame_count=frame_count,
                               save=False)
-    proj.layers = doc_to_stack(doc)
+    proj.layers = doc.to_stack()
     proj.settings.engine = engine
     proj.save()
     note = {"video": str(Path(video).absolute()), "project": str(project_path) if project_path else None,

@@ -8,8 +8,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app.main_window import MainWindow
-from app.maskmodel import PaintedLayer, ShapeLayer
 from app.project_io import pending_recoveries
+from inpaint_core.masks import PaintedLayer, ShapeLayer
 from tests.app.conftest import open_clip, wait_job
 
 
@@ -115,7 +115,7 @@ def test_import_and_export_mask_sequences(qtbot, win, clip_file, tmp_path):
     wait_job(qtbot, r)
     assert r.outcome == "ok", win.presenter.history
     lay = win.masks.doc.layers[-1]
-    assert isinstance(lay, ShapeLayer) and (lay.start, lay.stop) == (0, 24)
+    assert isinstance(lay, ShapeLayer) and (lay.start, lay.stop) == (0, None)
     assert (win.masks.doc.compose(17) > 0).sum() == 30 * 50
     # a per-frame folder: a painted layer
     seq = tmp_path / "seq"
