@@ -182,6 +182,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self.close_clip()
         self.clip = clip
         self.masks.reset(doc or MaskDocument(clip.size, clip.frame_count))
+        self.reset_document_settings()
         self.clock.rate, self.clock.frame_count = clip.rate, clip.frame_count
         self._decoder = LatestRequestWorker(lambda i: clip.reader.frame(i), self)
         self._decoder.ready.connect(self._frame_ready)
@@ -274,9 +275,8 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
             self.presenter.present("Preview", "Nothing to fill yet: paint a mask or draw a shape first.")
             return None
         a, b = self.timeline.in_frame, self.timeline.out_frame
-        return self.preview.start(self.clip, self.masks.doc, self.preview_bar.current_engine(),
-                                  range(a, b + 1), self.current, self.settings.preview_long_side,
-                                  self.settings.device)
+        return self.preview.start(self.clip, self.masks.doc, self.document_settings(),
+                                  range(a, b + 1), self.current, self.settings.device)
 
     def _preview_filled(self, i: int) -> None:
         self.timeline.add_filled(i)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from inpaint_core.errors import ProjectError
 from inpaint_core.masks.document import MaskDocument
 from inpaint_core.project import DOC, SUFFIX, Project
+from inpaint_core.settings import ExportSettings, SettingsError
 
 from . import project_io
 
@@ -114,6 +115,10 @@ class ProjectMixin:
 
     def _project_opened(self, project: Project | None, loaded: Project) -> None:
         self.project = project
+        try:
+            self.adopt_document_settings(ExportSettings.from_project(loaded.settings))
+        except SettingsError as exc:  # keep the masks; say which setting was dropped
+            self.presenter.exception(exc, "", "Project settings reset to defaults")
         if loaded.settings.engine:
             k = self.preview_bar.engine.findData(loaded.settings.engine)
             if k >= 0 and self.preview_bar.engine.model().item(k).isEnabled():
@@ -173,9 +178,8 @@ class ProjectMixin:
 
     def _save_to(self, proj: Project, after=None):
         snap = self.masks.doc.snapshot()
-        engine = self.preview_bar.current_engine() or "propagate"
         idx = self.masks.undo_stack.changes()
-        target = project_io.SaveTarget.of(proj, engine)
+        target = project_io.SaveTarget.of(proj, self.document_settings())
 
         def saved(new_project: Project) -> None:
             self.project = new_project
@@ -199,7 +203,7 @@ class ProjectMixin:
             return None
         snap = self.masks.doc.snapshot()
         clip, proj = self.clip, self.project
-        engine = self.preview_bar.current_engine() or "propagate"
+        engine = self.document_settings()
         rev = snap.revision
         return self.run_job(lambda tok: _autosave_job(clip, snap, proj, engine), "Autosave", cancellable=False,
                             on_success=lambda _f: setattr(self, "_saved_revision", rev))
@@ -213,7 +217,7 @@ class ProjectMixin:
             self._drop_autosave()
             return
         try:
-            engine = self.preview_bar.current_engine() or "propagate"
+            engine = self.document_settings()
             project_io.write_autosave(self.clip.path, self.clip.size, self.clip.frame_count,
                                       self.masks.doc.snapshot(),
                                       self.project.folder if self.project else None, engine)

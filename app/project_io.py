@@ -17,6 +17,7 @@ from pathlib import Path
 from inpaint_core.jobs import Progress
 from inpaint_core.masks.document import MaskDocument
 from inpaint_core.project import SUFFIX, Project, ProjectSettings
+from inpaint_core.settings import ExportSettings
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -44,10 +45,11 @@ class SaveTarget:
     settings: ProjectSettings
 
     @classmethod
-    def of(cls, project: Project, engine: str | None = None) -> SaveTarget:
+    def of(cls, project: Project, doc_settings: ExportSettings | None = None) -> SaveTarget:
+        """From ``project`` with ``doc_settings`` (the document's output settings) stored in it."""
         settings = copy_settings(project.settings)
-        if engine:
-            settings.engine = engine
+        if doc_settings is not None:
+            doc_settings.store_in(settings)
         return cls(project.folder, project.video_path, project.size, project.frame_count,
                    copy.deepcopy(project.video_fingerprint), settings)
 
@@ -112,7 +114,7 @@ def autosave_folder(video: Path) -> Path:
 
 
 def write_autosave(video: Path, size, frame_count: int, doc: MaskDocument, project_path: Path | None,
-                   engine: str) -> Path:
+                   settings: ExportSettings | str) -> Path:
     """Save ``doc`` as a recovery project beside a note naming the user's own project (if any)."""
     folder = autosave_folder(video)
     if (folder / "project.json").is_file():
@@ -123,7 +125,10 @@ def write_autosave(video: Path, size, frame_count: int, doc: MaskDocument, proje
         proj = Project.create(folder, video, width=size[0], height=size[1], frame_count=frame_count,
                               save=False)
     proj.layers = doc.to_stack()
-    proj.settings.engine = engine
+    if isinstance(settings, str):
+        proj.settings.engine = settings
+    else:
+        settings.store_in(proj.settings)
     proj.save()
     note = {"video": str(Path(video).absolute()), "project": str(project_path) if project_path else None,
             "pid": os.getpid()}

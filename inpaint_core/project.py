@@ -28,6 +28,7 @@ from .fsutil import normal_permissions
 from .masks.io import DEFAULT_THRESHOLD, open_masks
 from .masks.layers import MaskSettings, MaskStack, PaintedLayer, ShapeLayer
 from .masks.store import layer_from_json, layer_to_json, remove_unreferenced
+from .settings import DEFAULT_FEATHER
 
 VERSION = 1
 FORMAT = "vanish-project"
@@ -73,7 +74,7 @@ class ProjectSettings:
 
     engine: str = "propagate"
     grow: int | None = None
-    feather: float = 3.0
+    feather: float = DEFAULT_FEATHER
     engine_options: dict[str, Any] = field(default_factory=dict)
     export: dict[str, Any] = field(default_factory=dict)
 

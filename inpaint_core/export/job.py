@@ -28,12 +28,13 @@ from ..engines.base import Engine, Filled
 from ..errors import MaskError, VanishError
 from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
+from ..settings import DEFAULT_FEATHER, DEFAULT_LONG_SIDE, ExportSettings
 from ..sysmem import trim_heap
 from .frames import FrameStore
-from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
-from .residuals import Geometry
+from .lowres import lowres_plan
+from .pipeline import RestoreOptions, restore_frame, run_engine
 from .resume import PartialWork, apply_patch, os_error, patch_of
-from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
+from .settings import default_crf, mask_reader, plan_chunks
 from .temporal import FlowCache
 
 ENGINE_OVERLAP = 16  # frames of context the engine sees on each side of a chunk
@@ -78,6 +79,8 @@ def export_video(
     cancel: CancelToken | None = None,
     grow: int | None = None,
     feather: float | None = None,
+    long_side: int | None = None,
+    fills=None,
     shots: list[tuple[int, int]] | None = None,
     chunk_frames: int = 48,
     keep_partial: bool = True,
@@ -89,7 +92,9 @@ def export_video(
     range [start, end) (0-based, ``end`` exclusive, default the whole clip). ``fmt``: output format
     (default from the extension); ``crf``: quality (default matched to the source's bit rate).
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
-    ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
+    ``long_side``: the working-size cap (see :func:`inpaint_core.settings.working_size`);
+    ``feather`` None is the schema's default. ``fills``: called as ``fills(i, rgb)`` with each
+    low-resolution fill ((h, w, 3) uint8 on the working canvas) as the engine delivers it. ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
     :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter, output_format
@@ -111,10 +116,10 @@ def export_video(
             raise VanishError(f"The frame range {start}..{end} is outside the clip (frames 0..{n}); "
                               "--start must be below --end and --end at most the frame count.")
         W, H = info.width, info.height
-        work = tuple(eng.fixed_size or work_size or default_work_size((W, H), None))
-        geom = Geometry((W, H), work, canvas_mode((W, H), work))
-        g = default_grow(eng, geom) if grow is None else int(grow)
-        opts = RestoreOptions(residuals=opts_res, feather=max(1.0, geom.scale) if feather is None else feather)
+        plan = lowres_plan((W, H), eng, ExportSettings(long_side=long_side or DEFAULT_LONG_SIDE, grow=grow),
+                           work_size)
+        geom, g, work = plan.geom, plan.grow, plan.work
+        opts = RestoreOptions(residuals=opts_res, feather=DEFAULT_FEATHER if feather is None else float(feather))
         mask_fn = mask_reader(masks, n, (W, H))
         fmt_name = output_format(out, fmt)
         fmt_key = getattr(fmt_name, "name", fmt_name)
@@ -199,6 +204,8 @@ def export_video(
                             spent += time.monotonic() - t0
                             continue
                         i = ev.index
+                        if fills is not None:
+                            fills(i, ev.rgb)
                         t0 = time.monotonic()
                         o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
                         patches[i] = patch_of(o, store[i].full)
