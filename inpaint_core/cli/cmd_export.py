@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         result = run_job(job, bar)
     fps = result.frames / max(1e-9, sum(result.seconds.values()))
     resumed = f", {result.resumed_chunks} chunk(s) reused" if result.resumed_chunks else ""
+    if result.stale_chunks:
+        resumed += f", {result.stale_chunks} made again because their masks changed"
     print(f"wrote {result.path}: {result.frames} frames, engine {result.engine} at "
           f"{result.work_size[0]}x{result.work_size[1]}, residuals {settings.residuals}, "
           f"{fps:.2f} frames/s{resumed}", file=sys.stderr)

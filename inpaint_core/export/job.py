@@ -51,6 +51,7 @@ class ExportResult:
     work_size: tuple[int, int] = (0, 0)
     crf: int | None = None
     resumed_chunks: int = 0
+    stale_chunks: int = 0  # finished chunks of an interrupted export made again: their masks changed
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -135,14 +136,17 @@ def export_video(
         signature = {
             "source": str(Path(source).resolve()), "size": [W, H], "frames": n,
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
+            "engine_options": repr(sorted((engine_options or {}).items())),
             "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
-            "chunks": [list(c) for c in chunks], "masks": _mask_digest(mask_fn, start, end),
+            "chunks": [list(c) for c in chunks],
         }
-        partial = PartialWork(out, signature, resume)
+        reach = max(max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0, ENGINE_OVERLAP)
+        partial = PartialWork(out, signature, resume,
+                              _chunk_digests(masks, mask_fn, chunks, shots, start, end, reach, cancel))
+        if partial.stale:
+            yield Progress(0, total, f"resume: {partial.stale} finished chunk(s) are made again (their masks changed)")
         store = FrameStore(geom, g, eng.default_grow, shots)
         flows = FlowCache(store, opts.temporal)
-        reach = max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0
-        reach = max(reach, ENGINE_OVERLAP)
         pts0 = reader.pts[start] - reader.pts[0] if start > 0 else 0
         a_start = reader.times[start] if start > 0 else None
         a_end = reader.times[end] if end < n else None
@@ -237,17 +241,36 @@ def export_video(
         partial.remove()
     if write_masks:
         yield from _write_masks(Path(write_masks), mask_fn, g, start, end)
-    return ExportResult(out, done, secs, eng.name, work, crf, resumed)
+    return ExportResult(out, done, secs, eng.name, work, crf, resumed, partial.stale)
 
 
-def _mask_digest(mask_fn, start: int, end: int) -> str:
-    """A short digest of the masks of a few frames of the range (to refuse resuming other masks)."""
+def _chunk_digests(masks, mask_fn, chunks, shots, start: int, end: int, reach: int,
+                   cancel: CancelToken) -> dict[tuple[int, int], str]:
+    """For each chunk, a digest of the masks of every frame its output depends on (the chunk and
+    ``reach`` frames of context on each side, within its shot and the range). Per-frame digests
+    come from the mask document when it has them (no pixels composed), else from the masks."""
     import hashlib
 
-    h = hashlib.sha1()
-    for i in sorted({start, (start + end) // 2, end - 1}):
-        h.update(np.ascontiguousarray(mask_fn(i)).tobytes())
-    return h.hexdigest()
+    frame_digest = getattr(masks, "frame_digest", None)
+    per: dict[int, str] = {}
+
+    def digest(i: int) -> str:
+        if i not in per:
+            cancel.raise_if_cancelled()
+            if callable(frame_digest):
+                per[i] = frame_digest(i)
+            else:
+                per[i] = hashlib.sha1(np.ascontiguousarray(mask_fn(i)).tobytes()).hexdigest()
+        return per[i]
+
+    out = {}
+    for c0, c1 in chunks:
+        sa, sb = next(((a, b) for a, b in shots if a <= c0 < b), (start, end))
+        h = hashlib.sha1()
+        for i in range(max(start, sa, c0 - reach), min(end, sb, c1 + reach)):
+            h.update(f"{i}:{digest(i)};".encode())
+        out[(c0, c1)] = h.hexdigest()
+    return out
 
 
 def _scan_shots(reader, start: int, end: int, cancel: CancelToken):

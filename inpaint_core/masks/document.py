@@ -67,6 +67,10 @@ class MaskDocument:
         own dilation), as :meth:`MaskStack.compose` defines it."""
         return self.stack.compose(i)
 
+    def frame_digest(self, i: int) -> str:
+        """See :meth:`MaskStack.frame_digest` (what a resumable export keys its chunks on)."""
+        return self.stack.frame_digest(i)
+
     def coverage(self, i: int) -> np.ndarray:
         """What the overlay shows: the composed mask (masks are binary)."""
         return self.stack.compose(i)
