@@ -8,8 +8,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from inpaint_core.jobs import Progress
-from inpaint_core.masks import Layer, PaintedLayer, ShapeLayer, open_masks, write_masks
+from inpaint_core.masks import Layer, PaintedLayer, ShapeLayer, write_masks
 from inpaint_core.masks.document import MaskDocument
+from inpaint_core.project import open_mask_input
 
 IMAGE_FILTER = "Mask images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
 
@@ -18,7 +19,7 @@ def import_job(path: str | Path, frame_count: int, size: tuple[int, int], token=
                ) -> Generator[Progress, None, Layer]:
     """Job: read a mask folder or image into a layer. One image (or a folder holding one) gives a
     stationary bitmap layer over the whole clip; one image per frame gives a painted layer."""
-    src = open_masks(path, frame_count, size)
+    src = open_mask_input(path, frame_count, size)
     name = Path(path).stem or Path(path).name
     if src.stationary:
         yield Progress(1, 1, "Importing masks")

@@ -25,7 +25,7 @@ from typing import Any
 from . import __version__
 from .errors import MaskError, ProjectError
 from .fsutil import normal_permissions
-from .masks.io import DEFAULT_THRESHOLD, open_masks
+from .masks.io import DEFAULT_THRESHOLD, MaskSource, StackMaskSource, open_masks
 from .masks.layers import MaskSettings, MaskStack, PaintedLayer, ShapeLayer
 from .masks.store import layer_from_json, layer_to_json, remove_unreferenced
 from .settings import DEFAULT_FEATHER
@@ -276,6 +276,20 @@ class Project:
             raise ProjectError(_explain(Path(folder), all_problems))
         proj.video_problem = video_problem
         return proj
+
+
+def open_mask_input(path: str | os.PathLike, frame_count: int, size: tuple[int, int],
+                    threshold: int = DEFAULT_THRESHOLD) -> MaskSource | StackMaskSource:
+    """:func:`inpaint_core.masks.open_masks`, plus a project folder (``NAME.vanish``), which gives
+    its composed visible layers (MaskError when its frame count differs from ``frame_count``)."""
+    p = Path(path)
+    if p.is_dir() and (p / DOC).is_file():
+        proj = Project.load(p, verify_video=False)
+        if proj.frame_count != frame_count:
+            raise MaskError(f"The project {p} has masks for {proj.frame_count} frames but the video "
+                            f"has {frame_count} frames.")
+        return StackMaskSource(proj.layers, frame_count, size)
+    return open_masks(p, frame_count, size, threshold)
 
 
 def _explain(folder: Path, problems: list[str]) -> str:

@@ -50,9 +50,9 @@ def mask_reader(masks, frame_count: int, size: tuple[int, int]) -> Callable[[int
     """
     W, H = size
     if isinstance(masks, (str, Path)):
-        from ..masks import open_masks
+        from ..project import open_mask_input
 
-        src = open_masks(Path(masks), frame_count, size)
+        src = open_mask_input(Path(masks), frame_count, size)
         return lambda i: _checked(src.mask(i), size)
     if isinstance(masks, np.ndarray):
         if masks.shape[:2] != (H, W):
