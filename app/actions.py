@@ -20,7 +20,7 @@ TABLE = {
     "export_masks": ("E&xport mask images...", None, "fa5s.file-export"),
     "export": ("&Export...", "Ctrl+E", "fa5s.file-video"),
     "settings": ("Se&ttings...", "Ctrl+,", "fa5s.cog"),
-    "quit": ("&Quit", QKeySequence.StandardKey.Quit, None),
+    "quit": ("&Quit", "Ctrl+Q", None),  # StandardKey.Quit is empty on some platforms
     "undo": ("&Undo", QKeySequence.StandardKey.Undo, "fa5s.undo"),
     "redo": ("&Redo", [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")], "fa5s.redo"),
     "play": ("Play / pause", "Space", "fa5s.play"),

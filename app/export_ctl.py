@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
+
+from inpaint_core.settings import ExportSettings
 
 from .export_dialog import ExportDialog, ExportRequest
 from .jobfns import export_job
@@ -32,7 +35,8 @@ class ExportMixin:
             return None
         label = self.preview_bar.engine.currentText()
         dlg = ExportDialog(self, self.clip.path, self.clip.frame_count,
-                           (self.timeline.in_frame, self.timeline.out_frame), self.clip.has_audio, label)
+                           (self.timeline.in_frame, self.timeline.out_frame), self.clip.has_audio, label,
+                           self.document_settings())
         dlg.requested.connect(lambda req, d=dlg: self._export_requested(d, req))
         self.export_dialogs.append(dlg)
         dlg.show()
@@ -45,13 +49,43 @@ class ExportMixin:
         dlg.attach(self.start_export(req))
 
     def start_export(self, req: ExportRequest):
-        """Run an export of the current masks (a snapshot: later edits do not affect it)."""
+        """Run an export of the current masks (a snapshot: later edits do not affect it) with the
+        document's settings and the dialog's choices, which the document keeps (and saves)."""
         snap = self.masks.doc.snapshot()
         source = self.clip.path
-        engine = self.preview_bar.current_engine()
+        end = None if req.end >= self.clip.frame_count else req.end
+        choices = {"residuals": req.residuals, "format": req.fmt, "crf": req.crf, "audio": req.audio,
+                   "grow": req.grow, "feather": self._doc_settings.feather if req.feather is None else req.feather}
+        self._doc_settings = replace(self._doc_settings, **choices)
+        settings = replace(self.document_settings(), start=req.start, end=end).validated()
         device = self.settings.device
-        return self.run_job(lambda tok: export_job(source, snap, req, engine, device, tok),
-                            f"Export {Path(req.out).name}")
+        out = Path(req.out)
+        return self.run_job(lambda tok: export_job(source, snap, settings, out, device, tok),
+                            f"Export {out.name}")
+
+    # -- the document's settings (one schema: inpaint_core.settings) ---------------------------
+    def reset_document_settings(self) -> None:
+        """A new document: the schema's defaults with the editor's working-size preference."""
+        self._doc_settings = ExportSettings(long_side=self.settings.preview_long_side)
+
+    def document_settings(self) -> ExportSettings:
+        """The open document's settings: engine from the engine box, range from the in/out marks."""
+        engine = self.preview_bar.current_engine() or self._doc_settings.engine
+        s = self._doc_settings
+        if engine != s.engine:
+            s = replace(s, engine=engine, engine_options={})
+        if self.clip is not None:
+            a, b = self.timeline.in_frame, self.timeline.out_frame + 1
+            s = replace(s, start=a, end=None if b >= self.clip.frame_count else b)
+        return s
+
+    def adopt_document_settings(self, settings: ExportSettings) -> None:
+        """Settings read from a project: kept, and the in/out marks restored from its range."""
+        self._doc_settings = settings
+        if self.clip is not None:
+            end = self.clip.frame_count if settings.end is None else min(settings.end, self.clip.frame_count)
+            if 0 <= settings.start < end:
+                self.set_in_out(settings.start, end - 1)
 
     def start_export_to(self, out: str | Path, **kw):
         """Export the whole clip to ``out`` with default settings (benchmarks, scripting)."""

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from inpaint_core.jobs import EtaEstimator
+from inpaint_core.settings import SCHEMA, ExportSettings
 
 from .jobfns import ExportRequest
 
@@ -54,7 +56,7 @@ class ExportDialog(QDialog):
     requested = Signal(object)
 
     def __init__(self, parent, source: Path, frame_count: int, in_out: tuple[int, int], has_audio: bool,
-                 engine_label: str) -> None:
+                 engine_label: str, settings: ExportSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export video")
         self.setObjectName("exportDialog")
@@ -104,6 +106,7 @@ class ExportDialog(QDialog):
         self.residuals.setToolTip("How full-resolution detail is restored inside the filled area")
         form.addRow("Detail", self.residuals)
         form.addRow("Engine", QLabel(engine_label, self))
+        self._mask_rows(form, settings or ExportSettings())
         prow = QHBoxLayout()
         self.path = QLineEdit(str(source.with_name(source.stem + "_vanish.mp4")), self)
         browse = QPushButton("Browse...", self)
@@ -137,6 +140,30 @@ class ExportDialog(QDialog):
         self.resize(560, 0)
 
     # -- settings --------------------------------------------------------------------------------
+    def _mask_rows(self, form: QFormLayout, s: ExportSettings) -> None:
+        """Grow and feather, with ranges, defaults and descriptions from the settings schema."""
+        g, f = SCHEMA["grow"], SCHEMA["feather"]
+        self.grow = QSpinBox(self)
+        self.grow.setRange(int(g.minimum) - 1, int(g.maximum))
+        self.grow.setSpecialValueText("Engine default")
+        self.grow.setSuffix(" px")
+        self.grow.setValue(-1 if s.grow is None else s.grow)
+        self.grow.setToolTip(f"{g.description}; lowest value: {g.none_means}")
+        form.addRow("Grow mask", self.grow)
+        self.feather = QDoubleSpinBox(self)
+        self.feather.setRange(f.minimum, f.maximum)
+        self.feather.setDecimals(1)
+        self.feather.setSuffix(" px")
+        self.feather.setValue(s.feather)
+        self.feather.setToolTip(f"{f.description} (default {f.default})")
+        form.addRow("Feather", self.feather)
+        k = self.residuals.findData(s.residuals)
+        if k >= 0:
+            self.residuals.setCurrentIndex(k)
+        if s.crf is not None:
+            self.auto_quality.setChecked(False)
+            self.crf.setValue(s.crf)
+
     def _lossy(self) -> bool:
         return FORMATS[self.format.currentIndex()][3]
 
@@ -157,8 +184,9 @@ class ExportDialog(QDialog):
     def request(self) -> ExportRequest:
         a, b = (0, self.frame_count - 1) if self.whole.isChecked() else self.in_out
         crf = None if (self.auto_quality.isChecked() or not self._lossy()) else self.crf.value()
+        grow = None if self.grow.value() < 0 else self.grow.value()
         return ExportRequest(Path(self.path.text()).expanduser(), self.format.currentData(), a, b + 1, crf,
-                             self.audio.isChecked(), self.residuals.currentData())
+                             self.audio.isChecked(), self.residuals.currentData(), grow, self.feather.value())
 
     def _export(self) -> None:
         self.requested.emit(self.request())

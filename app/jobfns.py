@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from inpaint_core.clipsource import ResizedClipSource
 from inpaint_core.engines import create_engine
 from inpaint_core.engines.base import Filled
 from inpaint_core.jobs import Progress
-
-from .maskmodel import MaskDocument
+from inpaint_core.masks.document import MaskDocument
+from inpaint_core.settings import ExportSettings
 
 
 @dataclass
@@ -50,29 +49,23 @@ class ExportRequest:
     crf: int | None
     audio: bool
     residuals: str = "both"
+    grow: int | None = None  # None: the engine's own growth (see inpaint_core.settings.SCHEMA)
+    feather: float | None = None  # None: the document's feather
 
 
-def working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
-    """(w, h) scaled so the long side is at most ``long_side``, both even."""
-    w, h = size
-    s = min(1.0, long_side / max(w, h))
-    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
-
-
-def preview_job(clip: ClipFacts, doc: MaskDocument, engine_name: str, frames: list[int], priority: int,
-                long_side: int, device: str, token):
+def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, frames: list[int], priority: int,
+                device: str, token):
     """Fill ``frames`` at low resolution, the playhead's neighbourhood first; yields Progress and
-    :class:`PreviewFrame`."""
+    :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
+    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`)."""
+    from inpaint_core.export.lowres import LowResSource, lowres_plan
     from inpaint_core.video import VideoReader
 
-    opts = {"device": device} if engine_name == "sttn" else {}
-    engine = create_engine(engine_name, **opts)
+    engine = create_engine(settings.engine, **engine_options(settings, device))
     with VideoReader(clip.path, cache_bytes=64 << 20) as reader:
-        fixed = engine.fixed_size
-        wsize = tuple(fixed) if fixed else working_size(clip.size, long_side)
-        src = ResizedClipSource(clip.frame_count, clip.size, wsize, reader.frame, doc.compose,
-                                grow=engine.default_grow, shots=clip.shots, cancel=token,
-                                mode="pad" if fixed else "stretch")
+        plan = lowres_plan(clip.size, engine, settings)
+        src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose,
+                           shots=clip.shots, cancel=token)
         x0, y0, w, h = src.inner
         yield Progress(0, len(frames), "Preview")
         for ev in engine.run(src, frames=frames, priority=priority):
@@ -82,14 +75,22 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, engine_name: str, frames: li
                 m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
                 yield PreviewFrame(ev.index, rgb, m)
             elif isinstance(ev, Progress):
-                yield Progress(ev.done, ev.total, f"Preview ({engine.label or engine_name})")
+                yield Progress(ev.done, ev.total, f"Preview ({engine.label or settings.engine})")
 
 
-def export_job(source: Path, doc: MaskDocument, req, engine: str, device: str, token):
-    """Full-resolution export of ``doc``'s masks (see :func:`inpaint_core.export.export_video`)."""
+def engine_options(settings: ExportSettings, device: str) -> dict:
+    """The settings' engine options plus the editor's device choice for engines that take one."""
+    opts = dict(settings.engine_options)
+    if settings.engine == "sttn":
+        opts.setdefault("device", device)
+    return opts
+
+
+def export_job(source: Path, doc: MaskDocument, settings: ExportSettings, out: Path, device: str, token):
+    """Full-resolution export of ``doc``'s masks with ``settings`` (the same call as
+    ``vanish export PROJECT``; see :func:`inpaint_core.export.export_video`)."""
     from inpaint_core.export import export_video
 
-    opts = {"device": device} if engine == "sttn" else {}
-    return (yield from export_video(source, doc.compose, req.out, engine=engine, engine_options=opts,
-                                    fmt=req.fmt, crf=req.crf, start=req.start, end=req.end, audio=req.audio,
-                                    residuals=req.residuals, cancel=token))
+    kw = settings.export_kwargs()
+    kw["engine_options"] = engine_options(settings, device)
+    return (yield from export_video(source, doc, out, cancel=token, **kw))

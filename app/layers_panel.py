@@ -16,16 +16,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inpaint_core.masks import PaintedLayer, ShapeLayer
+
 from .mask_controller import MaskController
-from .maskmodel import PaintedLayer, ShapeLayer, unique_name
 from .transport import icon
 
 
 def describe(layer) -> str:
     if isinstance(layer, ShapeLayer):
-        return f"{layer.kind}, frames {layer.start}-{layer.stop - 1}"
+        end = "end" if layer.stop is None else layer.stop - 1
+        return f"{layer.shape}, frames {layer.start}-{end}"
     if isinstance(layer, PaintedLayer):
-        return f"painted on {sum(1 for m in layer.frames.values() if m.any())} frames"
+        return f"painted on {len(layer.frames)} frames"
     return ""
 
 
@@ -113,7 +115,7 @@ class LayersPanel(QWidget):
         self._sync_controls()
 
     def _add(self) -> None:
-        self.masks.add_layer(PaintedLayer(unique_name(self.masks.doc, "Paint")))
+        self.masks.add_layer(self.masks.new_painted_layer("Paint"))
 
     def _delete(self) -> None:
         layer = self.masks.active_layer()

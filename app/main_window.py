@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
 )
 
+from inpaint_core.masks.document import MaskDocument
+
 from .actions import build_actions, build_menus
 from .errors_ui import ErrorPresenter
 from .export_ctl import ExportMixin
@@ -27,7 +29,6 @@ from .layers_panel import LayersPanel
 from .layout import build_layout
 from .mask_controller import MaskController
 from .mask_files import MaskFilesMixin
-from .maskmodel import MaskDocument
 from .media import MediaClip, open_clip
 from .playback import PlaybackMixin
 from .preview import PreviewController
@@ -116,6 +117,8 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         a["undo"].setEnabled(False)
         a["redo"].setEnabled(False)
         self.masks.changed.connect(self._masks_changed)
+        self.masks.undo_stack.trimmed.connect(lambda n: self.status_label.setText(
+            f"Undo history full: the oldest {n} steps were dropped to stay within memory."))
         self.tools.maskPainted.connect(self.refresh_mask)
         self._tool_group.triggered.connect(lambda act: self.tools.set_tool(act.data()))
         self._mode_group.triggered.connect(lambda act: self.set_mode(act.data()))
@@ -153,9 +156,18 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
         dlg.fileSelected.connect(self.open_path)
         dlg.open()
+        self.open_dialog = dlg
 
-    def open_path(self, path: str | Path) -> JobRunner:
-        """Open a video or a project on a worker thread; errors appear in a dialog."""
+    def open_path(self, path: str | Path) -> JobRunner | None:
+        """Open a video or a project on a worker thread; errors appear in a dialog. With unsaved
+        masks, "Save changes?" is asked first (then None is returned; the answer continues)."""
+        if self.has_unsaved():
+            self.confirm_unsaved(lambda: self._open_path_now(path), "opening another file")
+            return None
+        return self._open_path_now(path)
+
+    def _open_path_now(self, path: str | Path) -> JobRunner:
+        self._recovered = False
         if is_project(path):
             return self.open_project(path)
         self.project = None
@@ -175,6 +187,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self.close_clip()
         self.clip = clip
         self.masks.reset(doc or MaskDocument(clip.size, clip.frame_count))
+        self.reset_document_settings()
         self.clock.rate, self.clock.frame_count = clip.rate, clip.frame_count
         self._decoder = LatestRequestWorker(lambda i: clip.reader.frame(i), self)
         self._decoder.ready.connect(self._frame_ready)
@@ -267,9 +280,8 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
             self.presenter.present("Preview", "Nothing to fill yet: paint a mask or draw a shape first.")
             return None
         a, b = self.timeline.in_frame, self.timeline.out_frame
-        return self.preview.start(self.clip, self.masks.doc, self.preview_bar.current_engine(),
-                                  range(a, b + 1), self.current, self.settings.preview_long_side,
-                                  self.settings.device)
+        return self.preview.start(self.clip, self.masks.doc, self.document_settings(),
+                                  range(a, b + 1), self.current, self.settings.device)
 
     def _preview_filled(self, i: int) -> None:
         self.timeline.add_filled(i)
@@ -374,6 +386,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
+        if self.has_unsaved():  # ask first; the answer closes again (or not, on Cancel)
+            event.ignore()
+            self.confirm_unsaved(self.close, "quitting")
+            return
         self.keep_or_drop_autosave()
         self.shutdown()
         super().closeEvent(event)

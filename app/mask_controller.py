@@ -1,170 +1,177 @@
-"""Every mask edit goes through here as a QUndoCommand, so undo/redo covers all of them.
+"""Every mask edit goes through here: the controller turns user actions into edits of the core
+:class:`~inpaint_core.masks.document.MaskDocument` and keeps their inverses in a
+:class:`~inpaint_core.masks.document.History` (packed bounding-box patches, a byte limit). Qt holds
+no mask pixels of its own: :class:`UndoStack` is a thin signalling wrapper over that history.
 
-A brush stroke is painted live into its layer and pushed as one command when the mouse is released.
-``changed`` is emitted after every edit, undo and redo (the preview cache listens to it).
+A brush stroke is painted live into its layer (binarised at 128, the only rule) and recorded as
+one step when the mouse is released. ``changed`` is emitted after every edit, undo and redo (the
+preview cache listens to it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from inpaint_core.masks import Layer, PaintedLayer, ShapeLayer
+from inpaint_core.masks.document import (
+    AddLayer,
+    Edit,
+    History,
+    MaskDocument,
+    RemoveLayer,
+    SetFrames,
+    SetLayer,
+    unique_name,
+)
 
 from .brush import Stroke
-from .maskmodel import Layer, MaskDocument, PaintedLayer, ShapeLayer, unique_name
+
+UNDO_LIMIT_BYTES = 512 << 20
+SHAPE_NAMES = {"rect": "Rectangle", "polygon": "Polygon", "lasso": "Lasso", "bitmap": "Mask image"}
 
 
-class _Cmd(QUndoCommand):
-    def __init__(self, ctl: MaskController, text: str) -> None:
-        super().__init__(text)
-        self.ctl = ctl
+class UndoStack(QObject):
+    """The editor's view of a :class:`History`, with QUndoStack's names and signals.
 
+    ``index()`` is the position in the history (as QUndoStack's); ``changes()`` counts every
+    change (edit, undo, redo), so equal values mean "nothing happened in between". ``trimmed(n)`` says that the oldest steps were dropped (``n`` so far) to stay within
+    the memory limit."""
 
-class PaintCommand(_Cmd):
-    """Replaces frame ``frame`` of painted layer ``layer`` (``before`` None = frame was empty)."""
+    canUndoChanged = Signal(bool)
+    canRedoChanged = Signal(bool)
+    cleanChanged = Signal(bool)
+    indexChanged = Signal(int)
+    trimmed = Signal(int)
 
-    def __init__(self, ctl, layer: PaintedLayer, frame: int, before, after, text: str) -> None:
-        super().__init__(ctl, text)
-        self.layer, self.frame, self.before, self.after = layer, frame, before, after
-        self._first = True
+    def __init__(self, history: History, on_change, parent=None) -> None:
+        super().__init__(parent)
+        self.history = history
+        self._on_change = on_change
+        self._changes = 0
+        self._merge_key = None
+        self._state = self._now()
 
-    def _set(self, value) -> None:
-        if value is None or not value.any():
-            self.layer.frames.pop(self.frame, None)
+    def _now(self):
+        h = self.history
+        return h.can_undo(), h.can_redo(), h.is_clean(), h.dropped
+
+    def _announce(self, layers: bool = True) -> None:
+        self._changes += 1
+        self._on_change(layers)
+        was, now = self._state, self._now()
+        self._state = now
+        if was[0] != now[0]:
+            self.canUndoChanged.emit(now[0])
+        if was[1] != now[1]:
+            self.canRedoChanged.emit(now[1])
+        if was[2] != now[2]:
+            self.cleanChanged.emit(now[2])
+        if now[3] != was[3]:
+            self.trimmed.emit(now[3])
+        self.indexChanged.emit(self._changes)
+
+    def reset(self, history: History) -> None:
+        self.history = history
+        self._merge_key = None
+        self._state = self._now()
+        self.canUndoChanged.emit(False)
+        self.canRedoChanged.emit(False)
+        self.cleanChanged.emit(True)
+
+    def push(self, edit: Edit, text: str, merge=None, layers: bool = True) -> None:
+        """Apply ``edit`` as one step. Consecutive pushes with the same ``merge`` key (not None)
+        form one step (e.g. a dilation spin box turned several clicks)."""
+        h = self.history
+        if (merge is not None and merge == self._merge_key and h.can_undo() and not h.can_redo()
+                and not h.is_clean()):
+            h.doc.apply(edit)  # the step's inverse already restores the state before the first push
         else:
-            self.layer.frames[self.frame] = value.copy()
-        self.ctl._emit_changed()
+            h.do(edit, text)
+        self._merge_key = merge
+        self._announce(layers)
 
-    def redo(self) -> None:
-        if self._first:  # already painted live; just announce it
-            self._first = False
-            self.ctl._emit_changed()
-            return
-        self._set(self.after)
-
-    def undo(self) -> None:
-        self._set(self.before)
-
-
-class FramesCommand(_Cmd):
-    """Replaces several frames of a painted layer at once (segmentation, tracking)."""
-
-    def __init__(self, ctl, layer: PaintedLayer, changes: dict, text: str) -> None:
-        super().__init__(ctl, text)
-        self.layer = layer
-        self.before = {i: layer.frames.get(i) for i in changes}
-        self.after = {i: (m.copy() if m is not None else None) for i, m in changes.items()}
-
-    def _apply(self, values: dict) -> None:
-        for i, m in values.items():
-            if m is None or not m.any():
-                self.layer.frames.pop(i, None)
-            else:
-                self.layer.frames[i] = m.copy()
-        self.ctl._emit_changed()
-
-    def redo(self) -> None:
-        self._apply(self.after)
+    def record(self, inverse: Edit, text: str) -> None:
+        """Record an edit already made to the document, by its inverse."""
+        self.history.record(inverse, text)
+        self._merge_key = None
+        self._announce(False)
 
     def undo(self) -> None:
-        self._apply(self.before)
-
-
-class AddLayerCommand(_Cmd):
-    def __init__(self, ctl, layer: Layer, index: int | None = None, text: str = "Add layer") -> None:
-        super().__init__(ctl, text)
-        self.layer, self.index = layer, index
+        self._merge_key = None
+        if self.history.undo():
+            self._announce()
 
     def redo(self) -> None:
-        layers = self.ctl.doc.layers
-        layers.insert(len(layers) if self.index is None else self.index, self.layer)
-        self.ctl.active_id = self.layer.id
-        self.ctl._emit_layers()
+        self._merge_key = None
+        if self.history.redo():
+            self._announce()
 
-    def undo(self) -> None:
-        self.ctl.doc.layers.remove(self.layer)
-        if self.ctl.active_id == self.layer.id:
-            self.ctl.active_id = self.ctl.doc.layers[-1].id if self.ctl.doc.layers else None
-        self.ctl._emit_layers()
+    def canUndo(self) -> bool:
+        return self.history.can_undo()
 
+    def canRedo(self) -> bool:
+        return self.history.can_redo()
 
-class RemoveLayerCommand(_Cmd):
-    def __init__(self, ctl, layer: Layer) -> None:
-        super().__init__(ctl, f"Delete {layer.name}")
-        self.layer = layer
-        self.index = ctl.doc.layers.index(layer)
+    def undoText(self) -> str:
+        return self.history.undo_text()
 
-    def redo(self) -> None:
-        self.ctl.doc.layers.remove(self.layer)
-        if self.ctl.active_id == self.layer.id:
-            self.ctl.active_id = self.ctl.doc.layers[-1].id if self.ctl.doc.layers else None
-        self.ctl._emit_layers()
+    def isClean(self) -> bool:
+        return self.history.is_clean()
 
-    def undo(self) -> None:
-        self.ctl.doc.layers.insert(self.index, self.layer)
-        self.ctl._emit_layers()
+    def setClean(self) -> None:
+        self.history.set_clean()
+        self._merge_key = None
+        was, self._state = self._state, self._now()
+        if not was[2]:
+            self.cleanChanged.emit(True)
 
+    def index(self) -> int:
+        return self.history.index
 
-class LayerPropCommand(_Cmd):
-    """Sets ``attr`` of a layer; consecutive changes of the same attribute merge into one step."""
+    def changes(self) -> int:
+        return self._changes
 
-    ID = 7
+    def count(self) -> int:
+        return len(self.history.steps)
 
-    def __init__(self, ctl, layer: Layer, attr: str, value, text: str) -> None:
-        super().__init__(ctl, text)
-        self.layer, self.attr, self.new = layer, attr, value
-        self.old = getattr(layer, attr)
-
-    def id(self) -> int:
-        return self.ID
-
-    def mergeWith(self, other) -> bool:
-        if other.layer is not self.layer or other.attr != self.attr or self.attr == "visible":
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        setattr(self.layer, self.attr, self.new)
-        self.ctl._emit_layers()
-
-    def undo(self) -> None:
-        setattr(self.layer, self.attr, self.old)
-        self.ctl._emit_layers()
+    def clear(self) -> None:
+        self.reset(History(self.history.doc, self.history.limit_bytes))
 
 
 class MaskController(QObject):
-    """Owns the :class:`MaskDocument`, the undo stack and the active layer."""
+    """Owns the open :class:`MaskDocument`, its undo history and the active layer."""
 
     changed = Signal()  # mask pixels changed (any frame)
     layersChanged = Signal()  # list or properties of layers changed (implies ``changed``)
 
-    def __init__(self, doc: MaskDocument, parent: QObject | None = None) -> None:
+    def __init__(self, doc: MaskDocument, parent: QObject | None = None,
+                 limit_bytes: int = UNDO_LIMIT_BYTES) -> None:
         super().__init__(parent)
         self.doc = doc
-        self.undo_stack = QUndoStack(self)
-        self.active_id: int | None = None
+        self.limit_bytes = limit_bytes
+        self.undo_stack = UndoStack(History(doc, limit_bytes), self._changed_by_history, self)
+        self.active_id: str | None = None
         self._stroke: Stroke | None = None
         self._stroke_layer: PaintedLayer | None = None
         self._stroke_frame = 0
+        self._stroke_before = None
 
     def reset(self, doc: MaskDocument) -> None:
         """Start editing another document (a new clip or project); history is cleared."""
         self._stroke = None
         self.doc = doc
-        self.undo_stack.clear()
+        self.undo_stack.reset(History(doc, self.limit_bytes))
         self.active_id = doc.layers[-1].id if doc.layers else None
         self.layersChanged.emit()
         self.changed.emit()
 
     # -- signals ---------------------------------------------------------------------------------
-    def _emit_changed(self) -> None:
-        self.doc.touch()
-        self.changed.emit()
-
-    def _emit_layers(self) -> None:
-        self.doc.touch()
-        self.layersChanged.emit()
+    def _changed_by_history(self, layers: bool) -> None:
+        if self.active_id is not None and all(lay.id != self.active_id for lay in self.doc.layers):
+            self.active_id = self.doc.layers[-1].id if self.doc.layers else None
+        if layers:
+            self.layersChanged.emit()
         self.changed.emit()
 
     # -- layers ----------------------------------------------------------------------------------
@@ -185,51 +192,69 @@ class MaskController(QObject):
             if isinstance(lay, PaintedLayer):
                 self.active_id = lay.id
                 return lay
-        lay = PaintedLayer(unique_name(self.doc, "Paint"))
-        self.undo_stack.push(AddLayerCommand(self, lay, text="Add paint layer"))
+        lay = PaintedLayer(self.doc.size, unique_name(self.doc, "Paint"))
+        self.add_layer(lay, "Add paint layer")
         return lay
 
-    def add_layer(self, layer: Layer) -> None:
-        self.undo_stack.push(AddLayerCommand(self, layer, text=f"Add {layer.name}"))
+    def new_painted_layer(self, base: str = "Paint") -> PaintedLayer:
+        return PaintedLayer(self.doc.size, unique_name(self.doc, base))
 
-    def add_shape(self, kind: str, points, start: int, stop: int, bitmap: np.ndarray | None = None,
-                  name: str | None = None) -> ShapeLayer:
-        names = {"rect": "Rectangle", "polygon": "Polygon", "lasso": "Lasso", "bitmap": "Mask image"}
-        lay = ShapeLayer(name or unique_name(self.doc, names[kind]), kind=kind,
-                         points=[(float(x), float(y)) for x, y in points], start=start, stop=stop,
-                         size=self.doc.size, bitmap=bitmap)
+    def add_layer(self, layer: Layer, text: str | None = None) -> None:
+        self.active_id = layer.id
+        self.undo_stack.push(AddLayer(layer), text or f"Add {layer.name}")
+
+    def add_shape(self, kind: str, points, start: int, stop: int | None, bitmap: np.ndarray | None = None,
+                  name: str | None = None) -> ShapeLayer | None:
+        """Add a stationary shape over frames ``start`` .. ``stop - 1`` (``stop`` at or past the
+        end, or None: to the end of the clip). ``kind``: rect (two corners), polygon or lasso
+        (vertices), bitmap. Degenerate shapes are ignored (None)."""
+        size = self.doc.size
+        rng = {"start": int(start), "stop": None if stop is None or stop >= self.doc.frame_count else int(stop),
+               "name": name or unique_name(self.doc, SHAPE_NAMES[kind])}
+        if kind == "rect":
+            pts = np.asarray(points, np.float64)
+            (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+            if x1 - x0 <= 0 or y1 - y0 <= 0:
+                return None
+            lay = ShapeLayer.rectangle(size, float(x0), float(y0), float(x1 - x0), float(y1 - y0), **rng)
+        elif kind in ("polygon", "lasso"):
+            if len(points) < 3:
+                return None
+            lay = ShapeLayer.polygon(size, [(float(x), float(y)) for x, y in points], **rng)
+        else:
+            lay = ShapeLayer.from_bitmap(bitmap, **rng)
         self.add_layer(lay)
         return lay
 
-    def remove_layer(self, layer_id: int) -> None:
-        self.undo_stack.push(RemoveLayerCommand(self, self.doc.layer(layer_id)))
+    def remove_layer(self, layer_id: str) -> None:
+        self.undo_stack.push(RemoveLayer(layer_id), f"Delete {self.doc.layer(layer_id).name}")
 
-    def set_layer(self, layer_id: int, attr: str, value) -> None:
+    def set_layer(self, layer_id: str, attr: str, value) -> None:
         lay = self.doc.layer(layer_id)
         if getattr(lay, attr) == value:
             return
         labels = {"visible": "visibility", "name": "name", "dilation": "dilation"}
-        self.undo_stack.push(LayerPropCommand(self, lay, attr, value,
-                                              f"Change {labels.get(attr, attr)} of {lay.name}"))
+        merge = None if attr == "visible" else (layer_id, attr)
+        self.undo_stack.push(SetLayer(layer_id, attr, value), f"Change {labels.get(attr, attr)} of {lay.name}",
+                             merge=merge)
 
     def set_frame_mask(self, frame: int, mask: np.ndarray, text: str = "Set mask") -> None:
-        """Replace the active painted layer's bitmap at ``frame`` ((H, W) uint8 0/255)."""
+        """Replace the active painted layer's mask at ``frame`` ((H, W) uint8, non-zero = masked)."""
         lay = self.paint_layer()
-        before = lay.frames.get(frame)
-        cmd = PaintCommand(self, lay, frame, before, mask.copy(), text)
-        cmd._first = False
-        self.undo_stack.push(cmd)
+        self.undo_stack.push(SetFrames.of(lay.id, {frame: mask}), text, layers=False)
 
     def set_frames(self, layer: PaintedLayer, masks: dict, text: str) -> None:
         """Replace frames of ``layer`` with ``masks`` {index: (H, W) uint8 0/255} as one step."""
         if masks:
-            self.undo_stack.push(FramesCommand(self, layer, masks, text))
+            self.undo_stack.push(SetFrames.of(layer.id, masks), text, layers=False)
 
     # -- strokes ---------------------------------------------------------------------------------
     def begin_stroke(self, frame: int, x: float, y: float, radius: int, hardness: float, erase: bool):
         lay = self.paint_layer()
         w, h = self.doc.size
-        self._stroke = Stroke(lay.frames.get(frame), (h, w), radius, hardness, erase)
+        base = lay.mask(frame)  # decodes a frame still in a file, so the inverse holds its pixels
+        self._stroke_before = lay._frames.get(frame)
+        self._stroke = Stroke(base if base.any() else None, (h, w), radius, hardness, erase)
         self._stroke_layer, self._stroke_frame = lay, frame
         return self.stroke_to(x, y)
 
@@ -239,7 +264,7 @@ class MaskController(QObject):
             return None
         box = self._stroke.add_point(x, y)
         if box is not None:
-            self._stroke_layer.frames[self._stroke_frame] = self._stroke.result
+            self._stroke_layer.set(self._stroke_frame, self._stroke.result >= 128)
             self.doc.touch()
         return box
 
@@ -248,11 +273,9 @@ class MaskController(QObject):
         self._stroke = None
         if s is None or s.dirty is None:
             return
-        after = s.result.copy()
-        if not after.any():
-            lay.frames.pop(frame, None)
         text = "Erase stroke" if s.erase else "Brush stroke"
-        self.undo_stack.push(PaintCommand(self, lay, frame, s.before, after, text))
+        self.doc.touch()
+        self.undo_stack.record(SetFrames(lay.id, {frame: self._stroke_before}), text)
 
     @property
     def stroking(self) -> bool:

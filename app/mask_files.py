@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from inpaint_core.jobs import Progress
-from inpaint_core.masks import open_masks, write_masks
-
-from .maskmodel import Layer, MaskDocument, PaintedLayer, ShapeLayer
+from inpaint_core.masks import Layer, PaintedLayer, ShapeLayer, write_masks
+from inpaint_core.masks.document import MaskDocument
+from inpaint_core.project import open_mask_input
 
 IMAGE_FILTER = "Mask images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff *.webp);;All files (*)"
 
@@ -19,22 +19,20 @@ def import_job(path: str | Path, frame_count: int, size: tuple[int, int], token=
                ) -> Generator[Progress, None, Layer]:
     """Job: read a mask folder or image into a layer. One image (or a folder holding one) gives a
     stationary bitmap layer over the whole clip; one image per frame gives a painted layer."""
-    src = open_masks(path, frame_count, size)
+    src = open_mask_input(path, frame_count, size)
     name = Path(path).stem or Path(path).name
     if src.stationary:
         yield Progress(1, 1, "Importing masks")
-        return ShapeLayer(name, kind="bitmap", bitmap=src.mask(0).copy(), start=0, stop=frame_count, size=size)
-    frames = {}
+        return ShapeLayer.from_bitmap(src.mask(0), name=name)
+    layer = PaintedLayer(size, name=name)
     for i in range(frame_count):
         if token is not None:
             token.raise_if_cancelled()
-        m = src.mask(i)
-        if m.any():
-            frames[i] = m.copy()
+        layer.set(i, src.mask(i))
         if i % 8 == 0:
             yield Progress(i, frame_count, "Importing masks")
     yield Progress(frame_count, frame_count, "Importing masks")
-    return PaintedLayer(name, frames=frames)
+    return layer
 
 
 def export_job(folder: str | Path, doc: MaskDocument, token=None) -> Generator[Progress, None, int]:

@@ -8,13 +8,14 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from inpaint_core.engines import availability, engine_class, known_engines
+from inpaint_core.masks.document import MaskDocument
+from inpaint_core.settings import ExportSettings
 
-from .jobfns import ClipFacts, PreviewFrame, preview_job, working_size
-from .maskmodel import MaskDocument
+from .jobfns import ClipFacts, PreviewFrame, preview_job
 from .media import MediaClip
 from .workers import JobRunner
 
-__all__ = ["PreviewController", "PreviewFrame", "engine_choices", "working_size"]
+__all__ = ["PreviewController", "PreviewFrame", "engine_choices"]
 
 
 def engine_choices() -> list[tuple[str, str, bool, str]]:
@@ -52,17 +53,19 @@ class PreviewController(QObject):
     def running(self) -> bool:
         return self.runner is not None and self.runner.isRunning()
 
-    def start(self, clip: MediaClip, doc: MaskDocument, engine_name: str, frames: range, priority: int,
-              long_side: int = 640, device: str = "auto") -> JobRunner:
+    def start(self, clip: MediaClip, doc: MaskDocument, settings: ExportSettings, frames: range, priority: int,
+              device: str = "auto") -> JobRunner:
+        """Preview ``frames`` of ``doc``'s masks: the export's low-resolution stage with ``settings``."""
         self.cancel()
         snap = doc.snapshot()
-        if snap.revision != self.revision:
+        key = (snap.revision, repr(settings))
+        if key != self.revision:
             self.results.clear()
             self.invalidated.emit()
-        self.revision = snap.revision
+        self.revision = key
         todo = [i for i in frames if i not in self.results]
         facts = ClipFacts(clip.path, clip.frame_count, clip.size, getattr(clip.info, "shots", None) or None)
-        args = (facts, snap, engine_name, todo, priority, long_side, device)
+        args = (facts, snap, settings, todo, priority, device)
         runner = JobRunner(lambda tok, a=args: preview_job(*a, tok), "preview", self)
         runner.event.connect(lambda ev, r=runner: self._on_event(r, ev))
         runner.progress.connect(lambda p, r=runner: r is self.runner and self.progress.emit(p))

@@ -1,4 +1,12 @@
-"""Project behaviour of the main window: open/save/save as, autosave and crash recovery."""
+"""Project behaviour of the main window: open/save/save as, "Save changes?" prompts, autosave and
+crash recovery.
+
+Never lose work: opening another file, starting a new project and quitting ask first when there
+are unsaved changes (Save / Discard / Cancel); recovered work is saved only where the user says
+(never into the autosave folder); the autosave is removed only after its work was saved elsewhere
+or explicitly discarded. Saves run on a worker thread from an immutable snapshot: the worker builds
+and writes its own :class:`Project` and the UI thread adopts it when the save succeeded.
+"""
 
 from __future__ import annotations
 
@@ -8,41 +16,109 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from inpaint_core.project import SUFFIX, Project
+from inpaint_core.errors import ProjectError
+from inpaint_core.masks.document import MaskDocument
+from inpaint_core.project import DOC, SUFFIX, Project
+from inpaint_core.settings import ExportSettings, SettingsError
 
 from . import project_io
 
 AUTOSAVE_MS = int(os.environ.get("VANISH_AUTOSAVE_MS", "60000"))
+_Btn = QMessageBox.StandardButton
 
 
 class ProjectMixin:
-    """Mixed into MainWindow. ``self.project`` is the open :class:`Project` or None."""
+    """Mixed into MainWindow. ``self.project`` is the open :class:`Project` or None (a video not yet
+    saved as a project, or recovered work whose original project is unknown)."""
 
     project: Project | None = None
 
     def _connect_project(self) -> None:
         a = self.acts
-        a["save"].triggered.connect(self.save_project)
-        a["save_as"].triggered.connect(self.ask_save_as)
-        a["new"].triggered.connect(self.ask_save_as)
+        a["save"].triggered.connect(lambda: self.save_project())
+        a["save_as"].triggered.connect(lambda: self.ask_save_as())
+        a["new"].triggered.connect(self.ask_new)
         self._autosave = QTimer(self, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
         self._autosave.start()
         self._saved_revision = -1
+        self._recovered = False
+        self.unsaved_dialog: QMessageBox | None = None
+        self.save_dialog: QFileDialog | None = None
         QTimer.singleShot(0, self.check_recovery)
 
+    # -- unsaved changes -------------------------------------------------------------------------
+    def has_unsaved(self) -> bool:
+        """Whether the open masks hold work that is not in a saved project."""
+        return self.clip is not None and (not self.masks.undo_stack.isClean() or self._recovered)
+
+    def confirm_unsaved(self, then, action: str = "continuing") -> QMessageBox | None:
+        """Run ``then()`` now when nothing is unsaved; otherwise ask "Save changes?" (non-blocking):
+        Save saves (asking where when needed) and then continues, Discard drops the unsaved work
+        (and its autosave) and continues, Cancel keeps everything as it is."""
+        if not self.has_unsaved():
+            then()
+            return None
+        name = self.project.name if self.project is not None else self.clip.path.name
+        box = QMessageBox(QMessageBox.Icon.Warning, "Save changes?",
+                          f"The masks of {name} have unsaved changes. Save them before {action}?",
+                          _Btn.Save | _Btn.Discard | _Btn.Cancel, self)
+        box.setDefaultButton(_Btn.Save)
+        box.setObjectName("unsavedDialog")
+
+        def answered(button) -> None:
+            which = box.standardButton(button)
+            if which == _Btn.Save:
+                self.save_project(after=then)
+            elif which == _Btn.Discard:
+                self.discard_changes()
+                then()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.unsaved_dialog = box
+        return box
+
+    def discard_changes(self) -> None:
+        """Explicitly drop the unsaved masks: the autosave holding them goes too."""
+        self._drop_autosave()
+        self.masks.undo_stack.setClean()
+        self._recovered = False
+        self._update_title()
+
+    def ask_new(self) -> None:
+        """New project: choose a video (after "Save changes?" when needed)."""
+        self.confirm_unsaved(self.ask_open_video, "starting a new project")
+
+    def ask_open_video(self) -> None:
+        from .main_window import VIDEO_FILTER
+
+        dlg = QFileDialog(self, "New project: choose a video", "", VIDEO_FILTER)
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.fileSelected.connect(self._open_path_now)
+        dlg.open()
+        self.open_dialog = dlg
+
     # -- open ------------------------------------------------------------------------------------
-    def open_project(self, path: str | Path, keep_project: Project | None = None):
+    def open_project(self, path: str | Path, keep_project: Project | None = None, recovered: bool = False):
+        """Open the project at ``path``. For recovered work (``recovered``) the window's project is
+        ``keep_project`` (the user's own project, or None), never the autosave folder."""
+
         def loaded(proj: Project) -> None:
-            doc = project_io.stack_to_doc(proj.layers, proj.frame_count)
-            self._pending_project = (keep_project or proj, proj)
-            self.open_video(proj.video_path, doc=doc, remember=str(project_io.project_folder(path)))
+            doc = MaskDocument.of(proj.layers, proj.frame_count)
+            self._pending_project = (keep_project if recovered else (keep_project or proj), proj)
+            remember = None if recovered else str(project_io.project_folder(path))
+            self.open_video(proj.video_path, doc=doc, remember=remember)
 
         return self.run_job(lambda tok: project_io.load_job(path, tok), "Opening project", cancellable=False,
                             on_success=loaded)
 
     def _project_opened(self, project: Project | None, loaded: Project) -> None:
         self.project = project
+        try:
+            self.adopt_document_settings(ExportSettings.from_project(loaded.settings))
+        except SettingsError as exc:  # keep the masks; say which setting was dropped
+            self.presenter.exception(exc, "", "Project settings reset to defaults")
         if loaded.settings.engine:
             k = self.preview_bar.engine.findData(loaded.settings.engine)
             if k >= 0 and self.preview_bar.engine.model().item(k).isEnabled():
@@ -50,74 +126,100 @@ class ProjectMixin:
         self._update_title()
 
     # -- save ------------------------------------------------------------------------------------
-    def save_project(self):
+    def save_project(self, after=None):
+        """Save into the open project; asks where first when there is none or the work was
+        recovered. ``after()`` runs once the save succeeded."""
         if self.clip is None:
             return None
-        if self.project is None:
-            self.ask_save_as()
+        if self.project is None or self._recovered:
+            self.ask_save_as(after)
             return None
-        return self._save_to(self.project)
+        return self._save_to(self.project, after)
 
-    def ask_save_as(self) -> None:
+    def ask_save_as(self, after=None) -> QFileDialog | None:
         if self.clip is None:
-            return
-        dlg = QFileDialog(self, "Save project as", str(self.clip.path.with_suffix(SUFFIX)),
-                          f"Vanish project (*{SUFFIX})")
+            return None
+        start = self.project.folder if self.project is not None else self.clip.path.with_suffix(SUFFIX)
+        dlg = QFileDialog(self, "Save project as", str(start), f"Vanish project (*{SUFFIX})")
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dlg.fileSelected.connect(self.save_project_as)
+        dlg.setObjectName("saveAsDialog")
+        dlg.fileSelected.connect(lambda f: self.save_project_as(f, after))
         dlg.open()
+        self.save_dialog = dlg
+        return dlg
 
-    def save_project_as(self, folder: str | Path):
-        """Create a new project for the open video at ``folder`` and save the masks into it."""
+    def save_project_as(self, folder: str | Path, after=None):
+        """Save the masks as the project at ``folder`` (a new one, or an existing project of this
+        video, which is replaced). The autosave folder is refused."""
         if self.clip is None:
             return None
-        w, h = self.clip.size
-        proj = Project.create(folder, self.clip.path, width=w, height=h, frame_count=self.clip.frame_count,
-                              save=False)
+        folder = Path(folder)
+        if not folder.name.endswith(SUFFIX):
+            folder = folder.with_name(folder.name + SUFFIX)
+        try:
+            if project_io.in_autosave_area(folder):
+                raise ProjectError(f"{folder} is in the autosave folder, which Vanish empties; "
+                                   "choose another place for the project.")
+            w, h = self.clip.size
+            if (folder / DOC).is_file():
+                proj = Project.load(folder, verify_video=False)
+                if proj.size != (w, h) or proj.frame_count != self.clip.frame_count:
+                    raise ProjectError(f"{folder} is a project of another video; choose a new name.")
+                proj.relink(self.clip.path, check_size=False)
+            else:
+                proj = Project.create(folder, self.clip.path, width=w, height=h,
+                                      frame_count=self.clip.frame_count, save=False)
+        except ProjectError as exc:
+            self.presenter.exception(exc, "", "Cannot save the project")
+            return None
         if self.project is not None:
-            proj.settings = self.project.settings
-        return self._save_to(proj)
+            proj.settings = project_io.copy_settings(self.project.settings)
+        return self._save_to(proj, after)
 
-    def _save_to(self, proj: Project):
+    def _save_to(self, proj: Project, after=None):
         snap = self.masks.doc.snapshot()
-        engine = self.preview_bar.current_engine() or "propagate"
-        idx = self.masks.undo_stack.index()
+        idx = self.masks.undo_stack.changes()
+        target = project_io.SaveTarget.of(proj, self.document_settings())
 
-        def saved(folder) -> None:
-            self.project = proj
-            if self.masks.undo_stack.index() == idx:
+        def saved(new_project: Project) -> None:
+            self.project = new_project
+            unchanged = self.masks.undo_stack.changes() == idx
+            if unchanged:
                 self.masks.undo_stack.setClean()
-            self.settings.add_recent(str(folder))
-            self.status_label.setText(f"Saved {folder}")
-            self._recovered = False
-            self._drop_autosave()
+                self._recovered = False
+                self._drop_autosave()  # its work is now safely in the project
+            self.settings.add_recent(str(new_project.folder))
+            self.status_label.setText(f"Saved {new_project.folder}")
             self._update_title()
+            if after is not None:
+                after()
 
-        return self.run_job(lambda tok: project_io.save_job(proj, snap, engine, tok), "Saving",
-                            on_success=saved)
+        return self.run_job(lambda tok: project_io.save_job(target, snap, tok), "Saving", on_success=saved)
 
     # -- autosave and recovery -------------------------------------------------------------------
     def autosave(self):
         """Write a recovery copy when there are unsaved changes (on a worker thread)."""
-        if self.clip is None or self.masks.undo_stack.isClean() or self._saved_revision == self.masks.doc.revision:
+        if self.clip is None or not self.has_unsaved() or self._saved_revision == self.masks.doc.revision:
             return None
         snap = self.masks.doc.snapshot()
         clip, proj = self.clip, self.project
-        engine = self.preview_bar.current_engine() or "propagate"
+        engine = self.document_settings()
         rev = snap.revision
         return self.run_job(lambda tok: _autosave_job(clip, snap, proj, engine), "Autosave", cancellable=False,
                             on_success=lambda _f: setattr(self, "_saved_revision", rev))
 
     def keep_or_drop_autosave(self) -> None:
-        """On close: unsaved changes go to the recovery copy (nothing is lost); else remove it."""
+        """On close: unsaved changes (a close that skipped the prompt) go to the recovery copy;
+        with nothing unsaved the autosave is removed, so a clean quit is never seen as a crash."""
         if self.clip is None:
             return
-        if self.masks.undo_stack.isClean() and not getattr(self, "_recovered", False):
+        if not self.has_unsaved():
             self._drop_autosave()
             return
         try:
-            engine = self.preview_bar.current_engine() or "propagate"
-            project_io.write_autosave(self.clip.path, self.clip.size, self.clip.frame_count, self.masks.doc,
+            engine = self.document_settings()
+            project_io.write_autosave(self.clip.path, self.clip.size, self.clip.frame_count,
+                                      self.masks.doc.snapshot(),
                                       self.project.folder if self.project else None, engine)
         except Exception as exc:  # closing must not fail; say where the work could not be kept
             self.presenter.exception(exc, "", "Could not keep unsaved masks")
@@ -151,13 +253,14 @@ class ProjectMixin:
         return box
 
     def recover(self, folder: Path, note: dict):
+        """Open the recovered masks; the next save asks where (default: the user's own project)."""
         original = None
         if note.get("project"):
             try:
                 original = Project.load(note["project"], verify_video=False)
             except Exception:
                 original = None
-        runner = self.open_project(folder, keep_project=original)
+        runner = self.open_project(folder, keep_project=original, recovered=True)
         self._recovered = True
         return runner
 

@@ -1,72 +1,23 @@
-"""Between the editor's mask document and the project file (:mod:`inpaint_core.project`), plus the
-autosave location used for crash recovery. Qt-free."""
+"""Saving and loading the editor's document as a project (:mod:`inpaint_core.project`) on worker
+threads, and the autosave used for crash recovery. Qt-free. The document is the core's
+:class:`~inpaint_core.masks.document.MaskDocument`: layers (with their ids) go to the file as they
+are, with no conversion."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from inpaint_core.jobs import Progress
-from inpaint_core.masks import MaskStack
-from inpaint_core.masks import PaintedLayer as CorePainted
-from inpaint_core.masks import ShapeLayer as CoreShape
-from inpaint_core.project import SUFFIX, Project
-
-from .maskmodel import MaskDocument, PaintedLayer, ShapeLayer
-
-
-def doc_to_stack(doc: MaskDocument) -> MaskStack:
-    """The document's layers as a core :class:`MaskStack` (painted coverage binarised at 128)."""
-    stack = MaskStack(doc.size)
-    for lay in doc.layers:
-        common = {"name": lay.name, "visible": lay.visible, "dilation": lay.dilation}
-        if isinstance(lay, PaintedLayer):
-            out = CorePainted(doc.size, **common)
-            for i, cov in sorted(lay.frames.items()):
-                m = np.where(cov >= 128, 255, 0).astype(np.uint8)
-                if m.any():
-                    out.set(i, m)
-            stack.add(out)
-        elif isinstance(lay, ShapeLayer):
-            rng = {"start": lay.start, "stop": lay.stop if lay.stop < doc.frame_count else None}
-            if lay.kind == "rect":
-                (x0, y0), (x1, y1) = np.min(lay.points, axis=0), np.max(lay.points, axis=0)
-                if x1 - x0 <= 0 or y1 - y0 <= 0:
-                    continue
-                stack.add(CoreShape.rectangle(doc.size, x0, y0, x1 - x0, y1 - y0, **rng, **common))
-            elif lay.kind in ("polygon", "lasso"):
-                stack.add(CoreShape.polygon(doc.size, lay.points, **rng, **common))
-            else:
-                stack.add(CoreShape.from_bitmap(lay.raster(), **rng, **common))
-    return stack
-
-
-def stack_to_doc(stack: MaskStack, frame_count: int) -> MaskDocument:
-    """A core :class:`MaskStack` as an editable document (painted frames decoded to bitmaps)."""
-    doc = MaskDocument(stack.size, frame_count)
-    for lay in stack:
-        common = {"name": lay.name, "visible": lay.visible, "dilation": lay.dilation}
-        if isinstance(lay, CorePainted):
-            doc.layers.append(PaintedLayer(frames={i: lay.mask(i) for i in lay.frames}, **common))
-        elif isinstance(lay, CoreShape):
-            stop = frame_count if lay.stop is None else min(lay.stop, frame_count)
-            if lay.shape == "rect":
-                x, y, w, h = lay.rect
-                doc.layers.append(ShapeLayer(kind="rect", points=[(x, y), (x + w, y + h)], start=lay.start,
-                                             stop=stop, size=stack.size, **common))
-            elif lay.shape == "polygon":
-                doc.layers.append(ShapeLayer(kind="polygon", points=list(lay.points), start=lay.start,
-                                             stop=stop, size=stack.size, **common))
-            else:
-                doc.layers.append(ShapeLayer(kind="bitmap", bitmap=np.array(lay.bitmap), start=lay.start,
-                                             stop=stop, size=stack.size, **common))
-    return doc
+from inpaint_core.masks.document import MaskDocument
+from inpaint_core.project import SUFFIX, Project, ProjectSettings
+from inpaint_core.settings import ExportSettings
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -81,14 +32,41 @@ def project_folder(path: str | os.PathLike) -> Path:
     return p.parent if p.name == "project.json" else p
 
 
-def save_job(project: Project, doc: MaskDocument, engine: str, token=None) -> Generator[Progress, None, Path]:
-    """Job: store ``doc`` (a snapshot) into ``project`` and save it atomically."""
+@dataclass(frozen=True)
+class SaveTarget:
+    """Where and what to save, as plain values taken on the UI thread: the worker builds its own
+    :class:`Project` from them, so a save never touches the window's objects."""
+
+    folder: Path
+    video_path: Path
+    size: tuple[int, int]
+    frame_count: int
+    fingerprint: dict
+    settings: ProjectSettings
+
+    @classmethod
+    def of(cls, project: Project, doc_settings: ExportSettings | None = None) -> SaveTarget:
+        """From ``project`` with ``doc_settings`` (the document's output settings) stored in it."""
+        settings = copy_settings(project.settings)
+        if doc_settings is not None:
+            doc_settings.store_in(settings)
+        return cls(project.folder, project.video_path, project.size, project.frame_count,
+                   copy.deepcopy(project.video_fingerprint), settings)
+
+
+def copy_settings(settings: ProjectSettings) -> ProjectSettings:
+    return copy.deepcopy(settings)
+
+
+def save_job(target: SaveTarget, doc: MaskDocument, token=None) -> Generator[Progress, None, Project]:
+    """Job: write ``doc`` (a snapshot) as the project ``target`` atomically; returns the new
+    :class:`Project` (the window adopts it on success)."""
     yield Progress(0, 1, "Saving project")
-    project.layers = doc_to_stack(doc)
-    project.settings.engine = engine
-    project.save()
+    proj = Project(target.folder, target.video_path, target.size, target.frame_count, target.fingerprint,
+                   layers=doc.to_stack(), settings=copy_settings(target.settings))
+    proj.save()
     yield Progress(1, 1, "Saving project")
-    return project.folder
+    return proj
 
 
 def load_job(folder: str | os.PathLike, token=None) -> Generator[Progress, None, Project]:
@@ -110,13 +88,33 @@ def autosave_root() -> Path:
     return Path(user_data_dir("vanish", appauthor=False)) / "autosave"
 
 
+def in_autosave_area(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` lies inside the autosave folder (never a place for the user's project)."""
+    root = Path(os.path.abspath(autosave_root()))
+    p = Path(os.path.abspath(folder))
+    return p == root or root in p.parents
+
+
+def _alive_elsewhere(pid) -> bool:
+    """Whether ``pid`` is another process that is still running (its autosave is not a crash)."""
+    if not isinstance(pid, int) or pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def autosave_folder(video: Path) -> Path:
     key = hashlib.sha1(str(Path(video).absolute()).encode()).hexdigest()[:12]
     return autosave_root() / f"{Path(video).stem}-{key}{SUFFIX}"
 
 
 def write_autosave(video: Path, size, frame_count: int, doc: MaskDocument, project_path: Path | None,
-                   engine: str) -> Path:
+                   settings: ExportSettings | str) -> Path:
     """Save ``doc`` as a recovery project beside a note naming the user's own project (if any)."""
     folder = autosave_folder(video)
     if (folder / "project.json").is_file():
@@ -126,10 +124,14 @@ def write_autosave(video: Path, size, frame_count: int, doc: MaskDocument, proje
         folder.parent.mkdir(parents=True, exist_ok=True)
         proj = Project.create(folder, video, width=size[0], height=size[1], frame_count=frame_count,
                               save=False)
-    proj.layers = doc_to_stack(doc)
-    proj.settings.engine = engine
+    proj.layers = doc.to_stack()
+    if isinstance(settings, str):
+        proj.settings.engine = settings
+    else:
+        settings.store_in(proj.settings)
     proj.save()
-    note = {"video": str(Path(video).absolute()), "project": str(project_path) if project_path else None}
+    note = {"video": str(Path(video).absolute()), "project": str(project_path) if project_path else None,
+            "pid": os.getpid()}
     (folder / "recovery.json").write_text(json.dumps(note), encoding="utf-8")
     return folder
 
@@ -143,9 +145,11 @@ def pending_recoveries() -> list[tuple[Path, dict]]:
             note = folder / "recovery.json"
             if note.is_file() and (folder / "project.json").is_file():
                 try:
-                    out.append((folder, json.loads(note.read_text(encoding="utf-8"))))
+                    data = json.loads(note.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     continue
+                if isinstance(data, dict) and not _alive_elsewhere(data.get("pid")):
+                    out.append((folder, data))
     return out
 
 

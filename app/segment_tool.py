@@ -14,7 +14,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from .maskmodel import PaintedLayer, unique_name
+from inpaint_core.masks import PaintedLayer
+
 from .workers import JobRunner, LatestRequestWorker
 
 
@@ -139,7 +140,7 @@ class SegmentTool(QObject):
                 lay = doc.layer(self.layer_id)
                 if isinstance(lay, PaintedLayer):
                     return lay
-        lay = PaintedLayer(unique_name(doc, "Segment"))
+        lay = self.win.masks.new_painted_layer("Segment")
         self.win.masks.add_layer(lay)
         self.layer_id = lay.id
         return lay
@@ -162,7 +163,7 @@ class SegmentTool(QObject):
         if win.clip is None or self.layer_id is None or self.runner is not None:
             return None
         lay = self.layer()
-        keys = {k: lay.frames[k].copy() for k in sorted(self.keys) if k in lay.frames}
+        keys = {k: lay.mask(k) for k in sorted(self.keys) if k in lay}
         if not keys:
             win.presenter.present("Track", "Segment the object on this frame first (click on it).")
             return None

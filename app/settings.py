@@ -6,6 +6,8 @@ import os
 
 from PySide6.QtCore import QSettings
 
+from inpaint_core.settings import DEFAULT_LONG_SIDE
+
 RECENT_MAX = 10
 
 
@@ -63,7 +65,7 @@ class EditorSettings:
 
     @property
     def preview_long_side(self) -> int:
-        return max(128, self._get("preview/long_side", 640, int))
+        return max(128, self._get("preview/long_side", DEFAULT_LONG_SIDE, int))  # the schema's default
 
     @preview_long_side.setter
     def preview_long_side(self, v: int) -> None:

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from inpaint_core.settings import SCHEMA
+
 from .preview import engine_choices
 from .settings import EditorSettings
 
@@ -54,8 +56,9 @@ class SettingsDialog(QDialog):
         self.preview_size.setSingleStep(32)
         self.preview_size.setSuffix(" px")
         self.preview_size.setValue(settings.preview_long_side)
-        self.preview_size.setToolTip("Long side of the classical engine's preview resolution")
-        form.addRow("Preview resolution", self.preview_size)
+        self.preview_size.setToolTip("Working size of new documents (preview and export alike): "
+                                     + SCHEMA["long_side"].description)
+        form.addRow("Working size", self.preview_size)
         lay.addWidget(box)
         self.models = None
         from .models_panel import ModelsPanel, models_available

@@ -16,7 +16,7 @@ from PySide6.QtCore import QThread, Signal
 
 from inpaint_core.engines.base import Filled
 from inpaint_core.errors import Cancelled
-from inpaint_core.jobs import CancelToken, Progress, release_thread_state
+from inpaint_core.jobs import CancelToken, Progress, release_thread_state, run_job
 
 
 def lower_priority(nice: int) -> None:
@@ -69,27 +69,25 @@ class JobRunner(QThread):
         import time
 
         lower_priority(3)
-        last = 0.0
-        gen = None
+        last = [0.0]
+
+        def deliver(ev) -> None:  # each event as a signal; Progress throttled
+            if isinstance(ev, Filled):
+                self.filled.emit(ev)
+            elif isinstance(ev, Progress):
+                now = time.monotonic()
+                if now - last[0] > 0.05 or ev.done >= ev.total:
+                    last[0] = now
+                    self.progress.emit(ev)
+            else:
+                self.event.emit(ev)
+
         try:
-            gen = self.make_job(self.token)
-            while True:
-                if self.token.cancelled:
-                    raise Cancelled()
-                try:
-                    ev = next(gen)
-                except StopIteration as stop:
-                    result = stop.value
-                    break
-                if isinstance(ev, Filled):
-                    self.filled.emit(ev)
-                elif isinstance(ev, Progress):
-                    now = time.monotonic()
-                    if now - last > 0.05 or ev.done >= ev.total:
-                        last = now
-                        self.progress.emit(ev)
-                else:
-                    self.event.emit(ev)
+            # the one job driver (inpaint_core.jobs.run_job): cancel checked between events, the
+            # generator closed at the end whatever happens
+            result = run_job(self.make_job(self.token), deliver, self.token)
+            if self.token.cancelled:
+                raise Cancelled()
             self.outcome = "ok"
             self.succeeded.emit(result)
         except Cancelled:
@@ -99,9 +97,6 @@ class JobRunner(QThread):
             self.outcome = "failed"
             self.failed.emit(exc, traceback.format_exc())
         finally:
-            if gen is not None:
-                with contextlib.suppress(Exception):
-                    gen.close()
             release_thread_state()  # before Qt tears the thread down (see that function)
             self.ended.emit()
 

@@ -35,14 +35,11 @@ def _release_thread_caches() -> None:
 
 
 def _dis(preset: str) -> cv2.DISOpticalFlow:
-    cache = getattr(_local, "dis", None)
-    if cache is None:
-        cache = _local.dis = {}
-    if preset not in cache:
-        if preset not in PRESETS:
-            raise ValueError(f"unknown flow preset {preset!r}; choose from {sorted(PRESETS)}")
-        cache[preset] = cv2.DISOpticalFlow_create(PRESETS[preset])
-    return cache[preset]
+    """A new DIS instance: a reused one carries state from its previous calls into the next
+    result (an export then depended on what ran before it on the same thread)."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown flow preset {preset!r}; choose from {sorted(PRESETS)}")
+    return cv2.DISOpticalFlow_create(PRESETS[preset])
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:

@@ -123,3 +123,12 @@ def release_thread_state() -> None:
     own teardown, after its Python state is gone."""
     for fn in _thread_cleanups:
         fn()
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether a job's worker (an engine, a segmenter) can run here; ``reason`` tells a user what to
+    do when it cannot. Defined here, low in the layers, so every package can answer with it."""
+
+    ok: bool
+    reason: str = ""

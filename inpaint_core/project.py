@@ -26,9 +26,10 @@ from typing import Any
 from . import __version__
 from .errors import MaskError, ProjectError
 from .fsutil import normal_permissions
-from .masks.io import DEFAULT_THRESHOLD, open_masks
+from .masks.io import DEFAULT_THRESHOLD, MaskSource, StackMaskSource, open_masks
 from .masks.layers import MaskSettings, MaskStack, PaintedLayer, ShapeLayer
 from .masks.store import layer_from_json, layer_to_json, remove_unreferenced
+from .settings import DEFAULT_FEATHER
 
 VERSION = 1
 FORMAT = "vanish-project"
@@ -74,7 +75,7 @@ class ProjectSettings:
 
     engine: str = "propagate"
     grow: int | None = None
-    feather: float = 3.0
+    feather: float = DEFAULT_FEATHER
     engine_options: dict[str, Any] = field(default_factory=dict)
     export: dict[str, Any] = field(default_factory=dict)
 
@@ -105,11 +106,11 @@ class ProjectSettings:
     def problems(self) -> list[str]:
         """What export would refuse in these settings (an engine this Vanish does not have), as
         sentences; checked by ``project check`` and by loading, so both agree with export."""
-        from .engines import ENGINE_PATHS
+        from .settings import ENGINE_NAMES
 
-        if self.engine not in ENGINE_PATHS:
+        if self.engine not in ENGINE_NAMES:
             return [f"settings.engine {self.engine!r} is not an engine of this Vanish (known: "
-                    f"{', '.join(ENGINE_PATHS)}). Choose one of them in project.json or the editor."]
+                    f"{', '.join(ENGINE_NAMES)}). Choose one of them in project.json or the editor."]
         return []
 
 
@@ -303,6 +304,20 @@ class Project:
             raise ProjectError(_explain(Path(folder), all_problems))
         proj.video_problem = video_problem
         return proj
+
+
+def open_mask_input(path: str | os.PathLike, frame_count: int, size: tuple[int, int],
+                    threshold: int = DEFAULT_THRESHOLD) -> MaskSource | StackMaskSource:
+    """:func:`inpaint_core.masks.open_masks`, plus a project folder (``NAME.vanish``), which gives
+    its composed visible layers (MaskError when its frame count differs from ``frame_count``)."""
+    p = Path(path)
+    if p.is_dir() and (p / DOC).is_file():
+        proj = Project.load(p, verify_video=False)
+        if proj.frame_count != frame_count:
+            raise MaskError(f"The project {p} has masks for {proj.frame_count} frames but the video "
+                            f"has {frame_count} frames.")
+        return StackMaskSource(proj.layers, frame_count, size)
+    return open_masks(p, frame_count, size, threshold)
 
 
 def _explain(folder: Path, problems: list[str]) -> str:

@@ -120,9 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if not out.parent.is_dir() and str(out.parent):
         raise VanishError(f"Folder {out.parent} does not exist; create it or choose another --out.")
     if args.full_res:
-        from ..export.fullres import run_cli
-
-        return run_cli(args)
+        return _run_full_res(args)
     config = config_from_args(args)
     with ProgressPrinter() as bar:
         result = run_bench(config, bar)
@@ -134,4 +132,26 @@ def run(args: argparse.Namespace) -> int:
     if failed:
         print(f"{len(failed)} engine run(s) failed; see the table.", file=sys.stderr)
         return 1
+    return 0
+
+
+def _run_full_res(args) -> int:
+    """``vanish bench --full-res``: run, print the table, write the JSON at ``args.out``."""
+    from ..bench.fullres import FullResConfig, format_table, fullres_job
+    from ..bench.report import write_json
+    from ..jobs import run_job
+
+    if len(args.engine) != 1:
+        raise VanishError("--full-res compares residual modes of one engine; give a single --engine.")
+    options = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    config = FullResConfig(engine=args.engine[0], clips=list(args.clips), frames=args.frames,
+                           photo_size=args.photo_size, work_size=args.size, eval_frames=args.eval_frames,
+                           seed=args.seed, engine_options=options)
+    with ProgressPrinter(unit="step") as bar:
+        result = run_job(fullres_job(config), bar)
+    if args.note:
+        result["note"] = args.note
+    print(format_table(result))
+    write_json(result, args.out)
+    print(f"\nwrote {args.out}")
     return 0

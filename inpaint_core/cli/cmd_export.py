@@ -14,10 +14,18 @@ import sys
 from pathlib import Path
 
 from ..errors import VanishError
+from ..settings import SCHEMA, ExportSettings
 from .argtypes import size_arg
 from .progress import ProgressPrinter
 
-RESIDUALS = ("both", "temporal", "spatial", "none")
+RESIDUALS = SCHEMA["residuals"].choices
+
+
+def _help(name: str) -> str:
+    """A flag's help from the settings schema (description, default)."""
+    s = SCHEMA[name]
+    default = s.none_means if s.default is None else s.default
+    return f"{s.description} (default: {default})"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,67 +40,67 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", metavar="PROJECT|VIDEO", help="a .vanish project folder or a video file")
     p.add_argument("--masks", metavar="PATH", help="mask image or folder (required with a video)")
     p.add_argument("--engine", metavar="E", help="fill engine (default: the project's, else propagate)")
+    p.add_argument("--long-side", type=int, metavar="PX", help=_help("long_side"))
     p.add_argument("--checkpoint", metavar="PATH", help="checkpoint file for the sttn engine")
     p.add_argument("--out", required=True, metavar="OUT", help="output file (or folder for png)")
     p.add_argument("--format", dest="fmt", metavar="F",
                    help="mp4, mov, mkv, webm, h265 or png (default: from the extension)")
-    p.add_argument("--crf", type=int, metavar="N", help="quality (default: matched to the source bit rate)")
-    p.add_argument("--start", type=int, default=0, metavar="FRAME", help="first frame to export (0)")
-    p.add_argument("--end", type=int, metavar="FRAME", help="frame to stop before (default: the end)")
+    p.add_argument("--crf", type=int, metavar="N", help=_help("crf"))
+    p.add_argument("--start", type=int, metavar="FRAME", help=_help("start") + "; a project's own range first")
+    p.add_argument("--end", type=int, metavar="FRAME", help=_help("end"))
     p.add_argument("--no-audio", action="store_true", help="leave the audio out")
     p.add_argument("--write-masks", metavar="DIR", help="also write the masks used, one PNG per frame")
-    p.add_argument("--residuals", choices=RESIDUALS, default="both",
-                   help="full-resolution detail: both (default), temporal, spatial, or none (plain upsizing)")
+    p.add_argument("--residuals", choices=RESIDUALS, help=_help("residuals"))
     p.add_argument("--work-size", type=size_arg, metavar="WxH",
                    help="engine working size (default: the engine's, else the source capped at 960 px)")
-    p.add_argument("--grow", type=int, metavar="PX", help="mask growth in source pixels")
-    p.add_argument("--feather", type=float, metavar="PX", help="soft-edge radius in source pixels")
+    p.add_argument("--grow", type=int, metavar="PX", help=_help("grow"))
+    p.add_argument("--feather", type=float, metavar="PX", help=_help("feather"))
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
     p.set_defaults(func=run)
 
 
 def _inputs(args: argparse.Namespace):
-    """(video path, masks, engine name, engine options, grow, feather) from a project or a video."""
+    """(video path, masks, ExportSettings) from a project (its saved settings, then the flags) or a
+    video (the schema's defaults, then the flags)."""
     src = Path(args.input)
-    options = {"checkpoint": args.checkpoint} if args.checkpoint else {}
+    given = {"engine": args.engine, "long_side": args.long_side, "grow": args.grow, "feather": args.feather,
+             "residuals": args.residuals, "format": args.fmt, "crf": args.crf, "start": args.start,
+             "end": args.end, "audio": False if args.no_audio else None}
     if src.is_dir():
         from ..project import Project
 
         proj = Project.load(src)
-        s = proj.settings
+        base = ExportSettings.from_project(proj.settings)
+        if args.engine and args.engine != base.engine:
+            base.engine_options = {}  # the saved options belong to the saved engine
+        settings = base.with_(**given)
         masks = args.masks if args.masks else proj.layers
-        engine = args.engine or s.engine
-        if engine == s.engine:
-            options = {**s.engine_options, **options}
-        grow = args.grow if args.grow is not None else s.grow
-        feather = args.feather if args.feather is not None else s.feather
-        return proj.video_path, masks, engine, options, grow, feather
-    if not src.is_file():
-        raise VanishError(f"{src} does not exist. Give a video file or a .vanish project folder.")
-    if not args.masks:
-        raise VanishError("A video needs --masks (a mask image or a folder of per-frame masks).")
-    return src, args.masks, args.engine, options, args.grow, args.feather
+        video = proj.video_path
+    else:
+        if not src.is_file():
+            raise VanishError(f"{src} does not exist. Give a video file or a .vanish project folder.")
+        if not args.masks:
+            raise VanishError("A video needs --masks (a mask image or a folder of per-frame masks).")
+        settings, masks, video = ExportSettings().with_(**given), args.masks, src
+    if args.checkpoint:
+        settings.engine_options = {**settings.engine_options, "checkpoint": args.checkpoint}
+    return video, masks, settings.validated()
 
 
 def run(args: argparse.Namespace) -> int:
     from ..export import export_video
     from ..jobs import run_job
 
-    video, masks, engine, options, grow, feather = _inputs(args)
-    from ..project import check_settings
-
-    check_settings(engine=engine, grow=grow, feather=feather)  # the project schema's rules
-    job = export_video(
-        video, masks, args.out, engine=engine, engine_options=options, work_size=args.work_size,
-        residuals=args.residuals, fmt=args.fmt, crf=args.crf, start=args.start, end=args.end,
-        audio=not args.no_audio, write_masks=args.write_masks, resume=args.resume, grow=grow,
-        feather=feather, protect=[args.input],
-    )
+    video, masks, settings = _inputs(args)
+    job = export_video(video, masks, args.out, work_size=args.work_size, write_masks=args.write_masks,
+                       resume=args.resume, protect=[args.input], **settings.export_kwargs())
     with ProgressPrinter() as bar:
         result = run_job(job, bar)
     fps = result.frames / max(1e-9, sum(result.seconds.values()))
     resumed = f", {result.resumed_chunks} chunk(s) reused" if result.resumed_chunks else ""
+    if result.stale_chunks:
+        resumed += f", {result.stale_chunks} made again because their masks changed"
     print(f"wrote {result.path}: {result.frames} frames, engine {result.engine} at "
-          f"{result.work_size[0]}x{result.work_size[1]}, residuals {args.residuals}, "
+          f"{result.work_size[0]}x{result.work_size[1]}, residuals {settings.residuals}, "
           f"{fps:.2f} frames/s{resumed}", file=sys.stderr)
     return 0

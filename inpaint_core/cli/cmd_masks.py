@@ -12,7 +12,8 @@ import numpy as np
 from ..errors import MaskError
 from ..fsutil import check_not_input
 from ..jobs import Progress
-from ..masks import DEFAULT_THRESHOLD, open_masks, write_masks
+from ..masks import DEFAULT_THRESHOLD, write_masks
+from ..project import open_mask_input
 from .progress import ProgressPrinter
 
 
@@ -45,7 +46,7 @@ def _import(args) -> int:
         raise MaskError("Say which video the masks are for: --video VIDEO "
                         "(or --size WxH --frames N).")
     check_not_input(args.out, [args.src, args.video], "mask folder")
-    src = open_masks(args.src, n, (w, h), args.threshold)
+    src = open_mask_input(args.src, n, (w, h), args.threshold)
     masks = (src.mask(i) for i in range(n))
     count = write_masks(args.out, _with_progress(masks, n, "masks"), overwrite=args.overwrite)
     kind = "stationary mask" if src.stationary else (f"{len(src.files)} mask images" if src.files else "the project")

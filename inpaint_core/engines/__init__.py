@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 
 from ..errors import EngineUnavailable, VanishError
+from ..settings import ENGINE_NAMES
 from .base import Availability, Engine
 
 #: name -> "module:Class"; the first is the default engine
@@ -52,10 +53,32 @@ def availability(name: str) -> Availability:
         return Availability(False, str(exc))
 
 
+def engine_option_names(name: str) -> list[str]:
+    """The options engine ``name`` accepts (its constructor's named parameters)."""
+    import inspect
+
+    params = inspect.signature(engine_class(name).__init__).parameters.values()
+    return [p.name for p in params if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def check_engine_options(name: str, options: dict) -> None:
+    """VanishError naming every unknown option of engine ``name`` and listing the valid ones."""
+    valid = engine_option_names(name)
+    unknown = sorted(k for k in options if k not in valid)
+    if unknown:
+        s = "s" if len(unknown) > 1 else ""
+        raise VanishError(f"Unknown option{s} {', '.join(map(repr, unknown))} for the {name} engine. "
+                          f"Valid options: {', '.join(valid) or 'none'}.")
+
+
 def create_engine(name: str, **options) -> Engine:
-    """Build engine ``name``; raises EngineUnavailable (with what to do) if it cannot run here."""
+    """Build engine ``name`` with ``options`` (unknown ones are refused, listing the valid ones);
+    raises EngineUnavailable (with what to do) if it cannot run here."""
     cls = engine_class(name)
+    check_engine_options(name, options)
     avail = cls.available() if not options.get("checkpoint") else Availability(True)
     if not avail.ok:
         raise EngineUnavailable(avail.reason)
     return cls(**options)
+
+assert tuple(ENGINE_PATHS) == ENGINE_NAMES, "the settings schema lists every engine, in the same order"

@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..jobs import CancelToken, Progress
+from ..jobs import Availability, CancelToken, Progress  # noqa: F401 (Availability re-exported)
 
 
 @dataclass
@@ -56,14 +56,6 @@ class Filled:
     index: int
     rgb: np.ndarray
     correspondence: Correspondence | None = None
-
-
-@dataclass(frozen=True)
-class Availability:
-    """Whether an engine can run here; ``reason`` tells a user what to do when it cannot."""
-
-    ok: bool
-    reason: str = ""
 
 
 @runtime_checkable

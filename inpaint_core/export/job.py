@@ -28,13 +28,14 @@ from ..engines.base import Engine, Filled
 from ..errors import MaskError, VanishError
 from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
+from ..settings import DEFAULT_FEATHER, DEFAULT_LONG_SIDE, ExportSettings
 from ..sysmem import trim_heap
 from .frames import FrameStore
-from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
-from .residuals import Geometry
+from .lowres import lowres_plan
+from .pipeline import RestoreOptions, restore_frame, run_engine
 from .resume import PartialWork, apply_patch, os_error, patch_of
 from .safety import check_encodable, guarded_export
-from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
+from .settings import default_crf, mask_reader, plan_chunks
 from .temporal import FlowCache
 
 ENGINE_OVERLAP = 16  # frames of context the engine sees on each side of a chunk
@@ -51,6 +52,7 @@ class ExportResult:
     work_size: tuple[int, int] = (0, 0)
     crf: int | None = None
     resumed_chunks: int = 0
+    stale_chunks: int = 0  # finished chunks of an interrupted export made again: their masks changed
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -80,6 +82,8 @@ def export_video(
     cancel: CancelToken | None = None,
     grow: int | None = None,
     feather: float | None = None,
+    long_side: int | None = None,
+    fills=None,
     shots: list[tuple[int, int]] | None = None,
     chunk_frames: int = 48,
     keep_partial: bool = True,
@@ -91,7 +95,9 @@ def export_video(
     range [start, end) (0-based, ``end`` exclusive, default the whole clip). ``fmt``: output format
     (default from the extension); ``crf``: quality (default matched to the source's bit rate).
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
-    ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
+    ``long_side``: the working-size cap (see :func:`inpaint_core.settings.working_size`);
+    ``feather`` None is the schema's default. ``fills``: called as ``fills(i, rgb)`` with each
+    low-resolution fill ((h, w, 3) uint8 on the working canvas) as the engine delivers it. ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
     :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter, output_format
@@ -113,10 +119,10 @@ def export_video(
             raise VanishError(f"The frame range {start}..{end} is outside the clip (frames 0..{n}); "
                               "--start must be below --end and --end at most the frame count.")
         W, H = info.width, info.height
-        work = tuple(eng.fixed_size or work_size or default_work_size((W, H), None))
-        geom = Geometry((W, H), work, canvas_mode((W, H), work))
-        g = default_grow(eng, geom) if grow is None else int(grow)
-        opts = RestoreOptions(residuals=opts_res, feather=max(1.0, geom.scale) if feather is None else feather)
+        plan = lowres_plan((W, H), eng, ExportSettings(long_side=long_side or DEFAULT_LONG_SIDE, grow=grow),
+                           work_size)
+        geom, g, work = plan.geom, plan.grow, plan.work
+        opts = RestoreOptions(residuals=opts_res, feather=DEFAULT_FEATHER if feather is None else float(feather))
         mask_fn = mask_reader(masks, n, (W, H))
         fmt_name = output_format(out, fmt)
         fmt_key = getattr(fmt_name, "name", fmt_name)
@@ -133,14 +139,17 @@ def export_video(
         signature = {
             "source": str(Path(source).resolve()), "size": [W, H], "frames": n,
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
+            "engine_options": repr(sorted((engine_options or {}).items())),
             "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
-            "chunks": [list(c) for c in chunks], "masks": _mask_digest(mask_fn, start, end),
+            "chunks": [list(c) for c in chunks],
         }
-        partial = PartialWork(out, signature, resume)
+        reach = max(max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0, ENGINE_OVERLAP)
+        partial = PartialWork(out, signature, resume,
+                              _chunk_digests(masks, mask_fn, chunks, shots, start, end, reach, cancel))
+        if partial.stale:
+            yield Progress(0, total, f"resume: {partial.stale} finished chunk(s) are made again (their masks changed)")
         store = FrameStore(geom, g, eng.default_grow, shots)
         flows = FlowCache(store, opts.temporal)
-        reach = max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0
-        reach = max(reach, ENGINE_OVERLAP)
         pts0 = reader.pts[start] - reader.pts[0] if start > 0 else 0
         a_start = reader.times[start] if start > 0 else None
         a_end = reader.times[end] if end < n else None
@@ -202,6 +211,8 @@ def export_video(
                             spent += time.monotonic() - t0
                             continue
                         i = ev.index
+                        if fills is not None:
+                            fills(i, ev.rgb)
                         t0 = time.monotonic()
                         o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
                         patches[i] = patch_of(o, store[i].full)
@@ -233,17 +244,36 @@ def export_video(
         partial.remove()
     if write_masks:
         yield from _write_masks(Path(write_masks), mask_fn, g, start, end)
-    return ExportResult(out, done, secs, eng.name, work, crf, resumed)
+    return ExportResult(out, done, secs, eng.name, work, crf, resumed, partial.stale)
 
 
-def _mask_digest(mask_fn, start: int, end: int) -> str:
-    """A short digest of the masks of a few frames of the range (to refuse resuming other masks)."""
+def _chunk_digests(masks, mask_fn, chunks, shots, start: int, end: int, reach: int,
+                   cancel: CancelToken) -> dict[tuple[int, int], str]:
+    """For each chunk, a digest of the masks of every frame its output depends on (the chunk and
+    ``reach`` frames of context on each side, within its shot and the range). Per-frame digests
+    come from the mask document when it has them (no pixels composed), else from the masks."""
     import hashlib
 
-    h = hashlib.sha1()
-    for i in sorted({start, (start + end) // 2, end - 1}):
-        h.update(np.ascontiguousarray(mask_fn(i)).tobytes())
-    return h.hexdigest()
+    frame_digest = getattr(masks, "frame_digest", None)
+    per: dict[int, str] = {}
+
+    def digest(i: int) -> str:
+        if i not in per:
+            cancel.raise_if_cancelled()
+            if callable(frame_digest):
+                per[i] = frame_digest(i)
+            else:
+                per[i] = hashlib.sha1(np.ascontiguousarray(mask_fn(i)).tobytes()).hexdigest()
+        return per[i]
+
+    out = {}
+    for c0, c1 in chunks:
+        sa, sb = next(((a, b) for a, b in shots if a <= c0 < b), (start, end))
+        h = hashlib.sha1()
+        for i in range(max(start, sa, c0 - reach), min(end, sb, c1 + reach)):
+            h.update(f"{i}:{digest(i)};".encode())
+        out[(c0, c1)] = h.hexdigest()
+    return out
 
 
 def _scan_shots(reader, start: int, end: int, cancel: CancelToken):

@@ -19,12 +19,11 @@ from ..clipsource import ArrayClipSource
 from ..engines.base import Engine, Filled, in_order
 from ..jobs import CancelToken, Progress
 from ..masks.ops import feather
+from ..settings import DEFAULT_FEATHER, RESIDUAL_MODES
 from .frames import FrameStore
 from .residuals import Geometry, bbox
 from .spatial import SpatialOptions, spatial_residual
 from .temporal import FlowCache, TemporalOptions, select_references, temporal_residual
-
-RESIDUAL_MODES = ("both", "temporal", "spatial", "none")
 
 
 @dataclass
@@ -33,7 +32,7 @@ class RestoreOptions:
     the soft edge outside the hole."""
 
     residuals: str = "both"
-    feather: float = 2.0
+    feather: float = DEFAULT_FEATHER
     temporal: TemporalOptions = field(default_factory=TemporalOptions)
     spatial: SpatialOptions = field(default_factory=SpatialOptions)
 
@@ -213,7 +212,7 @@ def fill_full_res(
     work = tuple(engine.fixed_size or work_size)
     geom = Geometry((W, H), work, mode)
     g = default_grow(engine, geom) if grow is None else grow
-    fr = feather_radius if feather_radius is not None else max(1.0, geom.scale)
+    fr = feather_radius if feather_radius is not None else DEFAULT_FEATHER
     opts = RestoreOptions(residuals=residuals, feather=fr)
     store = FrameStore(geom, g, engine.default_grow, shots or [(0, n)])
     for i in range(n):

@@ -1,7 +1,8 @@
 """The hidden work folder of a resumable export: ``.<target name>.partial/`` beside the target.
 
-It holds ``job.json`` (the settings the chunks were made with) and one ``chunk_<start>_<stop>.npz``
-per finished chunk. A chunk file stores, per frame, only the rectangle around the feathered hole and
+It holds ``job.json`` (the settings the chunks were made with, and for each chunk a digest of the
+masks of every frame it depends on) and one ``chunk_<start>_<stop>.npz`` per finished chunk. On
+resume, chunks whose masks changed are discarded (``stale``) and made again; the others are reused. A chunk file stores, per frame, only the rectangle around the feathered hole and
 the output pixels inside it: everything outside is the decoded source, bit for bit, so replaying a
 chunk over the decoded source gives back exactly the frames first produced.
 """
@@ -39,35 +40,52 @@ def os_error(exc: OSError, where: Path) -> OutputError:
 class PartialWork:
     """Finished chunks of one export, kept in :func:`partial_dir` of the target."""
 
-    def __init__(self, target: Path, signature: dict, resume: bool) -> None:
+    def __init__(self, target: Path, signature: dict, resume: bool,
+                 chunk_digests: dict[tuple[int, int], str] | None = None) -> None:
         self.dir = partial_dir(target)
         self.signature = signature
+        self.digests = {f"{a}_{b}": d for (a, b), d in (chunk_digests or {}).items()}
         self.done: dict[tuple[int, int], Path] = {}
+        self.stale = 0  # finished chunks dropped because the masks they depend on changed
         try:
-            if self.dir.exists() and (not resume or not self._matches()):
+            old = self._read() if (resume and self.dir.exists()) else None
+            if self.dir.exists() and (old is None or old.get("signature") != self._jsonable(signature)):
                 shutil.rmtree(self.dir)
+                old = None
             self.dir.mkdir(parents=True, exist_ok=True)
-            if not (self.dir / "job.json").exists():
-                self._write_json()
+            self._write_json()
         except OSError as exc:
             raise os_error(exc, self.dir) from None
+        was = (old or {}).get("chunks", {})
         for p in sorted(self.dir.glob("chunk_*.npz")):
             try:
                 _, a, b = p.stem.split("_")
-                self.done[(int(a), int(b))] = p
+                key = (int(a), int(b))
             except ValueError:
                 p.unlink(missing_ok=True)
+                continue
+            name = f"{key[0]}_{key[1]}"
+            if name in self.digests and was.get(name) != self.digests[name]:
+                p.unlink(missing_ok=True)
+                self.stale += 1
+                continue
+            self.done[key] = p
 
-    def _matches(self) -> bool:
+    @staticmethod
+    def _jsonable(v):
+        return json.loads(json.dumps(v))
+
+    def _read(self) -> dict | None:
         try:
             old = json.loads((self.dir / "job.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return False
-        return old == json.loads(json.dumps(self.signature))
+            return None
+        return old if isinstance(old, dict) else None
 
     def _write_json(self) -> None:
         tmp = self.dir / "job.json.tmp"
-        tmp.write_text(json.dumps(self.signature, indent=1), encoding="utf-8")
+        doc = {"signature": self.signature, "chunks": self.digests}
+        tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
         os.replace(tmp, self.dir / "job.json")
 
     def has(self, chunk: tuple[int, int]) -> bool:

@@ -11,25 +11,9 @@ import numpy as np
 
 from ..errors import MaskError
 
-#: the classical engine's default working size: the source capped at this many pixels on its long side
-DEFAULT_LONG_SIDE = 960
-
-
-def default_work_size(src: tuple[int, int], fixed: tuple[int, int] | None,
-                      long_side: int = DEFAULT_LONG_SIDE) -> tuple[int, int]:
-    """The engine's working size (w, h): its fixed size, else the source capped at ``long_side``
-    on its long side (even dimensions)."""
-    if fixed:
-        return tuple(fixed)
-    w, h = src
-    s = min(1.0, long_side / max(w, h))
-    return max(16, 2 * round(w * s / 2)), max(16, 2 * round(h * s / 2))
-
-
-def canvas_mode(src: tuple[int, int], work: tuple[int, int]) -> str:
-    """``stretch`` when the aspect ratios agree within 2 % (16:9 onto STTN's 432x240), else ``pad``."""
-    a, b = src[0] / src[1], work[0] / work[1]
-    return "stretch" if abs(a - b) / a <= 0.02 else "pad"
+# the working-size and canvas rules live in the settings schema (one definition for preview and export)
+from ..settings import DEFAULT_LONG_SIDE, canvas_mode  # noqa: E402,F401
+from ..settings import working_size as default_work_size  # noqa: E402,F401
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -71,9 +55,9 @@ def mask_reader(masks, frame_count: int, size: tuple[int, int]) -> Callable[[int
     """
     W, H = size
     if isinstance(masks, (str, Path)):
-        from ..masks import open_masks
+        from ..project import open_mask_input
 
-        src = open_masks(Path(masks), frame_count, size)
+        src = open_mask_input(Path(masks), frame_count, size)
         label = str(masks)
         if src.stationary:
             _coverage(src.mask(0), label, None)

@@ -246,19 +246,14 @@ def open_masks(path: str | os.PathLike, frame_count: int, size: Size,
     """Open a mask input for a clip of ``frame_count`` frames at ``size`` = (w, h).
 
     ``path`` is a folder with one image per frame, a folder with a single image, or one image
-    file (the last two are stationary); a project folder (``NAME.vanish``) gives its composed
-    visible layers. Raises :class:`MaskError` for a missing path, a folder without images, or a
-    per-frame folder (or project) whose frame count differs from ``frame_count``.
+    file (the last two are stationary). A project folder (``NAME.vanish``) is opened by
+    :func:`inpaint_core.project.open_mask_input`, one layer up. Raises :class:`MaskError` for a
+    missing path, a folder without images, or a per-frame folder whose frame count differs from
+    ``frame_count``.
     """
     p = Path(path)
     if p.is_dir() and (p / "project.json").is_file():
-        from ..project import Project
-
-        proj = Project.load(p, verify_video=False)
-        if proj.frame_count != frame_count:
-            raise MaskError(f"The project {p} has masks for {proj.frame_count} frames but the video "
-                            f"has {frame_count} frames.")
-        return StackMaskSource(proj.layers, frame_count, size)
+        raise MaskError(f"{p} is a Vanish project, not a mask folder; open it as a project.")
     if p.is_dir():
         files = list_mask_images(p)
         if not files:

@@ -344,6 +344,25 @@ class MaskStack:
         """Alias of :meth:`compose` so a stack can serve as a mask source."""
         return self.compose(i)
 
+    def frame_digest(self, i: int) -> str:
+        """A digest that changes whenever :meth:`compose` of frame ``i`` may change: the visible
+        layers covering it, each by its dilation and content (packed masks, shape parameters), with
+        no pixels composed. Equal digests give equal composed masks."""
+        h = hashlib.sha1(f"{self.size}:".encode())
+        for layer in self.layers:
+            if not (layer.visible and layer.covers(i)):
+                continue
+            if isinstance(layer, PaintedLayer):
+                part = f"p{layer.dilation}:{layer.digest(i)}"
+            elif layer.shape == "bitmap":
+                if getattr(layer, "_bitmap_digest", None) is None:
+                    layer._bitmap_digest = mask_digest(layer.bitmap)
+                part = f"b{layer.dilation}:{layer._bitmap_digest}"
+            else:
+                part = f"s{layer.dilation}:{layer.shape}:{layer.rect!r}:{layer.points!r}"
+            h.update(part.encode() + b";")
+        return h.hexdigest()[:20]
+
 
 @dataclass
 class MaskSettings:

@@ -1,7 +1,7 @@
 """Verification of checkpoint files: size, sha256 (full or published prefix), structure.
 
 Structure checks load the file: an STTN checkpoint must have the released keys and shapes
-(:func:`inpaint_core.engines.sttn.checkpoint.verify_checkpoint`), a SAM checkpoint must build the
+(:func:`inpaint_core.models.sttn_checkpoint.verify_checkpoint`), a SAM checkpoint must build the
 SAM model of its type with ``segment_anything``. Nothing here runs at import time.
 """
 
@@ -40,13 +40,8 @@ def check_structure(spec: ModelSpec, path: Path) -> None:
     if kind is None:
         return
     if kind == "sttn":
-        try:
-            from ..engines.sttn.checkpoint import verify_checkpoint
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("inpaint_core"):
-                raise ModelError("This build of Vanish has no STTN engine, so STTN checkpoints "
-                                 "cannot be checked.") from exc
-            raise
+        from .sttn_checkpoint import verify_checkpoint
+
         verify_checkpoint(path)
         return
     if kind.startswith("sam:"):

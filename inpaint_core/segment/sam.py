@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engines.base import Availability
 from ..errors import EngineUnavailable, ModelError, VanishError
-from ..jobs import CancelToken
+from ..jobs import Availability, CancelToken
 from .cache import Embedding, EmbeddingCache
 from .result import METHOD_SAM, SegmentResult
 

@@ -32,7 +32,8 @@ class EncodedSink:
         self.color = color
         self.width, self.height = width, height
         codec = codec or fmt.codec
-        self.out = av.open(str(tmp), mode="w", format=fmt.container)
+        # bitexact: no random segment/track ids, so the same export gives the same file
+        self.out = av.open(str(tmp), mode="w", format=fmt.container, container_options={"fflags": "+bitexact"})
         try:
             self.stream = self._add_video(codec, width, height, time_base, rate, crf, preset)
             self.audio = None

@@ -20,6 +20,19 @@ def _autosave_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("VANISH_AUTOSAVE_DIR", str(tmp_path / "autosave"))
 
 
+@pytest.fixture(autouse=True)
+def _windows_close_at_teardown(qtbot):
+    """A test may end with unsaved masks in a window; at teardown they are discarded so the window
+    closes (instead of asking "Save changes?") and its threads stop."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, MainWindow) and w.has_unsaved():
+            w.discard_changes()
+            w.close()
+
+
 @pytest.fixture
 def settings(tmp_path):
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -36,6 +49,8 @@ def win(qtbot, settings):
     w.show()
     qtbot.waitExposed(w)
     yield w
+    if w.has_unsaved():
+        w.discard_changes()
     w.close()
 
 

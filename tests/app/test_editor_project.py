@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
 
 from app.main_window import MainWindow
-from app.maskmodel import PaintedLayer, ShapeLayer
 from app.project_io import pending_recoveries
+from inpaint_core.masks import PaintedLayer, ShapeLayer
 from tests.app.conftest import open_clip, wait_job
 
 
@@ -78,14 +79,16 @@ def test_autosave_and_recovery_after_a_crash(qtbot, win, clip_file, settings):
     assert pending_recoveries() == []
 
 
-def test_closing_with_unsaved_changes_keeps_them(qtbot, settings, clip_file):
+def test_closing_with_unsaved_changes_asks_first(qtbot, settings, clip_file):
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.show()
     open_clip(qtbot, w, clip_file)
     paint_and_shape(w)
     w.close()
-    assert len(pending_recoveries()) == 1
+    assert w.isVisible() and w.unsaved_dialog is not None and w.unsaved_dialog.isVisible()
+    w.unsaved_dialog.button(QMessageBox.StandardButton.Cancel).click()
+    assert w.isVisible() and len(w.masks.doc.layers) == 2
 
 
 def test_drop_a_video_onto_the_window(qtbot, win, clip_file):
@@ -112,7 +115,7 @@ def test_import_and_export_mask_sequences(qtbot, win, clip_file, tmp_path):
     wait_job(qtbot, r)
     assert r.outcome == "ok", win.presenter.history
     lay = win.masks.doc.layers[-1]
-    assert isinstance(lay, ShapeLayer) and (lay.start, lay.stop) == (0, 24)
+    assert isinstance(lay, ShapeLayer) and (lay.start, lay.stop) == (0, None)
     assert (win.masks.doc.compose(17) > 0).sum() == 30 * 50
     # a per-frame folder: a painted layer
     seq = tmp_path / "seq"

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from app.maskmodel import PaintedLayer, ShapeLayer
+from inpaint_core.masks import PaintedLayer, ShapeLayer
 from tests.app.conftest import open_clip, seek
 
 
@@ -108,13 +108,13 @@ def test_polygon_and_lasso_tools(qtbot, win, clip_file):
         QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp_pos(win, x, y))
     QTest.mouseDClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, vp_pos(win, 20, 80))
     poly = win.masks.doc.layers[-1]
-    assert isinstance(poly, ShapeLayer) and poly.kind == "polygon"
+    assert isinstance(poly, ShapeLayer) and poly.shape == "polygon"
     area = (win.masks.doc.compose(3) > 0).sum()
     assert 60 * 60 * 0.8 < area < 60 * 60 * 1.2
     win.acts["tool_lasso"].trigger()
     drag(win, [(120, 20), (170, 20), (170, 70), (120, 70)])
     lasso = win.masks.doc.layers[-1]
-    assert lasso.kind == "lasso" and (win.masks.doc.compose(0)[45, 145]) == 255
+    assert lasso.shape == "polygon" and lasso.name.startswith("Lasso") and (win.masks.doc.compose(0)[45, 145]) == 255
 
 
 def test_keyboard_transport(qtbot, win, clip_file):

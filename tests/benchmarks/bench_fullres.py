@@ -35,7 +35,7 @@ def jobs(shared: Path, engine: str, tmp: Path):
 
 
 def merge(folder: Path) -> dict:
-    from inpaint_core.export.fullres import summarize
+    from inpaint_core.bench.fullres import summarize
 
     rows, engine, configs = [], None, []
     for f in sorted(folder.glob("*.json")):
@@ -73,8 +73,8 @@ def main() -> None:
             procs.append(subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL))
         for p in procs:
             p.wait()
+    from inpaint_core.bench.fullres import format_table
     from inpaint_core.bench.report import write_json
-    from inpaint_core.export.fullres import format_table
 
     result = merge(folder)
     print(format_table(result))

@@ -7,8 +7,8 @@ import json
 import cv2
 import numpy as np
 
+from inpaint_core.bench.fullres import eval_indices, summarize
 from inpaint_core.cli import main
-from inpaint_core.export.fullres import eval_indices, summarize
 from inpaint_core.export.synthetic import pan_frames, watermark_mask
 
 

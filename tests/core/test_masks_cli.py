@@ -9,7 +9,7 @@ from PIL import Image
 from inpaint_core.cli import main
 from inpaint_core.errors import MaskError
 from inpaint_core.masks import PaintedLayer, ShapeLayer, open_masks
-from inpaint_core.project import Project
+from inpaint_core.project import Project, open_mask_input
 from tests.shared import shared_path
 
 
@@ -85,11 +85,13 @@ def test_a_project_folder_is_a_mask_source(tmp_path):
     proj = Project.create(tmp_path / "p", video, width=32, height=24, frame_count=3)
     proj.layers.add(ShapeLayer.rectangle((32, 24), 0, 0, 8, 6, start=1))
     proj.save()
-    src = open_masks(proj.folder, 3, (64, 48))  # asked at another size: nearest-neighbour resize
+    with pytest.raises(MaskError, match="is a Vanish project"):  # the masks layer knows no projects
+        open_masks(proj.folder, 3, (64, 48))
+    src = open_mask_input(proj.folder, 3, (64, 48))  # asked at another size: nearest-neighbour resize
     assert [int((src.mask(i) > 0).sum()) for i in range(3)] == [0, 192, 192]
     out = tmp_path / "m"
     assert main(["masks", "import", str(proj.folder), "--size", "32x24", "--frames", "3",
                  "--out", str(out)]) == 0
     assert _areas(out, 3, (32, 24)) == [0, 48, 48]
     with pytest.raises(MaskError, match="masks for 3 frames but the video has 4"):
-        open_masks(proj.folder, 4, (32, 24))
+        open_mask_input(proj.folder, 4, (32, 24))

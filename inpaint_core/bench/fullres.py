@@ -25,11 +25,11 @@ import numpy as np
 
 from .. import metrics
 from ..engines import create_engine
+from ..export.pipeline import fill_full_res
+from ..export.residuals import laplacian_energy
+from ..export.synthetic import load_photo, pan_frames, watermark_mask
 from ..jobs import CancelToken, Progress
-from .pipeline import fill_full_res
-from .residuals import laplacian_energy
-from .settings import default_work_size
-from .synthetic import load_photo, pan_frames, watermark_mask
+from ..settings import working_size as default_work_size
 
 MODES = ("none", "temporal", "spatial", "both")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
@@ -57,7 +57,7 @@ def load_fullres_clip(path: Path, frames: int, photo_size: tuple[int, int], seed
     if path.suffix.lower() in PHOTO_SUFFIXES:
         arr = np.stack(list(pan_frames(load_photo(path), photo_size, frames, seed=seed)))
         return "photo", arr, watermark_mask(photo_size, seed)
-    from ..bench.clips import load_clip
+    from .clips import load_clip
 
     clip = load_clip(path, frames=frames)
     H, W = clip.frames.shape[1:3]
@@ -94,7 +94,7 @@ def fullres_job(config: FullResConfig, cancel: CancelToken | None = None) -> Gen
     clips = [Path(c) for c in config.clips]
     for ci, path in enumerate(clips):
         yield Progress(ci, len(clips), f"loading {path.name}")
-        from ..bench.clips import clip_name
+        from .clips import clip_name
 
         kind, frames, mask = load_fullres_clip(path, config.frames, config.photo_size, config.seed)
         n, H, W = frames.shape[:3]
@@ -191,27 +191,3 @@ def markdown_table(result: dict) -> str:
                      f"{s['ssim_hole']:.4f} | {s['hf_hole']:.1f} | {r['hf_truth']:.1f} | "
                      f"{s['restore_s_per_frame']:.2f} |\n")
     return head + body
-
-
-def run_cli(args) -> int:
-    """``vanish bench --full-res``: run, print the table, write the JSON at ``args.out``."""
-    from ..bench.report import write_json
-    from ..cli.progress import ProgressPrinter
-    from ..jobs import run_job
-
-    if len(args.engine) != 1:
-        from ..errors import VanishError
-
-        raise VanishError("--full-res compares residual modes of one engine; give a single --engine.")
-    options = {"checkpoint": args.checkpoint} if args.checkpoint else {}
-    config = FullResConfig(engine=args.engine[0], clips=list(args.clips), frames=args.frames,
-                           photo_size=args.photo_size, work_size=args.size, eval_frames=args.eval_frames,
-                           seed=args.seed, engine_options=options)
-    with ProgressPrinter(unit="step") as bar:
-        result = run_job(fullres_job(config), bar)
-    if args.note:
-        result["note"] = args.note
-    print(format_table(result))
-    write_json(result, args.out)
-    print(f"\nwrote {args.out}")
-    return 0
