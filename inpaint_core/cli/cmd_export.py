@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", metavar="PATH", help="checkpoint file for the sttn engine")
     p.add_argument("--out", required=True, metavar="OUT", help="output file (or folder for png)")
     p.add_argument("--format", dest="fmt", metavar="F",
-                   help="mp4, mov, mkv, webm, h265 or png (default: from the extension)")
+                   help="mp4, mov, mkv, webm, h265 or png (default: from the extension, matching the "
+                   "source's codec, profile, bit depth, chroma and colour tags where the container can)")
     p.add_argument("--crf", type=int, metavar="N", help="quality (default: matched to the source bit rate)")
     p.add_argument("--start", type=int, default=0, metavar="FRAME", help="first frame to export (0)")
     p.add_argument("--end", type=int, metavar="FRAME", help="frame to stop before (default: the end)")
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from ..jobs import run_job
 
     video, masks, engine, options, grow, feather = _inputs(args)
+    _warn_losses(video, args.out, args.fmt)
     job = export_video(
         video, masks, args.out, engine=engine, engine_options=options, work_size=args.work_size,
         residuals=args.residuals, fmt=args.fmt, crf=args.crf, start=args.start, end=args.end,
@@ -92,4 +94,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.frames} frames, engine {result.engine} at "
           f"{result.work_size[0]}x{result.work_size[1]}, residuals {args.residuals}, "
           f"{fps:.2f} frames/s{resumed}", file=sys.stderr)
+    print(f"encoded as {result.encoding}: {result.copied} frame(s) copied from the source unchanged, "
+          f"{result.encoded} re-encoded", file=sys.stderr)
     return 0
+
+
+def _warn_losses(video, out, fmt) -> None:
+    """Say before encoding what the chosen output cannot keep of the source, and the faithful choice."""
+    from ..video import probe
+    from ..video.match import plan_output
+
+    for line in plan_output(probe(video), out, fmt).losses:
+        print(f"warning: {line}", file=sys.stderr)

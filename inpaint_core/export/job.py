@@ -30,7 +30,8 @@ from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
 from ..sysmem import trim_heap
 from .frames import FrameStore
-from .pipeline import RestoreOptions, default_grow, restore_frame, run_engine
+from .media import NativeFeed, PacketFeed, apply_native_patches, container_tags, native_patches, shift_timecode
+from .pipeline import RestoreOptions, default_grow, restore_frame, restore_native, run_engine
 from .residuals import Geometry
 from .resume import PartialWork, apply_patch, os_error, patch_of
 from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
@@ -50,6 +51,9 @@ class ExportResult:
     work_size: tuple[int, int] = (0, 0)
     crf: int | None = None
     resumed_chunks: int = 0
+    copied: int = 0  # frames whose source packet was copied (smart render)
+    encoded: int = 0  # frames encoded
+    encoding: str = ""  # what the output was encoded as (e.g. "ProRes 422 HQ yuv422p10le")
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -81,6 +85,7 @@ def export_video(
     shots: list[tuple[int, int]] | None = None,
     chunk_frames: int = 48,
     keep_partial: bool = True,
+    smart_render: bool = True,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -89,10 +94,12 @@ def export_video(
     range [start, end) (0-based, ``end`` exclusive, default the whole clip). ``fmt``: output format
     (default from the extension); ``crf``: quality (default matched to the source's bit rate).
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
-    ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
+    ``shots``: shot ranges (default: detected while scanning). ``smart_render``: copy the source's
+    packets for frames with an empty mask when the output codec matches (intra-only codecs). Yields :class:`Progress`; returns an
     :class:`ExportResult`.
     """
-    from ..video import VideoReader, VideoWriter, output_format
+    from ..video import VideoReader, VideoWriter
+    from ..video.match import plan_output
 
     cancel = cancel or CancelToken()
     out = Path(out)
@@ -116,8 +123,9 @@ def export_video(
         g = default_grow(eng, geom) if grow is None else int(grow)
         opts = RestoreOptions(residuals=opts_res, feather=max(1.0, geom.scale) if feather is None else feather)
         mask_fn = mask_reader(masks, n, (W, H))
-        fmt_name = output_format(out, fmt)
-        fmt_key = getattr(fmt_name, "name", fmt_name)
+        plan = plan_output(info, out, fmt)
+        native = plan.native
+        fmt_key = {"h264": "mp4"}.get(plan.format.name, plan.format.name)
         if crf is None:
             crf = default_crf(info.bit_rate, (W, H), float(info.fps), str(fmt_key))
         total = end - start
@@ -132,6 +140,7 @@ def export_video(
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
             "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
             "chunks": [list(c) for c in chunks], "masks": _mask_digest(mask_fn, start, end),
+            "native": plan.pix_fmt if native else None,
         }
         partial = PartialWork(out, signature, resume)
         store = FrameStore(geom, g, eng.default_grow, shots)
@@ -141,33 +150,54 @@ def export_video(
         pts0 = reader.pts[start] - reader.pts[0] if start > 0 else 0
         a_start = reader.times[start] if start > 0 else None
         a_end = reader.times[end] if end < n else None
-        frames_iter = reader.iter_frames(start, end)
+        frames_iter = NativeFeed(reader, start, end) if native else reader.iter_frames(start, end)
         state = {"next": start}
 
         def ensure(upto: int) -> None:
             t = time.monotonic()
             while state["next"] < upto:
                 cancel.raise_if_cancelled()
-                i, rgb = next(frames_iter)
-                store.add(i, rgb, mask_fn(i))
+                i, rgb, *deep = next(frames_iter)
+                store.add(i, rgb, mask_fn(i), *deep)
                 state["next"] = i + 1
             secs["decode"] += time.monotonic() - t
 
         try:
             writer = VideoWriter(out, format=fmt, width=W, height=H, time_base=info.time_base, rate=info.rate,
                                  crf=crf, color=info, audio_from=source if (audio and info.audio) else None,
-                                 audio_start=a_start, audio_end=a_end, cancel=cancel)
+                                 audio_start=a_start, audio_end=a_end, cancel=cancel, plan=plan,
+                                 timecode=shift_timecode(info.timecode, start, info.rate),
+                                 metadata=container_tags(info.metadata))
         except OSError as exc:
             raise os_error(exc, out) from None
+        packets = PacketFeed(source, reader.pts, start) if (plan.copy_ok and smart_render) else None
         done = 0
         resumed = 0
         completed = False
 
-        def write(i: int, frame: np.ndarray) -> None:
+        def write(i: int, frame) -> None:
             try:
-                writer.write(frame, reader.pts[i] - pts0)
+                pts = reader.pts[i] - pts0
+                if frame is None:
+                    writer.copy_packet(copyable[i], pts)
+                elif native:
+                    writer.write_native(frame, pts)
+                else:
+                    writer.write(frame, pts)
             except OSError as exc:
                 raise os_error(exc, out) from None
+
+        copyable: dict = {}
+
+        def can_copy(i: int) -> bool:
+            """Frame i's mask is empty and its source packet can go to the output unchanged."""
+            copyable.clear()
+            if packets is None or store[i].hole.any():
+                return False
+            pkt = packets.packet(i)
+            if pkt is not None:
+                copyable[i] = pkt
+            return pkt is not None
 
         try:
             yield Progress(0, total, "export")
@@ -182,7 +212,10 @@ def export_video(
                     for i in range(c0, c1):
                         cancel.raise_if_cancelled()
                         t = time.monotonic()
-                        write(i, apply_patch(store[i].full, *patches[i]))
+                        if native:
+                            write(i, None if can_copy(i) else apply_native_patches(store[i].native, patches, i))
+                        else:
+                            write(i, apply_patch(store[i].full, *patches[i]))
                         secs["encode"] += time.monotonic() - t
                         done += 1
                 else:
@@ -200,8 +233,14 @@ def export_video(
                             continue
                         i = ev.index
                         t0 = time.monotonic()
-                        o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
-                        patches[i] = patch_of(o, store[i].full)
+                        if native:
+                            o = None if can_copy(i) else restore_native(i, ev.rgb, store, flows, opts,
+                                                                        ev.correspondence)
+                            if o is not None:
+                                patches.update(native_patches(o, store[i].native, i))
+                        else:
+                            o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
+                            patches[i] = patch_of(o, store[i].full)
                         t1 = time.monotonic()
                         write(i, o)
                         t2 = time.monotonic()
@@ -223,6 +262,8 @@ def export_video(
             secs["encode"] += time.monotonic() - t
             completed = True
         finally:
+            if packets is not None:
+                packets.close()
             if not completed:
                 writer.abort()
                 if not keep_partial:
@@ -230,7 +271,8 @@ def export_video(
         partial.remove()
     if write_masks:
         yield from _write_masks(Path(write_masks), mask_fn, g, start, end)
-    return ExportResult(out, done, secs, eng.name, work, crf, resumed)
+    return ExportResult(out, done, secs, eng.name, work, crf, resumed, writer.copied,
+                        done - writer.copied, plan.describe())
 
 
 def _mask_digest(mask_fn, start: int, end: int) -> str:

@@ -58,14 +58,54 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
     """
     ft = store[t]
     out = ft.full.copy()
+    for rect, alpha, restored in restore_layers(t, fill, store, flows, opts, corr):
+        x0, y0, x1, y1 = rect
+        src = ft.full[y0:y1, x0:x1]
+        a = alpha[..., None]
+        blended = np.clip(np.rint(a * restored + (1.0 - a) * src.astype(np.float32)), 0, 255).astype(np.uint8)
+        region = out[y0:y1, x0:x1]
+        m = alpha > 0
+        region[m] = blended[m]
+    return out
+
+
+def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
+                   opts: RestoreOptions, corr=None):
+    """Like :func:`restore_frame` but in the source's own sample format: returns a
+    :class:`~inpaint_core.video.native.NativeFrame` (a copy of ``store[t].native``) whose samples
+    outside the feathered hole are the decoded source's, bit for bit, and inside it the restored
+    fill converted with the source's matrix and range at its bit depth (see
+    :func:`inpaint_core.video.native.composite` for the chroma rule)."""
+    from ..video.native import composite
+
+    ft = store[t]
+    out = ft.native.copy()
+    for rect, alpha, restored in restore_layers(t, fill, store, flows, opts, corr, align=ft.native.sub):
+        composite(out, rect, alpha, restored)
+    return out
+
+
+def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
+                   opts: RestoreOptions, corr=None, align: tuple[int, int] = (0, 0)):
+    """The restored pieces of frame ``t``: a list of ``(rect, alpha, restored)`` with ``rect`` =
+    (x0, y0, x1, y1) (starting on a multiple of ``2**align``), ``alpha`` (h, w) float32 in [0, 1]
+    the feathered hole and ``restored`` (h, w, 3) float32 RGB on the 0-255 scale, unrounded (the
+    fill with the full-resolution detail, computed from the deepest samples the store holds)."""
+    ft = store[t]
     if not ft.hole.any():
-        return out
+        return []
     margin = int(math.ceil(float(opts.feather))) + 1
     refs = None
     if opts.residuals in ("temporal", "both") and flows is not None:
         refs = select_references(t, store, flows, opts.temporal, corr)
+    W, H = store.geom.full
+    out = []
     for rect in regions(ft.hole, margin):
-        _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out)
+        if align != (0, 0):
+            from ..video.native import align_rect
+
+            rect = align_rect(rect, align, (W, H))
+        out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect)))
     return out
 
 
@@ -87,8 +127,8 @@ def regions(hole: np.ndarray, margin: int, join: int = 16) -> list[tuple[int, in
     return out
 
 
-def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
-    """Restore the full-resolution rectangle ``rect`` of frame ``t`` into ``out`` (in place)."""
+def _restore_rect(t, fill, store, flows, opts, corr, refs, rect) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, restored) over the full-resolution rectangle ``rect`` of frame ``t``."""
     ft = store[t]
     geom = store.geom
     W, H = geom.full
@@ -110,7 +150,7 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
         ax0, ay0, ax1, ay1 = x0, y0, x1, y1
     area = (ax0, ay0, ax1, ay1)
     fill_up = geom.up(fill, area)
-    own = ft.full[ay0:ay1, ax0:ax1].astype(np.float32) - geom.up(ft.small, area)
+    own = ft.fullf(area) - geom.up(ft.small, area)
     hole_a = ft.hole[ay0:ay1, ax0:ax1] > 0
     res = np.where(hole_a[..., None], 0.0, own).astype(np.float32)
     sl = (slice(y0 - ay0, y1 - ay0), slice(x0 - ax0, x1 - ax0))
@@ -142,12 +182,7 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
     if agg is not None:
         inner[hole_r] = agg[hole_r]
     restored = fill_up[sl] + inner
-    src = ft.full[y0:y1, x0:x1]
-    a = alpha[..., None]
-    blended = np.clip(np.rint(a * restored + (1.0 - a) * src.astype(np.float32)), 0, 255).astype(np.uint8)
-    region = out[y0:y1, x0:x1]
-    m = alpha > 0
-    region[m] = blended[m]
+    return alpha.astype(np.float32), restored.astype(np.float32)
 
 
 def run_engine(engine: Engine, store: FrameStore, frames: Sequence[int], context: Sequence[int],

@@ -72,3 +72,17 @@ def frame_to_rgb(frame: av.VideoFrame, rotation: int = 0) -> np.ndarray:
     if rotation:
         rgb = np.rot90(rgb, k=-(rotation // 90))
     return np.ascontiguousarray(rgb)
+
+
+def frame_to_rgb16(frame: av.VideoFrame) -> np.ndarray:
+    """Decoded frame -> RGB uint16 (H, W, 3) on the full 16-bit scale (255 * 257 = 65535 is white),
+    converted like :func:`frame_to_rgb` but without the 8-bit step (for 9-16-bit sources). No
+    rotation: callers of the native path work in the coded orientation."""
+    fmt = frame.format.name
+    if fmt.startswith(("gbr", "rgb", "bgr", "argb", "abgr", "rgba", "bgra", "pal8", "gray")):
+        return np.ascontiguousarray(frame.to_ndarray(format="rgb48le"))
+    full = int(frame.color_range) == 2 or fmt.startswith("yuvj")
+    space = name_of(SPACES, frame.colorspace)
+    return np.ascontiguousarray(frame.to_ndarray(
+        format="rgb48le", src_colorspace=sws_matrix(space, frame.height),
+        src_color_range=ColorRange.JPEG if full else ColorRange.MPEG))

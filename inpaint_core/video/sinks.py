@@ -26,22 +26,31 @@ class EncodedSink:
 
     def __init__(self, tmp: Path, fmt: OutputFormat, width: int, height: int, time_base: Fraction,
                  rate: Fraction, crf: int | None, codec: str | None, color: ColorInfo,
-                 audio_from, audio_start, audio_end, preset: str | None = None) -> None:
+                 audio_from, audio_start, audio_end, preset: str | None = None, plan=None,
+                 timecode: str | None = None, metadata: dict | None = None) -> None:
         self.fmt = fmt
+        self.plan = plan
         self.time_base = time_base
         self.color = color
         self.width, self.height = width, height
         codec = codec or fmt.codec
         self.out = av.open(str(tmp), mode="w", format=fmt.container)
+        for k, v in (metadata or {}).items():
+            self.out.metadata[k] = v
         try:
             self.stream = self._add_video(codec, width, height, time_base, rate, crf, preset)
             self.audio = None
             if audio_from is not None:
                 self.audio = AudioFeed(self.out, audio_from, fmt.audio_copy, fmt.audio_encoder,
                                        audio_start, audio_end, preroll=fmt.container in ("mp4", "mov"))
+            if timecode:
+                self.stream.metadata["timecode"] = timecode
         except BaseException:
             self.out.close()
             raise
+        self._queue: list[list] = []  # [kind, packets or None] in output order (see _drain)
+        self.copied = 0
+        self.encoded = 0
         self._yuv = not self.stream.codec_context.pix_fmt.startswith(("gbr", "bgr", "rgb"))
         self._first = True
 
@@ -49,7 +58,19 @@ class EncodedSink:
         fmt = self.fmt
         opts: dict[str, str] = {}
         pix_fmt = fmt.pix_fmt
-        if codec in ("libx264", "libx265"):
+        plan = self.plan
+        if plan is not None:
+            codec, pix_fmt, opts = plan.codec, plan.pix_fmt, dict(plan.options)
+            if codec in ("libx264", "libx265"):
+                opts["crf"] = str(crf if crf is not None else (fmt.default_crf or 18))
+                if preset:
+                    opts["preset"] = preset
+                if codec == "libx265":
+                    opts["x265-params"] = "log-level=error"
+            elif codec == "libvpx-vp9":
+                opts.update({"crf": str(crf if crf is not None else (fmt.default_crf or 32)), "b": "0",
+                             "row-mt": "1", "deadline": "good", "cpu-used": "4"})
+        elif codec in ("libx264", "libx265"):
             opts["crf"] = str(crf if crf is not None else (fmt.default_crf or 18))
             if preset:
                 opts["preset"] = preset
@@ -106,8 +127,70 @@ class EncodedSink:
             frame = frame.reformat(format=cc.pix_fmt)
         frame.pts = pts
         frame.time_base = self.time_base
-        for pkt in self.stream.encode(frame):
-            self.out.mux(pkt)
+        self._encode(frame)
+        self._audio_to(pts)
+
+    def write_native(self, nf, pts: int) -> None:
+        """Encode a :class:`~inpaint_core.video.native.NativeFrame` (converted only when the
+        encoder's pixel format differs from the frame's)."""
+        from .native import to_av
+
+        frame = to_av(nf)
+        if not nf.rgb:
+            frame.colorspace = value_of(SPACES, nf.space) or 2
+            frame.color_range = 2 if nf.full_range else 1
+        cc = self.stream.codec_context
+        if frame.format.name != cc.pix_fmt:
+            if self._yuv:
+                full = self.color.color_range == "pc"
+                kw = {"dst_colorspace": sws_matrix(self.color.color_space, self.height),
+                      "dst_color_range": ColorRange.JPEG if full else ColorRange.MPEG}
+                if not nf.rgb:
+                    kw.update(src_colorspace=sws_matrix(nf.space, self.height),
+                              src_color_range=ColorRange.JPEG if nf.full_range else ColorRange.MPEG)
+                frame = frame.reformat(format=cc.pix_fmt, **kw)
+            else:
+                frame = frame.reformat(format=cc.pix_fmt)
+        frame.pts = pts
+        frame.time_base = self.time_base
+        self._encode(frame)
+        self._audio_to(pts)
+
+    def copy_packet(self, pkt, pts: int) -> None:
+        """Mux a source packet unchanged as the frame at ``pts`` (smart render)."""
+        pkt.pts = pts
+        pkt.dts = pts
+        pkt.time_base = self.time_base
+        pkt.stream = self.stream
+        self._queue.append(["copy", [pkt]])
+        self.copied += 1
+        self._drain()
+        self._audio_to(pts)
+
+    def _encode(self, frame) -> None:
+        """Encode ``frame``; its packets are muxed in order with copied ones (an encoder may hold
+        frames back, so a copied packet waits until every frame before it is out)."""
+        self.encoded += 1
+        if frame is not None:
+            self._queue.append(["enc", None])
+        self._take(self.stream.encode(frame))
+
+    def _take(self, packets) -> None:
+        for pkt in packets:
+            for slot in self._queue:
+                if slot[0] == "enc" and slot[1] is None:
+                    slot[1] = [pkt]
+                    break
+            else:  # more packets than frames queued: mux at once
+                self.out.mux(pkt)
+        self._drain()
+
+    def _drain(self) -> None:
+        while self._queue and self._queue[0][1] is not None:
+            for pkt in self._queue.pop(0)[1]:
+                self.out.mux(pkt)
+
+    def _audio_to(self, pts: int) -> None:
         if self.audio is not None:
             t = pts * self.time_base
             if self._first:
@@ -116,8 +199,10 @@ class EncodedSink:
             self.audio.feed_until(t + AUDIO_LEAD)
 
     def finish(self) -> None:
-        for pkt in self.stream.encode(None):
-            self.out.mux(pkt)
+        self._take(self.stream.encode(None))
+        for slot in self._queue:  # an encoder that swallowed a frame: keep the rest in order
+            slot[1] = slot[1] or []
+        self._drain()
         if self.audio is not None:
             self.audio.feed_until(None)
         self.close()

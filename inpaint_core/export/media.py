@@ -1,0 +1,169 @@
+"""What the export job needs to stay faithful to the source's media: frames in their own sample
+format, the source's packets for smart render, and resumable patches of native frames.
+
+:class:`NativeFeed` decodes ``[start, end)`` once, in order, and gives each frame three ways: RGB
+uint8 for the engine, the :class:`~inpaint_core.video.native.NativeFrame` for the composite, and
+for sources deeper than 8 bits (H, W, 3) uint16 RGB for the residuals. :class:`PacketFeed` hands
+out the source's compressed packet of a frame, for copying frames whose mask is empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import av
+import numpy as np
+
+from ..errors import VideoError
+from ..video.colors import frame_to_rgb, frame_to_rgb16
+from ..video.decoder import DecodeHead
+from ..video.index import open_input, video_stream
+from ..video.native import NativeFrame, from_av
+
+
+class NativeFeed:
+    """Iterator of ``(i, rgb, native, full16)`` for frames ``start <= i < end`` of ``reader``'s file.
+
+    ``rgb``: (H, W, 3) uint8; ``native``: :class:`NativeFrame`; ``full16``: (H, W, 3) uint16 or
+    None for 8-bit sources. Rotated sources are not supported here (the caller uses RGB then)."""
+
+    def __init__(self, reader, start: int, end: int) -> None:
+        self.reader = reader
+        self.start, self.end = start, end
+        self._it = self._gen()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._it)
+
+    def _gen(self) -> Iterator[tuple[int, np.ndarray, NativeFrame, np.ndarray | None]]:
+        r = self.reader
+        index = r._index
+        pos_of = r._pos_of
+        head = DecodeHead(r.path, index, pos_of, 0)
+        try:
+            kpos = index.keyframe_at_or_before(self.start)
+            while True:
+                head.seek(kpos)
+                first = None
+                want = self.start
+                try:
+                    for frame in head.frames:
+                        j = pos_of.get(frame.pts)
+                        if j is None:
+                            continue
+                        if first is None:
+                            first = j
+                            if j > want and kpos > 0:
+                                break  # the seek landed after the start: go one keyframe back
+                        if j < want:
+                            continue
+                        if j >= self.end:
+                            return
+                        if j != want:
+                            raise VideoError(f"{r.path}: frame {want} is missing from the decoded stream.")
+                        yield j, *_three(frame)
+                        want += 1
+                except av.error.FFmpegError as exc:
+                    raise VideoError(f"{r.path}: decoding failed near frame {want} ({exc}).") from exc
+                if first is not None and first > self.start and kpos > 0:
+                    kpos -= 1
+                    continue
+                if want < self.end:
+                    raise VideoError(f"{r.path}: frame {want} cannot be decoded; the file is damaged around it.")
+                return
+        finally:
+            head.close()
+
+
+def _three(frame: av.VideoFrame):
+    nf = from_av(frame)
+    full16 = frame_to_rgb16(frame) if nf.bits > 8 else None
+    return frame_to_rgb(frame), nf, full16
+
+
+class PacketFeed:
+    """The source's video packets by frame index, read in order (for intra-only codecs, where decode
+    order is presentation order and every packet is a keyframe)."""
+
+    def __init__(self, path, pts: list[int], start: int) -> None:
+        self._c = open_input(path)
+        self._s = video_stream(self._c, path)
+        self._pts = pts
+        if start > 0:
+            self._c.seek(pts[start], stream=self._s, backward=True, any_frame=False)
+        self._it = self._c.demux(self._s)
+        self._held = None
+
+    def packet(self, i: int):
+        """The packet of frame ``i`` (frames must be asked for in increasing order), or None."""
+        want = self._pts[i]
+        while True:
+            pkt = self._held or next(self._it, None)
+            self._held = None
+            if pkt is None:
+                return None
+            if pkt.size == 0 or pkt.pts is None:
+                continue
+            if pkt.pts < want:
+                continue
+            if pkt.pts > want:
+                self._held = pkt
+                return None
+            return pkt if pkt.is_keyframe else None
+
+    def close(self) -> None:
+        self._c.close()
+
+
+def native_patches(out: NativeFrame, src: NativeFrame, i: int) -> dict[int, tuple]:
+    """Per plane, the rectangle where ``out`` differs from ``src`` and its samples, keyed
+    ``i * 8 + plane`` (the form :class:`~inpaint_core.export.resume.PartialWork` stores)."""
+    got = {}
+    for k, (a, b) in enumerate(zip(out.planes, src.planes)):
+        diff = a != b
+        ys = np.flatnonzero(diff.any(axis=1))
+        if len(ys) == 0:
+            continue
+        xs = np.flatnonzero(diff.any(axis=0))
+        x0, y0, x1, y1 = int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
+        got[i * 8 + k] = ((x0, y0, x1, y1), np.ascontiguousarray(a[y0:y1, x0:x1]))
+    return got
+
+
+def apply_native_patches(src: NativeFrame, patches: dict[int, tuple], i: int) -> NativeFrame:
+    """``src`` with the planes' patches of frame ``i`` (see :func:`native_patches`) pasted in."""
+    out = src.copy()
+    for k, plane in enumerate(out.planes):
+        got = patches.get(i * 8 + k)
+        if got is not None:
+            (x0, y0, x1, y1), pix = got
+            plane[y0:y1, x0:x1] = pix
+    return out
+
+
+def shift_timecode(tc: str | None, frames: int, rate) -> str | None:
+    """``tc`` ("HH:MM:SS:FF", ";" for drop-frame kept as a separator) advanced by ``frames`` frames
+    at ``rate`` (non-drop counting), for a range export that starts at frame ``frames``."""
+    if not tc or frames <= 0:
+        return tc
+    try:
+        sep = ";" if ";" in tc else ":"
+        hh, mm, ss, ff = (int(v) for v in tc.replace(";", ":").split(":"))
+    except ValueError:
+        return tc
+    fps = max(1, round(float(rate)))
+    total = ((hh * 60 + mm) * 60 + ss) * fps + ff + frames
+    ff, total = total % fps, total // fps
+    ss, total = total % 60, total // 60
+    mm, hh = total % 60, (total // 60) % 24
+    return f"{hh:02d}:{mm:02d}:{ss:02d}{sep}{ff:02d}"
+
+
+def container_tags(meta: dict) -> dict:
+    """The source container's tags worth keeping in the output (creation time, title, ...): not
+    those that describe the old file's muxing (brands, encoder), which the muxer writes anew."""
+    skip = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration", "timecode"}
+    return {k: v for k, v in (meta or {}).items() if k.lower() not in skip}

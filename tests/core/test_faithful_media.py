@@ -1,0 +1,228 @@
+"""Faithful media: exports keep the source's samples outside the mask, its codec/profile/tags by
+default, every audio stream and the timecode; unmasked ProRes frames are packet copies."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from inpaint_core.export import export_video
+from inpaint_core.jobs import run_job
+from inpaint_core.masks.ops import feather, grow_mask
+from inpaint_core.video.native import from_av
+from tests import media_fixtures as mf
+
+GROW, FEATHER = 2, 2.0
+FIXTURES = {
+    "h264_420p_bframes": (mf.h264_bframes, ".mp4"),
+    "prores_hq_422p10": (mf.prores_hq, ".mov"),
+    "hevc_hlg_420p10": (mf.hevc_hlg, ".mp4"),
+    "ffv1_444p12": (mf.ffv1_444p12, ".mkv"),
+    "prores4444_alpha": (mf.prores_4444_alpha, ".mov"),
+    "ffv1_gbrp10": (mf.ffv1_gbrp, ".mkv"),
+}
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    d = tmp_path_factory.mktemp("faithful")
+    return {k: make(d / f"{k}{ext}") for k, (make, ext) in FIXTURES.items()}
+
+
+def export(src, out, masks=None, **kw):
+    m = mf.logo_mask() if masks is None else masks
+    return run_job(export_video(src, m, out, engine="propagate", grow=GROW, feather=FEATHER, **kw), lambda p: None)
+
+
+def native_frames(path):
+    with av.open(str(path)) as c:
+        return [from_av(f) for f in c.decode(video=0)]
+
+
+def touched(mask):
+    """(H, W) bool: pixels the export may change (alpha > 0 of the grown, feathered mask)."""
+    return feather(grow_mask(mask, GROW), FEATHER) > 0
+
+
+def plane_region(region, sub):
+    sx, sy = sub
+    h, w = region.shape
+    bh, bw = 1 << sy, 1 << sx
+    pad = np.pad(region, ((0, -h % bh), (0, -w % bw)))
+    return pad.reshape(pad.shape[0] // bh, bh, pad.shape[1] // bw, bw).any(axis=(1, 3))
+
+
+def ffmpeg_clean(path):
+    if shutil.which("ffmpeg") is None:
+        return
+    r = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"], capture_output=True, text=True)
+    if "[ffv1" in r.stderr and "format not supported" in r.stderr and _ffmpeg_major() < 7:
+        return  # an FFmpeg older than 7 cannot decode this FFV1 sample format (e.g. yuva444p12le)
+    assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
+
+
+def _ffmpeg_major() -> int:
+    out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout.split()
+    try:
+        return int(out[2].split(".")[0])
+    except (IndexError, ValueError):
+        return 0
+
+
+@pytest.mark.parametrize("name", list(FIXTURES))
+def test_ffv1_export_is_the_source_outside_the_mask_in_every_plane(clips, tmp_path, name):
+    src = clips[name]
+    out = tmp_path / "out.mkv"
+    res = export(src, out)
+    a, b = native_frames(src), native_frames(out)
+    assert len(a) == len(b) == res.frames
+    with av.open(str(src)) as c:
+        src_fmt = c.streams.video[0].codec_context.pix_fmt
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        assert s.codec_context.name == "ffv1"
+        assert s.codec_context.pix_fmt == a[0].pix_fmt, (src_fmt, s.codec_context.pix_fmt)
+    region = touched(mf.logo_mask())
+    inner = grow_mask(mf.logo_mask(), 0) > 0
+    for fa, fb in zip(a, b):
+        assert fb.pix_fmt == fa.pix_fmt and len(fb.planes) == len(fa.planes)
+        changed = False
+        for k, (pa, pb) in enumerate(zip(fa.planes, fb.planes)):
+            r = plane_region(region, fa.plane_sub(k))
+            assert np.array_equal(pa[~r], pb[~r]), f"plane {k} differs outside the mask"
+            changed |= not np.array_equal(pa[plane_region(inner, fa.plane_sub(k))],
+                                          pb[plane_region(inner, fa.plane_sub(k))])
+        assert changed, "the fill did not change the masked region"
+    ffmpeg_clean(out)
+
+
+def test_deep_source_fill_uses_more_than_256_levels(tmp_path):
+    src = mf.make_clip(tmp_path / "grad.mkv", "ffv1", "yuv444p10le", n=4, w=256, h=144, options={"level": "3"})
+    mask = np.zeros((144, 256), np.uint8)
+    mask[30:114, 60:200] = 255
+    out = tmp_path / "out.mkv"
+    export(src, out, masks=mask, work_size=(128, 72))
+    y = native_frames(out)[2].planes[0]
+    levels = len(np.unique(y[40:104, 70:190]))
+    print(f"distinct 10-bit luma levels inside the hole: {levels}")
+    assert levels > 256
+
+
+def packets(path):
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(video=0) if p.size]
+
+
+def psnr10(a, b, keep):
+    d = a.astype(np.float64)[keep] - b.astype(np.float64)[keep]
+    mse = float(np.mean(d * d))
+    return 99.0 if mse == 0 else 10 * np.log10(1023.0 ** 2 / mse)
+
+
+def test_prores_hq_to_mov_keeps_profile_tags_timecode_audio_and_copies_unmasked_frames(clips, tmp_path):
+    src = clips["prores_hq_422p10"]
+    out = tmp_path / "out.mov"
+    m = mf.logo_mask()
+    masked = {2, 3, 4}
+    res = export(src, out, masks=lambda i: m if i in masked else np.zeros_like(m))
+    with av.open(str(src)) as c1, av.open(str(out)) as c2:
+        v1, v2 = c1.streams.video[0], c2.streams.video[0]
+        assert (v2.codec_context.name, v2.codec_context.profile, v2.codec_context.pix_fmt) == ("prores", "HQ", "yuv422p10le")
+        assert v2.codec_context.codec_tag == "apch"
+        assert v2.metadata.get("timecode") == "01:00:00:00"
+        for k in ("color_range", "colorspace", "color_primaries", "color_trc"):
+            assert getattr(v2.codec_context, k) == getattr(v1.codec_context, k), k
+        assert [s.codec_context.name for s in c2.streams.audio] == ["pcm_s16le"]
+    assert (res.copied, res.encoded) == (len(packets(src)) - len(masked), len(masked))
+    p1, p2 = packets(src), packets(out)
+    same = [i for i in range(len(p1)) if p1[i] == p2[i]]
+    assert same == [i for i in range(len(p1)) if i not in masked]
+    # the PCM samples are the source's, bit for bit
+    def pcm(path):
+        with av.open(str(path)) as c:
+            return b"".join(bytes(p) for p in c.demux(audio=0) if p.size)
+    assert pcm(out) == pcm(src)
+    # masked frames: one ProRes generation from the source outside the mask
+    a, b = native_frames(src), native_frames(out)
+    keep = ~touched(m)
+    worst = min(psnr10(a[i].planes[0], b[i].planes[0], keep) for i in masked)
+    print(f"masked frames, luma PSNR outside the mask at 10 bits: {worst:.1f} dB")
+    assert worst >= 50
+    ffmpeg_clean(out)
+
+
+def test_prores_range_export_shifts_timecode_and_cuts_audio(clips, tmp_path):
+    src = clips["prores_hq_422p10"]
+    out = tmp_path / "cut.mov"
+    res = export(src, out, start=2, end=6)
+    assert res.frames == 4
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].metadata.get("timecode") == "01:00:00:02"
+        a = c.streams.audio[0]
+        samples = sum(f.samples for f in c.decode(a))
+    assert abs(samples - 4 * 2000) <= 2000  # 4 frames at 24 fps of 48 kHz audio, within a packet
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mov"])
+def test_hevc_hlg_default_keeps_main10_hlg_tags_and_both_audio_streams(clips, tmp_path, ext):
+    out = tmp_path / f"out{ext}"
+    export(clips["hevc_hlg_420p10"], out)
+    with av.open(str(out)) as c:
+        cc = c.streams.video[0].codec_context
+        assert (cc.name, cc.profile, cc.pix_fmt) == ("hevc", "Main 10", "yuv420p10le")
+        assert (int(cc.color_trc), int(cc.color_primaries), int(cc.colorspace)) == (18, 9, 9)
+        assert len(c.streams.audio) == 2
+    ffmpeg_clean(out)
+
+
+def test_cli_warns_about_8bit_h264_before_encoding(clips, tmp_path):
+    import cv2
+
+    mpath = tmp_path / "m.png"
+    cv2.imwrite(str(mpath), mf.logo_mask())
+    out = tmp_path / "o.mp4"
+    r = subprocess.run([sys.executable, "-m", "inpaint_core.cli", "export", str(clips["hevc_hlg_420p10"]),
+                        "--masks", str(mpath), "--out", str(out), "--format", "mp4"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    err = r.stderr
+    assert "warning:" in err and "10-bit samples become 8-bit" in err and "HLG" in err
+    assert "without --format (HEVC yuv420p10le)" in err
+    assert err.index("warning:") < err.index("wrote ")
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.pix_fmt == "yuv420p"
+
+
+def test_h264_long_gop_is_reencoded_whole_and_keeps_timing(clips, tmp_path):
+    """Long-GOP splicing is not done: every frame is re-encoded (reported), the output decodes
+    cleanly and keeps the frame count and timestamps."""
+    src = clips["h264_420p_bframes"]
+    out = tmp_path / "out.mp4"
+    m = mf.logo_mask()
+    res = export(src, out, masks=lambda i: m if 6 <= i < 12 else np.zeros_like(m))
+    assert (res.copied, res.encoded) == (0, 18)
+    with av.open(str(src)) as c1, av.open(str(out)) as c2:
+        t1 = [f.time for f in c1.decode(video=0)]
+        t2 = [f.time for f in c2.decode(video=0)]
+        assert c2.streams.video[0].codec_context.pix_fmt == "yuv420p"
+    assert len(t1) == len(t2) == 18
+    assert np.allclose(t1, t2, atol=1e-3)
+    ffmpeg_clean(out)
+
+
+def test_info_shows_depth_chroma_alpha_timecode_and_streams(clips):
+    from inpaint_core.cli.cmd_info import format_info
+    from inpaint_core.video import probe
+
+    text = format_info(probe(clips["prores_hq_422p10"]))
+    assert "10-bit" in text and "4:2:2" in text and "HQ" in text and "01:00:00:00" in text
+    assert "#2" in text and "tmcd" in text.lower() or "data" in text
+    text = format_info(probe(clips["prores4444_alpha"]))
+    assert "alpha" in text
+    text = format_info(probe(clips["hevc_hlg_420p10"]))
+    assert "arib-std-b67" in text and "Audio #2" in text
