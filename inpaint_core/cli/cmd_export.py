@@ -48,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="engine working size (default: the engine's, else the source capped at 960 px)")
     p.add_argument("--grow", type=int, metavar="PX", help="mask growth in source pixels")
     p.add_argument("--feather", type=float, metavar="PX", help="soft-edge radius in source pixels")
+    p.add_argument("--fill-layer", metavar="PATH",
+                   help="also write the fill alone, alpha = the feathered mask, for compositing over the "
+                   "original: a folder (16-bit PNG RGBA sequence) or a .mov (ProRes 4444 with alpha)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
     p.set_defaults(func=run)
 
@@ -85,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         video, masks, args.out, engine=engine, engine_options=options, work_size=args.work_size,
         residuals=args.residuals, fmt=args.fmt, crf=args.crf, start=args.start, end=args.end,
         audio=not args.no_audio, write_masks=args.write_masks, resume=args.resume, grow=grow,
-        feather=feather,
+        feather=feather, fill_layer=args.fill_layer,
     )
     with ProgressPrinter() as bar:
         result = run_job(job, bar)

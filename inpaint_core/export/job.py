@@ -30,8 +30,23 @@ from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
 from ..sysmem import trim_heap
 from .frames import FrameStore
-from .media import NativeFeed, PacketFeed, apply_native_patches, container_tags, native_patches, shift_timecode
-from .pipeline import RestoreOptions, default_grow, restore_frame, restore_native, run_engine
+from .media import (
+    NativeFeed,
+    PacketFeed,
+    apply_native_patches,
+    container_tags,
+    native_patches,
+    shift_timecode,
+)
+from .pipeline import (
+    RestoreOptions,
+    default_grow,
+    fill_rgba,
+    restore_frame,
+    restore_layers,
+    restore_native,
+    run_engine,
+)
 from .residuals import Geometry
 from .resume import PartialWork, apply_patch, os_error, patch_of
 from .settings import canvas_mode, default_crf, default_work_size, mask_reader, plan_chunks
@@ -86,6 +101,7 @@ def export_video(
     chunk_frames: int = 48,
     keep_partial: bool = True,
     smart_render: bool = True,
+    fill_layer=None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -95,10 +111,13 @@ def export_video(
     (default from the extension); ``crf``: quality (default matched to the source's bit rate).
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
     ``shots``: shot ranges (default: detected while scanning). ``smart_render``: copy the source's
-    packets for frames with an empty mask when the output codec matches (intra-only codecs). Yields :class:`Progress`; returns an
+    packets for frames with an empty mask when the output codec matches (intra-only codecs).
+    ``fill_layer``: also write the fill alone with the feathered mask as alpha (a folder: 16-bit PNG
+    RGBA sequence; a ``.mov``: ProRes 4444 with alpha; see :mod:`inpaint_core.video.fill_layer`). Yields :class:`Progress`; returns an
     :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter
+    from ..video.fill_layer import FillLayerWriter
     from ..video.match import plan_output
 
     cancel = cancel or CancelToken()
@@ -106,6 +125,9 @@ def export_video(
     check_output_folder(out.parent if str(out.parent) else Path("."))
     if write_masks and Path(write_masks).is_dir() and any(Path(write_masks).iterdir()):
         raise MaskError(f"The mask folder {write_masks} is not empty; choose a new folder for --write-masks.")
+    if fill_layer is not None and resume:
+        raise VanishError("--fill-layer cannot be combined with --resume: the fill layer is made while "
+                          "restoring, and resumed chunks are not restored again. Export without --resume.")
     eng = engine if isinstance(engine, Engine) else create_engine(engine or DEFAULT_ENGINE, **(engine_options or {}))
     opts_res = residuals
     secs: dict[str, float] = {"scan": 0.0, "decode": 0.0, "fill": 0.0, "restore": 0.0, "encode": 0.0}
@@ -171,6 +193,13 @@ def export_video(
         except OSError as exc:
             raise os_error(exc, out) from None
         packets = PacketFeed(source, reader.pts, start) if (plan.copy_ok and smart_render) else None
+        fill_writer = None
+        if fill_layer is not None:
+            try:
+                fill_writer = FillLayerWriter(fill_layer, W, H, info.time_base, info.rate, info.color)
+            except BaseException:
+                writer.abort()
+                raise
         done = 0
         resumed = 0
         completed = False
@@ -233,14 +262,21 @@ def export_video(
                             continue
                         i = ev.index
                         t0 = time.monotonic()
+                        layers = None
+                        copy = native and can_copy(i)
+                        if fill_writer is not None or (native and not copy):
+                            layers = restore_layers(i, ev.rgb, store, flows, opts, ev.correspondence,
+                                                    align=store[i].native.sub if native else (0, 0))
                         if native:
-                            o = None if can_copy(i) else restore_native(i, ev.rgb, store, flows, opts,
-                                                                        ev.correspondence)
+                            o = None if copy else restore_native(i, ev.rgb, store, flows, opts,
+                                                                          ev.correspondence, layers)
                             if o is not None:
                                 patches.update(native_patches(o, store[i].native, i))
                         else:
-                            o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
+                            o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence, layers)
                             patches[i] = patch_of(o, store[i].full)
+                        if fill_writer is not None:
+                            fill_writer.write(fill_rgba(layers, (W, H)), reader.pts[i] - pts0)
                         t1 = time.monotonic()
                         write(i, o)
                         t2 = time.monotonic()
@@ -260,12 +296,16 @@ def export_video(
             except OSError as exc:
                 raise os_error(exc, out) from None
             secs["encode"] += time.monotonic() - t
+            if fill_writer is not None:
+                fill_writer.close()
             completed = True
         finally:
             if packets is not None:
                 packets.close()
             if not completed:
                 writer.abort()
+                if fill_writer is not None:
+                    fill_writer.abort()
                 if not keep_partial:
                     partial.remove()
         partial.remove()

@@ -49,7 +49,7 @@ def default_grow(engine: Engine, geom: Geometry) -> int:
 
 
 def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
-                  opts: RestoreOptions, corr=None) -> np.ndarray:
+                  opts: RestoreOptions, corr=None, layers=None) -> np.ndarray:
     """Full-resolution output of frame ``t``.
 
     ``fill``: (h, w, 3) uint8, the engine's result at working size. Returns (H, W, 3) uint8: the
@@ -58,7 +58,9 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
     """
     ft = store[t]
     out = ft.full.copy()
-    for rect, alpha, restored in restore_layers(t, fill, store, flows, opts, corr):
+    if layers is None:
+        layers = restore_layers(t, fill, store, flows, opts, corr)
+    for rect, alpha, restored in layers:
         x0, y0, x1, y1 = rect
         src = ft.full[y0:y1, x0:x1]
         a = alpha[..., None]
@@ -70,7 +72,7 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
 
 
 def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
-                   opts: RestoreOptions, corr=None):
+                   opts: RestoreOptions, corr=None, layers=None):
     """Like :func:`restore_frame` but in the source's own sample format: returns a
     :class:`~inpaint_core.video.native.NativeFrame` (a copy of ``store[t].native``) whose samples
     outside the feathered hole are the decoded source's, bit for bit, and inside it the restored
@@ -80,8 +82,25 @@ def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
 
     ft = store[t]
     out = ft.native.copy()
-    for rect, alpha, restored in restore_layers(t, fill, store, flows, opts, corr, align=ft.native.sub):
+    if layers is None:
+        layers = restore_layers(t, fill, store, flows, opts, corr, align=ft.native.sub)
+    for rect, alpha, restored in layers:
         composite(out, rect, alpha, restored)
+    return out
+
+
+def fill_rgba(layers, size: tuple[int, int]) -> np.ndarray:
+    """The fill layer of one frame: (H, W, 4) uint16 RGBA (65535 = white / opaque) holding only the
+    restored fill, alpha = the feathered mask, transparent black elsewhere. ``layers`` as returned
+    by :func:`restore_layers`; ``size`` = (W, H)."""
+    W, H = size
+    out = np.zeros((H, W, 4), np.uint16)
+    for (x0, y0, x1, y1), alpha, restored in layers:
+        m = alpha > 0
+        region = out[y0:y1, x0:x1]
+        rgb = np.clip(np.rint(restored * 257.0), 0, 65535).astype(np.uint16)
+        region[..., :3][m] = rgb[m]
+        region[..., 3][m] = np.clip(np.rint(alpha * 65535.0), 0, 65535).astype(np.uint16)[m]
     return out
 
 

@@ -255,7 +255,10 @@ def _streams(container) -> list[dict]:
     out = []
     for s in container.streams:
         cc = s.codec_context
-        d = {"index": s.index, "type": s.type, "codec": cc.name if cc is not None else None}
+        name = cc.name if cc is not None else None
+        if name is None and s.type == "data" and "timecode" in {k.lower() for k in s.metadata}:
+            name = "tmcd (timecode)"
+        d = {"index": s.index, "type": s.type, "codec": name}
         if s.type == "video" and cc is not None:
             d.update(width=cc.width, height=cc.height, pix_fmt=cc.pix_fmt, profile=cc.profile or None)
         elif s.type == "audio" and cc is not None:

@@ -221,8 +221,50 @@ def test_info_shows_depth_chroma_alpha_timecode_and_streams(clips):
 
     text = format_info(probe(clips["prores_hq_422p10"]))
     assert "10-bit" in text and "4:2:2" in text and "HQ" in text and "01:00:00:00" in text
-    assert "#2" in text and "tmcd" in text.lower() or "data" in text
+    assert "Stream #2:  data, tmcd (timecode)" in text
     text = format_info(probe(clips["prores4444_alpha"]))
     assert "alpha" in text
     text = format_info(probe(clips["hevc_hlg_420p10"]))
     assert "arib-std-b67" in text and "Audio #2" in text
+
+
+@pytest.mark.parametrize("layer_name", ["layer", "layer.mov"])
+def test_fill_layer_over_the_source_reproduces_the_export(clips, tmp_path, layer_name):
+    import json
+
+    import cv2
+
+    src = clips["ffv1_444p12"]
+    out, layer = tmp_path / "out.mkv", tmp_path / layer_name
+    res = export(src, out, fill_layer=layer)
+    with av.open(str(src)) as c:
+        s16 = [f.to_ndarray(format="rgb48le").astype(np.float64) for f in c.decode(video=0)]
+    with av.open(str(out)) as c:
+        o16 = [f.to_ndarray(format="rgb48le").astype(np.float64) for f in c.decode(video=0)]
+    if layer.suffix == "":
+        doc = json.loads((layer / "timestamps.json").read_text())
+        assert doc["frame_count"] == res.frames
+        rgba = [cv2.cvtColor(cv2.imread(str(layer / f"fill_{k:06d}.png"), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
+                .astype(np.float64) for k in range(res.frames)]
+    else:
+        with av.open(str(layer)) as c:
+            cc = c.streams.video[0].codec_context
+            assert (cc.name, cc.profile) == ("prores", "4444") and "yuva444" in cc.pix_fmt
+            rgba = [f.to_ndarray(format="rgba64le").astype(np.float64) for f in c.decode(video=0)]
+            with av.open(str(src)) as c0:
+                with av.open(str(layer)) as c1:
+                    assert np.allclose([f.time for f in c0.decode(video=0)], [f.time for f in c1.decode(video=0)],
+                                       atol=1e-3)
+    region = touched(mf.logo_mask())
+    worst = 99.0
+    for s, o, la in zip(s16, o16, rgba):
+        a = la[..., 3:] / 65535.0
+        assert np.all(a[~region] <= (0 if layer.suffix == "" else 2 / 1023))  # transparent off the mask
+        comp = a * la[..., :3] + (1 - a) * s
+        inside = region
+        mse = np.mean((comp[inside] - o[inside]) ** 2) / 65535.0 ** 2
+        worst = min(worst, 99.0 if mse == 0 else 10 * np.log10(1 / mse))
+        outside = ~region
+        assert np.abs(comp[outside] - s[outside]).max() <= (0 if layer.suffix == "" else 0.01 * 65535)
+    print(f"fill layer over the source vs the export inside the mask: worst PSNR {worst:.1f} dB")
+    assert worst > 35
