@@ -213,6 +213,8 @@ def export_video(
                     writer.write_native(frame, pts)
                 else:
                     writer.write(frame, pts)
+                if native:
+                    store[i].native = None  # written: only its RGB is still needed (as a reference)
             except OSError as exc:
                 raise os_error(exc, out) from None
 
