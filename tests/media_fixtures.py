@@ -160,3 +160,11 @@ def prores_4444_alpha(path: Path) -> Path:
 def ffv1_gbrp(path: Path) -> Path:
     """RGB FFV1 (gbrp10le: FFV1 has no 8-bit planar RGB)."""
     return make_clip(path, "ffv1", "gbrp10le", n=6, options={"level": "3"})
+
+
+def hevc_hdr10(path: Path) -> Path:
+    """10-bit HEVC tagged PQ / BT.2020 with HDR10 mastering-display and light-level metadata."""
+    return make_clip(path, "libx265", "yuv420p10le", n=4, space="bt2020nc", primaries=9, trc=16,
+                     options={"crf": "12", "preset": "ultrafast", "x265-params": "log-level=error:hdr10=1:"
+                              "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"
+                              "L(10000000,1):max-cll=1000,400"}, codec_tag="hvc1")

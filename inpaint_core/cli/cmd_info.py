@@ -57,6 +57,8 @@ def format_info(info) -> str:
     hdr = {"arib-std-b67": "HLG", "smpte2084": "PQ (HDR10)"}.get(info.color_trc or "")
     if hdr:
         lines.append(f"HDR:         {hdr} transfer, {info.color_primaries or 'unknown'} primaries")
+    for k, v in (info.hdr or {}).items():
+        lines.append(f"HDR {k.replace('_', ' ')}: {v}")
     lines.append(f"Timecode:    {info.timecode or 'none'}")
     if info.audio:
         for a in info.audio:

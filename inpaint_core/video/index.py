@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 
 from ..errors import VideoError
-from .colors import PRIMARIES, RANGES, SPACES, TRCS, name_of
+from .colors import PRIMARIES, RANGES, SPACES, TRCS, hdr_metadata, name_of
 from .info import AudioInfo, VideoInfo
 
 
@@ -203,7 +203,7 @@ def scan(path: str | os.PathLike) -> tuple[VideoInfo, FrameIndex]:
             variable_frame_rate=is_vfr(index), keyframe_count=len(index.keyframes),
             audio=_audio_info(container), profile=cc.profile or None,
             timecode=_timecode(container, stream), metadata=dict(container.metadata),
-            streams=_streams(container),
+            streams=_streams(container), hdr=hdr_metadata(first),
         )
         return info, index
     finally:

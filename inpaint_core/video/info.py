@@ -45,7 +45,8 @@ class VideoInfo:
     the end of the last frame. ``rotation`` is the clockwise rotation (0, 90, 180, 270) applied to
     decoded pictures to display them. ``profile`` is the codec profile (``"HQ"``, ``"Main 10"``),
     ``timecode`` the start timecode (``"01:00:00:00"``) when the file has one, ``metadata`` the
-    container's tags and ``streams`` one dict per stream of the file (index, type, codec, ...).
+    container's tags and ``streams`` one dict per stream of the file (index, type, codec, ...), ``hdr`` the HDR10 static
+    metadata (see :func:`inpaint_core.video.colors.hdr_metadata`) or None.
     ``shots`` is a list of ``(start, stop)`` frame ranges, or None
     when not requested.
     """
@@ -77,6 +78,7 @@ class VideoInfo:
     timecode: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     streams: list[dict[str, Any]] = field(default_factory=list)
+    hdr: dict[str, str] | None = None
 
     @property
     def sample_format(self):

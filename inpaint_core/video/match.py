@@ -137,6 +137,9 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     if plan.codec in ("libx264", "libx265") and plan.pix_fmt not in ("yuv420p", "yuv422p", "yuv444p") \
             and plan.pix_fmt.startswith("yuvj"):
         plan.pix_fmt = plan.pix_fmt.replace("yuvj", "yuv")
+    if plan.codec == "libx265" and info.hdr:
+        plan.options["x265-params"] = ":".join(
+            ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()])
     plan.native = not of.is_folder and info.rotation == 0
     plan.matched = fmt is None
     plan.losses = losses(info, src, plan)
@@ -188,6 +191,8 @@ def losses(info: VideoInfo, src: SourceFormat, plan: EncodePlan) -> list[str]:
     if info.color_trc in HDR_TRC and dst.bits <= 8:
         name = "HLG" if info.color_trc == "arib-std-b67" else "PQ (HDR10)"
         lost.append(f"the {name} HDR picture is squeezed into 8 bits (visible banding)")
+    if info.hdr and plan.codec != "libx265":
+        lost.append("the HDR10 mastering-display and light-level metadata are not written")
     if not lost:
         return []
     return [f"The output ({plan.describe()}) cannot hold what the source ({info.codec} {info.pix_fmt}) has: "

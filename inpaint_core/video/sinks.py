@@ -66,7 +66,8 @@ class EncodedSink:
                 if preset:
                     opts["preset"] = preset
                 if codec == "libx265":
-                    opts["x265-params"] = "log-level=error"
+                    opts["x265-params"] = ":".join(["log-level=error"] + (
+                        [plan.options["x265-params"]] if plan.options.get("x265-params") else []))
             elif codec == "libvpx-vp9":
                 opts.update({"crf": str(crf if crf is not None else (fmt.default_crf or 32)), "b": "0",
                              "row-mt": "1", "deadline": "good", "cpu-used": "4"})

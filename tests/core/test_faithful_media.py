@@ -268,3 +268,17 @@ def test_fill_layer_over_the_source_reproduces_the_export(clips, tmp_path, layer
         assert np.abs(comp[outside] - s[outside]).max() <= (0 if layer.suffix == "" else 0.01 * 65535)
     print(f"fill layer over the source vs the export inside the mask: worst PSNR {worst:.1f} dB")
     assert worst > 35
+
+
+def test_hdr10_metadata_is_kept_by_default(tmp_path):
+    from inpaint_core.video import probe
+
+    src = mf.hevc_hdr10(tmp_path / "hdr10.mp4")
+    si = probe(src)
+    assert si.hdr == {"master_display": "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)",
+                      "max_cll": "1000,400"}
+    out = tmp_path / "out.mp4"
+    export(src, out)
+    oi = probe(out)
+    assert oi.hdr == si.hdr and (oi.color_trc, oi.color_primaries) == ("smpte2084", "bt2020")
+    assert oi.profile == "Main 10"
