@@ -10,8 +10,8 @@ Without ``--format`` the output keeps the source's codec family where the extens
 
 ========  ==========================================================================
 ``.mkv``  FFV1 lossless in the source's own sample format (bgr0/bgra for 8-bit RGB)
-``.mov``  ProRes of the source's profile (ProRes sources), H.264/HEVC for those
-          sources, else ProRes 422 HQ (4444 for 4:4:4, RGB or alpha sources)
+``.mov``  ProRes of the source's profile (ProRes sources), H.264/HEVC/MJPEG/PNG for
+          those sources, else ProRes 422 HQ (4444 for 4:4:4, RGB or alpha sources)
 ``.mp4``  H.264 or HEVC as the source (same bit depth and chroma), else H.264 at the
           source's bit depth and chroma where x264 takes them
 ``.webm`` VP9 (8-bit 4:2:0: this FFmpeg's VP9 encoder has no 10-bit)
@@ -156,6 +156,9 @@ def _plan_mov(info: VideoInfo, src: SourceFormat, of: OutputFormat, explicit: bo
         fmt = OutputFormat("h264" if codec == "libx264" else "h265", "mov", codec, of.pix_fmt, of.audio_copy,
                            of.audio_encoder, 18 if codec == "libx264" else 20)
         return EncodePlan(fmt, codec, _best(codec, src))
+    if info.codec in ("mjpeg", "png") and not explicit:  # intra-only: keep it, and copy unmasked frames
+        opts = {"qmin": "1", "qmax": "3"} if info.codec == "mjpeg" else {}
+        return EncodePlan(of, info.codec, _best(info.codec, src), opts, copy_ok=info.rotation == 0)
     if info.codec == "prores":
         prof = PRORES_PROFILES.get(str(info.profile or "").strip(), 3)
     else:

@@ -282,3 +282,19 @@ def test_hdr10_metadata_is_kept_by_default(tmp_path):
     oi = probe(out)
     assert oi.hdr == si.hdr and (oi.color_trc, oi.color_primaries) == ("smpte2084", "bt2020")
     assert oi.profile == "Main 10"
+
+
+@pytest.mark.parametrize("codec,pix_fmt", [("mjpeg", "yuvj422p"), ("png", "rgb24")])
+def test_intra_mov_sources_copy_unmasked_frames(tmp_path, codec, pix_fmt):
+    src = mf.make_clip(tmp_path / f"{codec}.mov", codec, pix_fmt, n=6, full=True,
+                       options={"qmin": "2", "qmax": "4"} if codec == "mjpeg" else {})
+    out = tmp_path / "out.mov"
+    m = mf.logo_mask()
+    res = export(src, out, masks=lambda i: m if i in (1, 2) else np.zeros_like(m))
+    assert (res.copied, res.encoded) == (4, 2)
+    p1, p2 = packets(src), packets(out)
+    assert [i for i in range(6) if p1[i] == p2[i]] == [0, 3, 4, 5]
+    with av.open(str(out)) as c:
+        assert c.streams.video[0].codec_context.name == codec
+        assert len(list(c.decode(video=0))) == 6
+    ffmpeg_clean(out)
