@@ -66,7 +66,7 @@ SPACE_IDS = {"bt709": 1, "smpte170m": 6, "bt2020nc": 9}
 def make_clip(path: Path, codec: str, pix_fmt: str, *, n: int = 12, fps: int = 24, options=None,
               space: str = "bt709", primaries: int = 1, trc: int = 1, full: bool = False,
               audio: list[str] | None = None, timecode: str | None = None, profile: str | None = None,
-              codec_tag: str | None = None, w: int = W, h: int = H) -> Path:
+              codec_tag: str | None = None, w: int = W, h: int = H, rotate_ccw: int = 0) -> Path:
     """Encode ``n`` frames with ``codec`` in ``pix_fmt`` (tagged ``space``/``primaries``/``trc``),
     with one audio stream per entry of ``audio`` (encoder names) and a start ``timecode``."""
     out = av.open(str(path), "w")
@@ -85,6 +85,8 @@ def make_clip(path: Path, codec: str, pix_fmt: str, *, n: int = 12, fps: int = 2
     cc.color_range = 2 if (full or rgb) else 1
     if timecode:
         s.metadata["timecode"] = timecode
+    if rotate_ccw:
+        s.set_display_rotation(rotate_ccw)
     lanes = []
     for k, enc in enumerate(audio or []):
         a = out.add_stream(enc, rate=48000)

@@ -185,11 +185,13 @@ def export_video(
             secs["decode"] += time.monotonic() - t
 
         try:
-            writer = VideoWriter(out, format=fmt, width=W, height=H, time_base=info.time_base, rate=info.rate,
+            turned = native and info.rotation  # native samples are written as coded, with the rotation
+            writer = VideoWriter(out, format=fmt, width=info.coded_width if turned else W,
+                                 height=info.coded_height if turned else H, time_base=info.time_base, rate=info.rate,
                                  crf=crf, color=info, audio_from=source if (audio and info.audio) else None,
                                  audio_start=a_start, audio_end=a_end, cancel=cancel, plan=plan,
                                  timecode=shift_timecode(info.timecode, start, info.rate),
-                                 metadata=container_tags(info.metadata))
+                                 metadata=container_tags(info.metadata), rotation=info.rotation if turned else 0)
         except OSError as exc:
             raise os_error(exc, out) from None
         packets = PacketFeed(source, reader.pts, start) if (plan.copy_ok and smart_render) else None

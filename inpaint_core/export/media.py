@@ -25,7 +25,8 @@ class NativeFeed:
     """Iterator of ``(i, rgb, native, full16)`` for frames ``start <= i < end`` of ``reader``'s file.
 
     ``rgb``: (H, W, 3) uint8; ``native``: :class:`NativeFrame`; ``full16``: (H, W, 3) uint16 or
-    None for 8-bit sources. Rotated sources are not supported here (the caller uses RGB then)."""
+    None for 8-bit sources. ``rgb`` and ``full16`` are turned upright (the reader's display
+    orientation); ``native`` stays as coded, with its rotation in ``native.meta["rotation"]``."""
 
     def __init__(self, reader, start: int, end: int) -> None:
         self.reader = reader
@@ -64,7 +65,7 @@ class NativeFeed:
                             return
                         if j != want:
                             raise VideoError(f"{r.path}: frame {want} is missing from the decoded stream.")
-                        yield j, *_three(frame)
+                        yield j, *_three(frame, r.info.rotation)
                         want += 1
                 except av.error.FFmpegError as exc:
                     raise VideoError(f"{r.path}: decoding failed near frame {want} ({exc}).") from exc
@@ -78,10 +79,13 @@ class NativeFeed:
             head.close()
 
 
-def _three(frame: av.VideoFrame):
+def _three(frame: av.VideoFrame, rotation: int):
     nf = from_av(frame)
+    nf.meta["rotation"] = rotation
     full16 = frame_to_rgb16(frame) if nf.bits > 8 else None
-    return frame_to_rgb(frame), nf, full16
+    if full16 is not None and rotation:
+        full16 = np.ascontiguousarray(np.rot90(full16, k=-(rotation // 90)))
+    return frame_to_rgb(frame, rotation), nf, full16
 
 
 class PacketFeed:

@@ -82,11 +82,34 @@ def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
 
     ft = store[t]
     out = ft.native.copy()
+    rotation = out.meta.get("rotation", 0)
     if layers is None:
-        layers = restore_layers(t, fill, store, flows, opts, corr, align=ft.native.sub)
+        layers = restore_layers(t, fill, store, flows, opts, corr, align=(0, 0) if rotation else out.sub)
     for rect, alpha, restored in layers:
+        if rotation:
+            rect, alpha, restored = _to_coded(rect, alpha, restored, rotation, store.geom.full, out.sub)
         composite(out, rect, alpha, restored)
     return out
+
+
+def _to_coded(rect, alpha, restored, rotation: int, size: tuple[int, int], sub: tuple[int, int]):
+    """A restored piece in display orientation (``size`` = (W, H) upright) -> the coded picture's
+    orientation, its rectangle grown to whole chroma blocks (alpha 0, edge fill values there)."""
+    from ..video.native import align_rect
+
+    W, H = size
+    x0, y0, x1, y1 = rect
+    q = (rotation // 90) % 4
+    coded = {1: (y0, W - x1, y1, W - x0), 2: (W - x1, H - y1, W - x0, H - y0),
+             3: (H - y1, x0, H - y0, x1)}[q]
+    alpha = np.rot90(alpha, k=q)
+    restored = np.rot90(restored, k=q)
+    cw, ch = (H, W) if q % 2 else (W, H)
+    a = align_rect(coded, sub, (cw, ch))
+    pad = ((coded[1] - a[1], a[3] - coded[3]), (coded[0] - a[0], a[2] - coded[2]))
+    alpha = np.pad(alpha, pad, mode="constant")
+    restored = np.pad(restored, pad + ((0, 0),), mode="edge")
+    return a, np.ascontiguousarray(alpha), np.ascontiguousarray(restored)
 
 
 def fill_rgba(layers, size: tuple[int, int]) -> np.ndarray:

@@ -140,7 +140,7 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     if plan.codec == "libx265" and info.hdr:
         plan.options["x265-params"] = ":".join(
             ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()])
-    plan.native = not of.is_folder and info.rotation == 0
+    plan.native = not of.is_folder
     plan.matched = fmt is None
     plan.losses = losses(info, src, plan)
     return plan
@@ -158,7 +158,7 @@ def _plan_mov(info: VideoInfo, src: SourceFormat, of: OutputFormat, explicit: bo
         return EncodePlan(fmt, codec, _best(codec, src))
     if info.codec in ("mjpeg", "png") and not explicit:  # intra-only: keep it, and copy unmasked frames
         opts = {"qmin": "1", "qmax": "3"} if info.codec == "mjpeg" else {}
-        return EncodePlan(of, info.codec, _best(info.codec, src), opts, copy_ok=info.rotation == 0)
+        return EncodePlan(of, info.codec, _best(info.codec, src), opts, copy_ok=True)
     if info.codec == "prores":
         prof = PRORES_PROFILES.get(str(info.profile or "").strip(), 3)
     else:
@@ -170,7 +170,7 @@ def _plan_mov(info: VideoInfo, src: SourceFormat, of: OutputFormat, explicit: bo
     plan = EncodePlan(of, "prores_ks", pf, {"profile": str(prof)}, PRORES_NAMES[prof])
     if prof >= 4 and src.alpha:
         plan.options["alpha_bits"] = "16"
-    plan.copy_ok = info.codec == "prores" and info.rotation == 0
+    plan.copy_ok = info.codec == "prores"
     return plan
 
 

@@ -27,7 +27,7 @@ class EncodedSink:
     def __init__(self, tmp: Path, fmt: OutputFormat, width: int, height: int, time_base: Fraction,
                  rate: Fraction, crf: int | None, codec: str | None, color: ColorInfo,
                  audio_from, audio_start, audio_end, preset: str | None = None, plan=None,
-                 timecode: str | None = None, metadata: dict | None = None) -> None:
+                 timecode: str | None = None, metadata: dict | None = None, rotation: int = 0) -> None:
         self.fmt = fmt
         self.plan = plan
         self.time_base = time_base
@@ -45,6 +45,8 @@ class EncodedSink:
                                        audio_start, audio_end, preroll=fmt.container in ("mp4", "mov"))
             if timecode:
                 self.stream.metadata["timecode"] = timecode
+            if rotation:  # clockwise display rotation -> the display matrix (counter-clockwise)
+                self.stream.set_display_rotation((360 - rotation) % 360)
         except BaseException:
             self.out.close()
             raise

@@ -91,7 +91,7 @@ class VideoWriter:
                  color=None, audio_from: str | os.PathLike | None = None, audio_start: float | None = None,
                  audio_end: float | None = None, cancel: CancelToken | None = None,
                  preset: str | None = None, plan=None, timecode: str | None = None,
-                 metadata: dict | None = None) -> None:
+                 metadata: dict | None = None, rotation: int = 0) -> None:
         self.path = Path(path)
         self.plan = plan
         self.format: OutputFormat = plan.format if plan is not None else output_format(self.path, format)
@@ -120,7 +120,7 @@ class VideoWriter:
             else:
                 self._sink = EncodedSink(self._tmp, self.format, self.width, self.height, self.time_base,
                                          self.rate, crf, codec, self.color, audio_from, audio_start, audio_end,
-                                         preset, plan, timecode, metadata)
+                                         preset, plan, timecode, metadata, rotation)
         except VanishError:
             self._remove_tmp()
             raise

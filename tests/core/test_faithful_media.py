@@ -298,3 +298,30 @@ def test_intra_mov_sources_copy_unmasked_frames(tmp_path, codec, pix_fmt):
         assert c.streams.video[0].codec_context.name == codec
         assert len(list(c.decode(video=0))) == 6
     ffmpeg_clean(out)
+
+
+@pytest.mark.parametrize("ext", [".mkv", ".mov"])
+def test_rotated_source_keeps_its_rotation_and_coded_samples(tmp_path, ext):
+    from inpaint_core.video import VideoReader, probe
+
+    # coded 128x72, shown upright as 72x128 (a phone clip held upright)
+    src = mf.make_clip(tmp_path / "rot.mov", "prores_ks", "yuv422p10le", n=5, options={"profile": "3"},
+                       rotate_ccw=90)
+    si = probe(src)
+    assert si.rotation == 270 and (si.width, si.height) == (72, 128)
+    disp_mask = np.ascontiguousarray(np.rot90(mf.logo_mask(), k=-3))  # the logo, as the user sees it
+    out = tmp_path / f"out{ext}"
+    export(src, out, masks=disp_mask)
+    oi = probe(out)
+    assert oi.rotation == si.rotation and (oi.coded_width, oi.coded_height) == (128, 72)
+    region = touched(mf.logo_mask())  # in coded orientation
+    for fa, fb in zip(native_frames(src), native_frames(out)):
+        if ext == ".mkv":
+            for k, (pa, pb) in enumerate(zip(fa.planes, fb.planes)):
+                r = plane_region(region, fa.plane_sub(k))
+                assert np.array_equal(pa[~r], pb[~r]), k
+        assert not np.array_equal(fa.planes[0][region], fb.planes[0][region])
+    with VideoReader(src) as a, VideoReader(out) as b:
+        fa, fb = a.frame(2), b.frame(2)
+        keep = ~touched(disp_mask)
+        assert np.abs(fa[keep].astype(int) - fb[keep]).mean() < 1.0
