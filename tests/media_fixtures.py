@@ -100,6 +100,7 @@ def make_clip(path: Path, codec: str, pix_fmt: str, *, n: int = 12, fps: int = 2
         fr = _frame(i, pix_fmt, space, full, w, h)
         fr.pts = i
         fr.time_base = Fraction(1, fps)
+        fr.color_primaries, fr.color_trc = primaries, trc  # ProRes writes the frame's own tags
         if not rgb:
             fr.colorspace = SPACE_IDS[space]
             fr.color_range = 2 if full else 1

@@ -174,8 +174,11 @@ class EncodedSink:
         """Encode ``frame``; its packets are muxed in order with copied ones (an encoder may hold
         frames back, so a copied packet waits until every frame before it is out)."""
         self.encoded += 1
-        if frame is not None:
-            self._queue.append(["enc", None])
+        cc = self.stream.codec_context
+        # some encoders (ProRes) write the frame's own colour tags into the bitstream
+        frame.color_primaries, frame.color_trc = cc.color_primaries, cc.color_trc
+        frame.colorspace, frame.color_range = cc.colorspace, cc.color_range
+        self._queue.append(["enc", None])
         self._take(self.stream.encode(frame))
 
     def _take(self, packets) -> None:

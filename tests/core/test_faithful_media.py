@@ -135,6 +135,7 @@ def test_prores_hq_to_mov_keeps_profile_tags_timecode_audio_and_copies_unmasked_
         assert (v2.codec_context.name, v2.codec_context.profile, v2.codec_context.pix_fmt) == ("prores", "HQ", "yuv422p10le")
         assert v2.codec_context.codec_tag == "apch"
         assert v2.metadata.get("timecode") == "01:00:00:00"
+        assert (int(v1.codec_context.color_primaries), int(v1.codec_context.color_trc)) == (1, 1)  # BT.709
         for k in ("color_range", "colorspace", "color_primaries", "color_trc"):
             assert getattr(v2.codec_context, k) == getattr(v1.codec_context, k), k
         assert [s.codec_context.name for s in c2.streams.audio] == ["pcm_s16le"]
