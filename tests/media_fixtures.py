@@ -171,3 +171,8 @@ def hevc_hdr10(path: Path) -> Path:
                      options={"crf": "12", "preset": "ultrafast", "x265-params": "log-level=error:hdr10=1:"
                               "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"
                               "L(10000000,1):max-cll=1000,400"}, codec_tag="hvc1")
+
+
+def ffv1_gray10(path: Path) -> Path:
+    """10-bit grey FFV1 (one plane)."""
+    return make_clip(path, "ffv1", "gray10le", n=4, options={"level": "3"})

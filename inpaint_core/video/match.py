@@ -45,6 +45,7 @@ class SourceFormat:
     sub: tuple[int, int]
     alpha: bool
     rgb: bool
+    native_ok: bool = True  # False: no planar equivalent (XYZ, Bayer...): the export goes through RGB
 
     @property
     def chroma(self) -> str:
@@ -56,7 +57,12 @@ class SourceFormat:
 def source_format(pix_fmt: str) -> SourceFormat:
     from .native import chroma_shift, planar_format
 
-    f = av.VideoFormat(planar_format(pix_fmt))
+    try:
+        f = av.VideoFormat(planar_format(pix_fmt))
+    except ValueError:
+        g = av.VideoFormat(pix_fmt)
+        bits = max((c.bits for c in g.components), default=8)
+        return SourceFormat(pix_fmt, bits, (0, 0), any(c.is_alpha for c in g.components), True, False)
     comps = list(f.components)
     return SourceFormat(f.name, max(c.bits for c in comps), (0, 0) if f.is_rgb else chroma_shift(f),
                         any(c.is_alpha for c in comps), bool(f.is_rgb))
@@ -140,7 +146,7 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     if plan.codec == "libx265" and info.hdr:
         plan.options["x265-params"] = ":".join(
             ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()])
-    plan.native = not of.is_folder
+    plan.native = not of.is_folder and src.native_ok
     plan.matched = fmt is None
     plan.losses = losses(info, src, plan)
     return plan

@@ -38,8 +38,14 @@ def chroma_shift(f: av.VideoFormat) -> tuple[int, int]:
 
 
 def planar_format(fmt: str | av.VideoFormat) -> str:
-    """The planar pixel format holding ``fmt``'s samples losslessly (``fmt`` itself when planar)."""
+    """The planar pixel format holding ``fmt``'s samples losslessly (``fmt`` itself when planar).
+
+    Raises ValueError for formats that are not YUV, RGB or grey samples (XYZ, Bayer, hardware)."""
     f = fmt if isinstance(fmt, av.VideoFormat) else av.VideoFormat(fmt)
+    if f.has_palette:
+        return "gbrp"
+    if f.name.startswith(("xyz", "bayer")) or f.is_bit_stream or not list(f.components):
+        raise ValueError(f"no planar sample format for {f.name}")
     comps = list(f.components)
     planes = {c.plane for c in comps}
     bits = max(c.bits for c in comps)
@@ -92,6 +98,16 @@ class NativeFrame:
         return self.planes[0].shape[0]
 
     @property
+    def gray(self) -> bool:
+        """True for grey pictures (one luma plane, optionally alpha)."""
+        return not self.rgb and len(self.planes) - int(self.alpha) == 1
+
+    @property
+    def ncolor(self) -> int:
+        """Number of colour planes (1 for grey, else 3)."""
+        return 1 if self.gray else 3
+
+    @property
     def maxval(self) -> int:
         return (1 << self.bits) - 1
 
@@ -135,7 +151,9 @@ def from_av(frame: av.VideoFrame, space: str | None = None) -> NativeFrame:
     sp = name_of(SPACES, frame.colorspace)
     if sp in (None, "gbr"):
         sp = space or default_space(frame.height)
-    full = rgb or int(frame.color_range) == 2 or frame.format.name.startswith("yuvj")
+    gray = fmt.startswith("gray")
+    full = rgb or int(frame.color_range) == 2 or frame.format.name.startswith("yuvj") or (
+        gray and int(frame.color_range) != 1)  # grey is full range unless tagged otherwise
     return NativeFrame(planes, fmt, bits, chroma_shift(f) if not rgb else (0, 0), rgb, alpha,
                        sp, full)
 
@@ -212,6 +230,11 @@ def rgb_float(nf: NativeFrame, rect: tuple[int, int, int, int] | None = None) ->
     converted at full precision from the native samples (chroma by nearest neighbour)."""
     if rect is None:
         rect = (0, 0, nf.width, nf.height)
+    if nf.gray:
+        x0, y0, x1, y1 = rect
+        yo, ys, _, _ = _yuv_scale(nf)
+        y = (nf.planes[0][y0:y1, x0:x1].astype(np.float32) - yo) / ys * 255.0
+        return np.repeat(y[..., None], 3, axis=-1)
     comp = [_upsample(nf.planes[k], *nf.plane_sub(k), rect).astype(np.float32) for k in range(3)]
     return components_to_rgb(nf, np.stack(comp, axis=-1))
 
@@ -255,7 +278,7 @@ def composite(out: NativeFrame, rect: tuple[int, int, int, int], alpha: np.ndarr
         return
     comp = rgb_to_components(out, fill_rgb)
     top = np.float32(out.maxval)
-    for k in range(3):
+    for k in range(out.ncolor):
         sx, sy = out.plane_sub(k)
         a = _block_reduce(alpha, sx, sy, "max")
         v = _block_reduce(comp[..., k], sx, sy, "mean")

@@ -25,6 +25,7 @@ FIXTURES = {
     "ffv1_444p12": (mf.ffv1_444p12, ".mkv"),
     "prores4444_alpha": (mf.prores_4444_alpha, ".mov"),
     "ffv1_gbrp10": (mf.ffv1_gbrp, ".mkv"),
+    "ffv1_gray10": (mf.ffv1_gray10, ".mkv"),
 }
 
 
