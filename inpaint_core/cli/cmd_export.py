@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
           f"{fps:.2f} frames/s{resumed}", file=sys.stderr)
     print(f"encoded as {result.encoding}: {result.copied} frame(s) copied from the source unchanged, "
           f"{result.encoded} re-encoded", file=sys.stderr)
+    if result.note:
+        print(f"note: {result.note}; those frames were re-encoded.", file=sys.stderr)
     return 0
 
 

@@ -32,7 +32,7 @@ from ..sysmem import trim_heap
 from .frames import FrameStore
 from .media import (
     NativeFeed,
-    PacketFeed,
+    SmartRender,
     apply_native_patches,
     container_tags,
     native_patches,
@@ -69,6 +69,7 @@ class ExportResult:
     copied: int = 0  # frames whose source packet was copied (smart render)
     encoded: int = 0  # frames encoded
     encoding: str = ""  # what the output was encoded as (e.g. "ProRes 422 HQ yuv422p10le")
+    note: str = ""  # why smart render could not copy (empty when it could, or was not asked)
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -194,7 +195,13 @@ def export_video(
                                  metadata=container_tags(info.metadata), rotation=info.rotation if turned else 0)
         except OSError as exc:
             raise os_error(exc, out) from None
-        packets = PacketFeed(source, reader.pts, start) if (plan.copy_ok and smart_render) else None
+        try:
+            smart = SmartRender(plan, source, reader.pts, start, end, mask_fn, smart_render and native)
+            if smart.mode == "gop":
+                writer.restamp([p - pts0 for p in reader.pts[start:end]], smart.depth)
+        except BaseException:
+            writer.abort()
+            raise
         fill_writer = None
         if fill_layer is not None:
             try:
@@ -210,9 +217,9 @@ def export_video(
             try:
                 pts = reader.pts[i] - pts0
                 if frame is None:
-                    writer.copy_packet(copyable[i], pts)
+                    pass  # copied from the source by smart.copy
                 elif native:
-                    writer.write_native(frame, pts)
+                    writer.write_native(frame, pts, key=smart.key(i))
                 else:
                     writer.write(frame, pts)
                 if native:
@@ -220,17 +227,12 @@ def export_video(
             except OSError as exc:
                 raise os_error(exc, out) from None
 
-        copyable: dict = {}
-
         def can_copy(i: int) -> bool:
-            """Frame i's mask is empty and its source packet can go to the output unchanged."""
-            copyable.clear()
-            if packets is None or store[i].hole.any():
-                return False
-            pkt = packets.packet(i)
-            if pkt is not None:
-                copyable[i] = pkt
-            return pkt is not None
+            """Frame i goes to the output as the source's packets (smart render)."""
+            try:
+                return smart.copy(i, store[i].hole, writer, pts0)
+            except OSError as exc:
+                raise os_error(exc, out) from None
 
         try:
             yield Progress(0, total, "export")
@@ -304,8 +306,7 @@ def export_video(
                 fill_writer.close()
             completed = True
         finally:
-            if packets is not None:
-                packets.close()
+            smart.close()
             if not completed:
                 writer.abort()
                 if fill_writer is not None:
@@ -316,7 +317,7 @@ def export_video(
     if write_masks:
         yield from _write_masks(Path(write_masks), mask_fn, g, start, end)
     return ExportResult(out, done, secs, eng.name, work, crf, resumed, writer.copied,
-                        done - writer.copied, plan.describe())
+                        done - writer.copied, plan.describe(), smart.note)
 
 
 def _mask_digest(mask_fn, start: int, end: int) -> str:

@@ -171,3 +171,76 @@ def container_tags(meta: dict) -> dict:
     those that describe the old file's muxing (brands, encoder), which the muxer writes anew."""
     skip = {"major_brand", "minor_version", "compatible_brands", "encoder", "duration", "timecode"}
     return {k: v for k, v in (meta or {}).items() if k.lower() not in skip}
+
+
+class SmartRender:
+    """Which frames of an export are copied from the source instead of re-encoded.
+
+    ``mode``: ``"intra"`` (ProRes, MJPEG, PNG: any frame with an empty mask), ``"gop"`` (H.264:
+    whole closed GOPs inside the range with no masked frame; see :mod:`.gop`) or None. ``note``
+    says why long-GOP splicing is off when the output matches an H.264 source but cannot be spliced.
+    """
+
+    def __init__(self, plan, source, pts: list[int], start: int, end: int, mask_fn, enabled: bool) -> None:
+        self.mode = None
+        self.note = ""
+        self._pts, self._start, self._end, self._mask = pts, start, end, mask_fn
+        self._feed = None
+        self._clean: dict[int, bool] = {}
+        self.depth = 0
+        if not enabled:
+            return
+        if plan.copy_ok:
+            self.mode = "intra"
+            self._feed = PacketFeed(source, pts, start)
+        elif getattr(plan, "gop_ok", False):
+            from .gop import ENCODER_REORDER, GopLayout, GopPackets
+
+            self.layout = GopLayout(source, pts)
+            if self.layout.ok:
+                self.mode = "gop"
+                self.depth = max(self.layout.depth, ENCODER_REORDER)
+                self._feed = GopPackets(source, pts, start)
+            else:
+                self.note = f"long-GOP smart render is off for this source: {self.layout.why}"
+
+    def _gop(self, i: int) -> tuple[int, int]:
+        a, b = self.layout.gop_of(i)
+        return a, len(self._pts) if b is None else b
+
+    def _whole_clean(self, a: int, b: int) -> bool:
+        if a not in self._clean:
+            self._clean[a] = a >= self._start and b <= self._end and not any(
+                np.asarray(self._mask(k)).any() for k in range(a, b))
+        return self._clean[a]
+
+    def copy(self, i: int, hole: np.ndarray, writer, pts0: int) -> bool:
+        """True when frame ``i`` goes to the output as source packets (written here, or already
+        written with its GOP); False when it must be encoded."""
+        if self.mode == "intra":
+            if hole.any():
+                return False
+            pkt = self._feed.packet(i)
+            if pkt is None:
+                return False
+            writer.copy_packet(pkt, self._pts[i] - pts0)
+            return True
+        if self.mode == "gop":
+            a, b = self._gop(i)
+            if not self._whole_clean(a, b):
+                return False
+            if i == a:
+                pkts = self._feed.gop(a, b)
+                if len(pkts) != b - a:
+                    raise VideoError(f"GOP {a}..{b} of the source has {len(pkts)} packets for {b - a} frames.")
+                writer.copy_packets(pkts, b - a, self._pts[b - 1] - pts0, pts0, self.layout.prefix)
+            return True
+        return False
+
+    def key(self, i: int) -> bool:
+        """Must encoded frame ``i`` be a keyframe (the first frame of a re-encoded GOP)?"""
+        return self.mode == "gop" and (i == self._start or self._gop(i)[0] == i)
+
+    def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()

@@ -81,6 +81,7 @@ class EncodePlan:
     copy_ok: bool = False
     losses: list[str] = field(default_factory=list)
     matched: bool = False
+    gop_ok: bool = False  # H.264 to H.264 of the same sample format: closed GOPs may be copied
 
     def describe(self) -> str:
         name = {"prores_ks": "ProRes " + PRORES_NAMES.get(int(self.options.get("profile", 2)), ""),
@@ -147,6 +148,10 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
         plan.options["x265-params"] = ":".join(
             ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()])
     plan.native = not of.is_folder and src.native_ok
+    if (plan.native and info.codec == "h264" and plan.codec == "libx264" and plan.pix_fmt == src.pix_fmt
+            and of.container in ("mp4", "mov")):
+        plan.gop_ok = True
+        plan.options.update({"forced-idr": "1", "x264-params": "repeat-headers=1"})
     plan.matched = fmt is None
     plan.losses = losses(info, src, plan)
     return plan

@@ -51,6 +51,7 @@ class EncodedSink:
             self.out.close()
             raise
         self._queue: list[list] = []  # [kind, packets or None] in output order (see _drain)
+        self._dts = None  # the decode-timestamp scheme of a spliced stream (see restamp)
         self.copied = 0
         self.encoded = 0
         self._yuv = not self.stream.codec_context.pix_fmt.startswith(("gbr", "bgr", "rgb"))
@@ -133,7 +134,7 @@ class EncodedSink:
         self._encode(frame)
         self._audio_to(pts)
 
-    def write_native(self, nf, pts: int) -> None:
+    def write_native(self, nf, pts: int, key: bool = False) -> None:
         """Encode a :class:`~inpaint_core.video.native.NativeFrame` (converted only when the
         encoder's pixel format differs from the frame's)."""
         from .native import to_av
@@ -156,8 +157,39 @@ class EncodedSink:
                 frame = frame.reformat(format=cc.pix_fmt)
         frame.pts = pts
         frame.time_base = self.time_base
+        if key:
+            frame.pict_type = av.video.frame.PictureType.I
         self._encode(frame)
         self._audio_to(pts)
+
+    def restamp(self, frame_pts: list[int], depth: int) -> None:
+        """Rewrite every packet's decode timestamp as ``frame_pts[j - depth]`` for the j-th packet in
+        decode order (extrapolated before the first frame), so that they increase across spliced
+        GOPs whatever each encoder's delay was. ``frame_pts``: the output frames' pts, sorted."""
+        step = frame_pts[1] - frame_pts[0] if len(frame_pts) > 1 else 1
+        self._dts = (list(frame_pts), int(depth), max(1, step), [0])
+
+    def copy_packets(self, pkts, frames: int, last_pts: int, pts0: int, prefix: bytes | None) -> None:
+        """Mux the packets of a copied GOP (decode order): pts shifted by ``-pts0``; ``prefix``
+        (parameter sets) put in front of the keyframe's data."""
+        from ..export.gop import annexb
+
+        out = []
+        for pkt in pkts:
+            data = (prefix if prefix and pkt.is_keyframe else b"") + bytes(pkt)
+            new = av.Packet(annexb(data))  # the muxer turns the stream's Annex B back into avc1
+            new.pts = pkt.pts
+            new.is_keyframe = pkt.is_keyframe
+            pkt = new
+            pkt.pts = pkt.pts - pts0
+            pkt.dts = pkt.pts
+            pkt.time_base = self.time_base
+            pkt.stream = self.stream
+            out.append(pkt)
+        self._queue.append(["copy", out])
+        self.copied += frames
+        self._drain()
+        self._audio_to(last_pts)
 
     def copy_packet(self, pkt, pts: int) -> None:
         """Mux a source packet unchanged as the frame at ``pts`` (smart render)."""
@@ -194,6 +226,11 @@ class EncodedSink:
     def _drain(self) -> None:
         while self._queue and self._queue[0][1] is not None:
             for pkt in self._queue.pop(0)[1]:
+                if self._dts is not None:
+                    fpts, depth, step, count = self._dts
+                    j = count[0] - depth
+                    pkt.dts = fpts[j] if j >= 0 else fpts[0] - step * (-j)
+                    count[0] += 1
                 self.out.mux(pkt)
 
     def _audio_to(self, pts: int) -> None:

@@ -162,10 +162,19 @@ class VideoWriter:
         self._last_pts = pts
         self.frames_written += 1
 
-    def write_native(self, frame, pts: int) -> None:
+    def write_native(self, frame, pts: int, key: bool = False) -> None:
         """Encode one :class:`~inpaint_core.video.native.NativeFrame` (the source's own samples);
-        a PNG sequence gets it as RGB."""
-        self._put(frame, pts, "native")
+        a PNG sequence gets it as RGB. ``key``: make it a keyframe (IDR)."""
+        self._put(frame, pts, "key" if key else "native")
+
+    def copy_packets(self, packets, frames: int, last_pts: int, pts0: int, prefix: bytes | None = None) -> None:
+        """Write the packets of a whole copied GOP (``frames`` frames, decode order; their pts are
+        the source's minus ``pts0``; ``last_pts`` the largest). See ``EncodedSink.copy_packets``."""
+        self._put((packets, frames, pts0, prefix), last_pts, "gop")
+
+    def restamp(self, frame_pts: list[int], depth: int) -> None:
+        """Decode timestamps of a spliced stream on one scheme (see ``EncodedSink.restamp``)."""
+        self._sink.restamp(frame_pts, depth)
 
     def copy_packet(self, packet, pts: int) -> None:
         """Write a source packet unchanged as the next frame (smart render; the caller checked that
@@ -193,12 +202,16 @@ class VideoWriter:
             if isinstance(self._sink, PngSink):
                 from .native import to_av
 
-                rgb = to_av(item).to_ndarray(format="rgb24") if kind == "native" else None
+                rgb = to_av(item).to_ndarray(format="rgb24") if kind in ("native", "key") else None
                 if rgb is None:
                     raise OutputError("A PNG sequence cannot take copied packets.")
                 self._sink.write(rgb, pts)
-            elif kind == "native":
-                self._sink.write_native(item, pts)
+            elif kind in ("native", "key"):
+                self._sink.write_native(item, pts, key=kind == "key")
+            elif kind == "gop":
+                pkts, frames, pts0, prefix = item
+                self._sink.copy_packets(pkts, frames, pts, pts0, prefix)
+                self.frames_written += frames - 1
             else:
                 self._sink.copy_packet(item, pts)
         except VanishError:

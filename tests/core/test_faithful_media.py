@@ -200,20 +200,47 @@ def test_cli_warns_about_8bit_h264_before_encoding(clips, tmp_path):
         assert c.streams.video[0].codec_context.pix_fmt == "yuv420p"
 
 
-def test_h264_long_gop_is_reencoded_whole_and_keeps_timing(clips, tmp_path):
-    """Long-GOP splicing is not done: every frame is re-encoded (reported), the output decodes
-    cleanly and keeps the frame count and timestamps."""
+def decoded(path):
+    with av.open(str(path)) as c:
+        return [(f.time, f.to_ndarray(format="rgb24")) for f in c.decode(video=0)]
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mov"])
+def test_h264_long_gop_smart_render_copies_the_unmasked_gops(clips, tmp_path, ext):
+    """GOPs 0-5 and 12-17 have no mask: their packets are the source's (the IDR gets the source's
+    SPS/PPS in front); GOP 6-11 is re-encoded. Everything decodes cleanly with the source's timing."""
     src = clips["h264_420p_bframes"]
+    out = tmp_path / f"out{ext}"
+    m = mf.logo_mask()
+    res = export(src, out, masks=lambda i: m if 6 <= i < 12 else np.zeros_like(m))
+    assert (res.copied, res.encoded, res.note) == (12, 6, "")
+    with av.open(str(src)) as c1, av.open(str(out)) as c2:
+        p1 = {p.pts: bytes(p) for p in c1.demux(video=0) if p.size}
+        p2 = {p.pts: (bytes(p), p.is_keyframe) for p in c2.demux(video=0) if p.size}
+    pts = sorted(p1)
+    assert sorted(p2) == pts
+    copied = [k for k, t in enumerate(pts) if p2[t][0] == p1[t] or (p2[t][1] and p2[t][0].endswith(p1[t]))]
+    assert copied == [*range(6), *range(12, 18)]
+    a, b = decoded(src), decoded(out)  # PyAV decodes every packet without an error
+    assert len(a) == len(b) == 18
+    assert np.allclose([t for t, _ in a], [t for t, _ in b], atol=1e-3)
+    same = [k for k in range(18) if np.array_equal(a[k][1], b[k][1])]
+    assert same == [*range(6), *range(12, 18)]
+    ffmpeg_clean(out)
+
+
+def test_open_gop_h264_falls_back_to_reencoding_and_says_why(tmp_path):
+    src = mf.make_clip(tmp_path / "open.mp4", "libx264", "yuv420p", n=18,
+                       options={"bf": "2", "g": "6", "crf": "16", "preset": "ultrafast",
+                                "x264-params": "b-adapt=0:scenecut=0:open-gop=1"})
     out = tmp_path / "out.mp4"
     m = mf.logo_mask()
     res = export(src, out, masks=lambda i: m if 6 <= i < 12 else np.zeros_like(m))
     assert (res.copied, res.encoded) == (0, 18)
-    with av.open(str(src)) as c1, av.open(str(out)) as c2:
-        t1 = [f.time for f in c1.decode(video=0)]
-        t2 = [f.time for f in c2.decode(video=0)]
-        assert c2.streams.video[0].codec_context.pix_fmt == "yuv420p"
-    assert len(t1) == len(t2) == 18
-    assert np.allclose(t1, t2, atol=1e-3)
+    assert "open GOP" in res.note
+    a, b = decoded(src), decoded(out)
+    assert len(a) == len(b) == 18
+    assert np.allclose([t for t, _ in a], [t for t, _ in b], atol=1e-3)
     ffmpeg_clean(out)
 
 

@@ -1,0 +1,147 @@
+"""Long-GOP smart render for H.264: copy every GOP without a masked frame, re-encode the others.
+
+A GOP here is a keyframe (IDR) and the frames up to the next one. It can be copied when it is
+*closed*: its packets are contiguous in decode order and refer to no frame outside it, which
+:func:`closed_gops` checks on the packet timestamps (a frame shown before its GOP's keyframe but
+decoded after it means an open GOP: no splicing then). The re-encoded GOPs start with a forced
+IDR and carry their parameter sets in band (x264 ``repeat-headers``); the copied GOPs get the
+source's SPS/PPS (from its ``avcC``) put in front of their IDR, so a decoder switches parameter
+sets at every splice. Decode timestamps are rewritten on one scheme for the whole stream,
+``dts[j] = pts of the (j - D)-th frame`` with ``D`` the largest reordering depth, so they increase
+across the splices whatever each encoder's delay was.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import av
+
+from ..video.index import open_input, video_stream
+
+ENCODER_REORDER = 4  # x264's default B-frames (3) plus one: the most it reorders
+
+
+def avcc_parameter_sets(extradata: bytes | None) -> bytes | None:
+    """The SPS and PPS of an ``avcC`` record as 4-byte length-prefixed NAL units, or None when the
+    record is missing or does not use 4-byte lengths."""
+    if not extradata or len(extradata) < 7 or extradata[0] != 1 or (extradata[4] & 3) != 3:
+        return None
+    out = b""
+    pos = 5
+    try:
+        for count_mask in (0x1F, 0xFF):
+            count = extradata[pos] & count_mask
+            pos += 1
+            for _ in range(count):
+                n = struct.unpack(">H", extradata[pos:pos + 2])[0]
+                out += struct.pack(">I", n) + extradata[pos + 2:pos + 2 + n]
+                pos += 2 + n
+    except (IndexError, struct.error):
+        return None
+    return out or None
+
+
+def annexb(data: bytes) -> bytes:
+    """4-byte length-prefixed NAL units (MP4 ``avc1`` samples) -> Annex B (start codes), the form
+    x264 writes and in which the MP4 muxer expects every packet of the stream."""
+    out = bytearray()
+    pos = 0
+    n = len(data)
+    while pos + 4 <= n:
+        size = struct.unpack(">I", data[pos:pos + 4])[0]
+        out += b"\x00\x00\x00\x01" + data[pos + 4:pos + 4 + size]
+        pos += 4 + size
+    return bytes(out)
+
+
+class GopLayout:
+    """Closed GOPs of an H.264 stream: ``starts`` (presentation index of each GOP's keyframe),
+    ``depth`` (largest reordering: decode position minus presentation index), ``prefix`` (the
+    parameter sets for copied IDRs). ``ok`` is False, with ``why``, when splicing is not possible."""
+
+    def __init__(self, path, pts: list[int]) -> None:
+        self.ok = False
+        self.why = ""
+        self.starts: list[int] = []
+        self.depth = 0
+        self.prefix = None
+        pos_of = {p: i for i, p in enumerate(pts)}
+        c = open_input(path)
+        try:
+            s = video_stream(c, path)
+            if s.codec_context.name != "h264":
+                self.why = "only H.264 GOPs are spliced"
+                return
+            self.prefix = avcc_parameter_sets(s.codec_context.extradata)
+            if self.prefix is None:
+                self.why = "the stream has no avcC record with 4-byte NAL lengths"
+                return
+            j = 0
+            gop = -1
+            for pkt in c.demux(s):
+                if not pkt.size or pkt.pts is None:
+                    continue
+                i = pos_of.get(pkt.pts)
+                if i is None:
+                    self.why = "a packet's timestamp matches no frame"
+                    return
+                if pkt.is_keyframe:
+                    self.starts.append(i)
+                    gop = i
+                if gop < 0 or i < gop:
+                    self.why = "open GOP: a frame shown before its keyframe is decoded after it"
+                    return
+                self.depth = max(self.depth, j - i)
+                j += 1
+        except av.error.FFmpegError as exc:
+            self.why = f"the packets cannot be read ({exc})"
+            return
+        finally:
+            c.close()
+        if self.starts != sorted(self.starts) or not self.starts or self.starts[0] != 0:
+            self.why = "keyframes out of order"
+            return
+        self.ok = True
+
+    def gop_of(self, i: int) -> tuple[int, int]:
+        """(first, stop) presentation indices of the GOP holding frame ``i``."""
+        from bisect import bisect_right
+
+        k = bisect_right(self.starts, i) - 1
+        stop = self.starts[k + 1] if k + 1 < len(self.starts) else None
+        return self.starts[k], stop
+
+
+class GopPackets:
+    """The source's packets of whole GOPs, in decode order, read sequentially."""
+
+    def __init__(self, path, pts: list[int], start: int) -> None:
+        self._c = open_input(path)
+        self._s = video_stream(self._c, path)
+        self._pts = pts
+        if start > 0:
+            self._c.seek(pts[start], stream=self._s, backward=True, any_frame=False)
+        self._it = self._c.demux(self._s)
+        self._held = None
+
+    def gop(self, a: int, b: int) -> list:
+        """Packets of frames ``a <= i < b`` (one closed GOP, or the start of one), decode order."""
+        want = set(self._pts[a:b])
+        got = []
+        while len(got) < len(want):
+            pkt = self._held or next(self._it, None)
+            self._held = None
+            if pkt is None:
+                break
+            if not pkt.size or pkt.pts is None:
+                continue
+            if pkt.pts in want:
+                got.append(pkt)
+            elif pkt.pts > max(want):
+                self._held = pkt
+                break
+        return got
+
+    def close(self) -> None:
+        self._c.close()
