@@ -176,3 +176,22 @@ def hevc_hdr10(path: Path) -> Path:
 def ffv1_gray10(path: Path) -> Path:
     """10-bit grey FFV1 (one plane)."""
     return make_clip(path, "ffv1", "gray10le", n=4, options={"level": "3"})
+
+
+def with_subtitles(video: Path, path: Path, srt_text: str) -> Path:
+    """``video``'s video stream and a SubRip subtitle stream (from ``srt_text``) in Matroska."""
+    srt = path.with_suffix(".srt")
+    srt.write_text(srt_text, encoding="utf-8")
+    with av.open(str(video)) as v, av.open(str(srt)) as s, av.open(str(path), "w") as o:
+        vo = o.add_stream_from_template(v.streams.video[0])
+        so = o.add_stream_from_template(s.streams.subtitles[0])
+        so.metadata["language"] = "eng"
+        for p in v.demux(v.streams.video[0]):
+            if p.size:
+                p.stream = vo
+                o.mux(p)
+        for p in s.demux(s.streams.subtitles[0]):
+            if p.size:
+                p.stream = so
+                o.mux(p)
+    return path

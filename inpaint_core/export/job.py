@@ -189,7 +189,8 @@ def export_video(
             turned = native and info.rotation  # native samples are written as coded, with the rotation
             writer = VideoWriter(out, format=fmt, width=info.coded_width if turned else W,
                                  height=info.coded_height if turned else H, time_base=info.time_base, rate=info.rate,
-                                 crf=crf, color=info, audio_from=source if (audio and info.audio) else None,
+                                 crf=crf, color=info, audio_from=source if (audio and (info.audio or any(
+                                     s.get("type") == "subtitle" for s in info.streams))) else None,
                                  audio_start=a_start, audio_end=a_end, cancel=cancel, plan=plan,
                                  timecode=shift_timecode(info.timecode, start, info.rate),
                                  metadata=container_tags(info.metadata), rotation=info.rotation if turned else 0)

@@ -207,10 +207,24 @@ def losses(info: VideoInfo, src: SourceFormat, plan: EncodePlan) -> list[str]:
         lost.append(f"the {name} HDR picture is squeezed into 8 bits (visible banding)")
     if info.hdr and plan.codec != "libx265":
         lost.append("the HDR10 mastering-display and light-level metadata are not written")
+    out = subtitle_losses(info, plan)
     if not lost:
-        return []
-    return [f"The output ({plan.describe()}) cannot hold what the source ({info.codec} {info.pix_fmt}) has: "
+        return out
+    return out + [f"The output ({plan.describe()}) cannot hold what the source ({info.codec} {info.pix_fmt}) has: "
             + "; ".join(lost) + f". Faithful choice: {faithful_choice(info, src)}."]
+
+
+def subtitle_losses(info: VideoInfo, plan: EncodePlan) -> list[str]:
+    """A sentence when the output container cannot take some of the source's subtitle streams."""
+    from .audio import SUBTITLE_COPY
+
+    subs = [s["codec"] for s in info.streams if s.get("type") == "subtitle"]
+    takes = SUBTITLE_COPY.get(plan.format.container or "", frozenset())
+    left = sorted({c for c in subs if c not in takes})
+    if not left:
+        return []
+    return [f"The subtitle stream(s) ({', '.join(left)}) cannot go into this {plan.format.name} output and are "
+            "left out. Faithful choice: a .mkv file."]
 
 
 def faithful_choice(info: VideoInfo, src: SourceFormat) -> str:

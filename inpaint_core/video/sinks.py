@@ -13,7 +13,7 @@ import numpy as np
 from av.video.reformatter import ColorRange
 
 from ..errors import OutputError
-from .audio import AudioFeed
+from .audio import SUBTITLE_COPY, AudioFeed
 from .colors import PRIMARIES, RANGES, SPACES, TRCS, sws_matrix, value_of
 from .formats import OutputFormat
 from .info import ColorInfo
@@ -42,7 +42,8 @@ class EncodedSink:
             self.audio = None
             if audio_from is not None:
                 self.audio = AudioFeed(self.out, audio_from, fmt.audio_copy, fmt.audio_encoder,
-                                       audio_start, audio_end, preroll=fmt.container in ("mp4", "mov"))
+                                       audio_start, audio_end, preroll=fmt.container in ("mp4", "mov"),
+                                       subtitles=SUBTITLE_COPY.get(fmt.container, frozenset()))
             if timecode:
                 self.stream.metadata["timecode"] = timecode
             if rotation:  # clockwise display rotation -> the display matrix (counter-clockwise)

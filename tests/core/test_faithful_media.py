@@ -354,3 +354,20 @@ def test_rotated_source_keeps_its_rotation_and_coded_samples(tmp_path, ext):
         fa, fb = a.frame(2), b.frame(2)
         keep = ~touched(disp_mask)
         assert np.abs(fa[keep].astype(int) - fb[keep]).mean() < 1.0
+
+
+def test_subtitles_are_kept_where_the_container_takes_them(clips, tmp_path):
+    from inpaint_core.video import probe
+    from inpaint_core.video.match import plan_output
+
+    srt = "1\n00:00:00,100 --> 00:00:00,300\nHello\n\n2\n00:00:00,400 --> 00:00:00,600\nWorld\n\n"
+    src = mf.with_subtitles(clips["h264_420p_bframes"], tmp_path / "subs.mkv", srt)
+    out = tmp_path / "out.mkv"
+    export(src, out)
+    with av.open(str(out)) as c:
+        s = c.streams.subtitles[0]
+        assert s.metadata.get("language") == "eng"
+        texts = [bytes(p) for p in c.demux(s) if p.size]
+    assert texts == [b"Hello", b"World"]
+    losses = plan_output(probe(src), tmp_path / "o.mp4").losses
+    assert any("subtitle stream(s) (srt)" in x and "left out" in x for x in losses)
