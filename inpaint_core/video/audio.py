@@ -18,7 +18,6 @@ import numpy as np
 from ..errors import OutputError
 from .index import open_input
 
-
 #: subtitle codecs each container takes as they are (others are left out; see ``subtitle_losses``)
 SUBTITLE_COPY = {"matroska": frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle",
                                         "dvd_subtitle"}),
