@@ -182,7 +182,7 @@ class ExportDialog(QDialog):
         kept = [plan.describe() if plan.codec != "png" else "PNG images",
                 f"{sf.bits}-bit {'RGB' if sf.rgb else sf.chroma}" + (" with alpha" if sf.alpha else ""),
                 "colour tags"]
-        if i.timecode and plan.format.container == "mov":
+        if i.timecode and plan.format.container:
             kept.append(f"timecode {i.timecode}")
         if i.audio and plan.format.container:
             kept.append(f"{len(i.audio)} audio stream(s)")

@@ -125,6 +125,8 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     elif key == "mkv" and of.codec == "ffv1":
         pf = _best("ffv1", src)
         plan = EncodePlan(of, "ffv1", pf, {"level": "3", "slicecrc": "1", "slices": "4", "g": "1"})
+        if (info.coded_width % 2 or info.coded_height % 2) and source_format(pf).sub != (0, 0):
+            del plan.options["slices"]  # FFV1 cannot cut a subsampled odd-sized picture into 4 slices
     elif key == "mov":
         plan = _plan_mov(info, src, of, explicit=fmt is not None)
     elif key == "mp4" and fmt is None and info.codec in ("h264", "hevc"):

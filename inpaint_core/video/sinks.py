@@ -98,7 +98,7 @@ class EncodedSink:
             stream = self.out.add_stream(codec, rate=rate, options=opts)
         except (av.error.FFmpegError, ValueError) as exc:
             raise OutputError(f"The encoder {codec!r} is not available in this FFmpeg build: {exc}.") from exc
-        if pix_fmt.startswith("yuv420") and (width % 2 or height % 2):
+        if pix_fmt.startswith("yuv420") and codec != "ffv1" and (width % 2 or height % 2):
             raise OutputError(
                 f"{codec} with {pix_fmt} needs an even width and height, got {width}x{height}. "
                 "Choose an even size or a lossless format (.mkv, PNG folder)."

@@ -371,3 +371,20 @@ def test_subtitles_are_kept_where_the_container_takes_them(clips, tmp_path):
     assert texts == [b"Hello", b"World"]
     losses = plan_output(probe(src), tmp_path / "o.mp4").losses
     assert any("subtitle stream(s) (srt)" in x and "left out" in x for x in losses)
+
+
+def test_odd_sized_420_source_with_a_mask_on_the_edge(tmp_path):
+    """Partial chroma blocks on the right and bottom edges follow the same rule."""
+    src = mf.make_clip(tmp_path / "odd.mkv", "ffv1", "yuv420p10le", n=4, w=127, h=71, options={"level": "3"})
+    m = np.zeros((71, 127), np.uint8)
+    m[40:71, 100:127] = 255
+    out = tmp_path / "out.mkv"
+    export(src, out, masks=m)
+    region = touched(m)
+    for fa, fb in zip(native_frames(src), native_frames(out)):
+        assert [p.shape for p in fb.planes] == [(71, 127), (36, 64), (36, 64)]
+        for k, (pa, pb) in enumerate(zip(fa.planes, fb.planes)):
+            r = plane_region(region, fa.plane_sub(k))
+            assert np.array_equal(pa[~r], pb[~r]), k
+            assert not np.array_equal(pa[r], pb[r]), k
+    ffmpeg_clean(out)
