@@ -66,10 +66,13 @@ SPACE_IDS = {"bt709": 1, "smpte170m": 6, "bt2020nc": 9}
 def make_clip(path: Path, codec: str, pix_fmt: str, *, n: int = 12, fps: int = 24, options=None,
               space: str = "bt709", primaries: int = 1, trc: int = 1, full: bool = False,
               audio: list[str] | None = None, timecode: str | None = None, profile: str | None = None,
-              codec_tag: str | None = None, w: int = W, h: int = H, rotate_ccw: int = 0) -> Path:
+              codec_tag: str | None = None, w: int = W, h: int = H, rotate_ccw: int = 0,
+              metadata: dict | None = None) -> Path:
     """Encode ``n`` frames with ``codec`` in ``pix_fmt`` (tagged ``space``/``primaries``/``trc``),
     with one audio stream per entry of ``audio`` (encoder names) and a start ``timecode``."""
     out = av.open(str(path), "w")
+    for k, v in (metadata or {}).items():
+        out.metadata[k] = v
     s = out.add_stream(codec, rate=fps, options=dict(options or {}))
     s.width, s.height, s.pix_fmt = w, h, pix_fmt
     cc = s.codec_context

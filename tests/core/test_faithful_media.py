@@ -388,3 +388,16 @@ def test_odd_sized_420_source_with_a_mask_on_the_edge(tmp_path):
             assert np.array_equal(pa[~r], pb[~r]), k
             assert not np.array_equal(pa[r], pb[r]), k
     ffmpeg_clean(out)
+
+
+def test_container_tags_are_kept(tmp_path):
+    tags = {"creation_time": "2024-05-06T07:08:09.000000Z", "title": "Harbour take 3"}
+    src = mf.make_clip(tmp_path / "tagged.mov", "prores_ks", "yuv422p10le", n=3, options={"profile": "3"},
+                       metadata=tags)
+    for ext in (".mov", ".mkv"):
+        out = tmp_path / f"out{ext}"
+        export(src, out)
+        with av.open(str(out)) as c:
+            meta = {k.lower(): v for k, v in c.metadata.items()}
+        assert meta.get("title") == tags["title"]
+        assert meta.get("creation_time", "").startswith("2024-05-06T07:08:09")
