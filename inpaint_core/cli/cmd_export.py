@@ -51,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fill-layer", metavar="PATH",
                    help="also write the fill alone, alpha = the feathered mask, for compositing over the "
                    "original: a folder (16-bit PNG RGBA sequence) or a .mov (ProRes 4444 with alpha)")
+    p.add_argument("--no-smart-render", action="store_true",
+                   help="re-encode every frame, even those whose mask is empty and that could be copied")
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
     p.set_defaults(func=run)
 
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         video, masks, args.out, engine=engine, engine_options=options, work_size=args.work_size,
         residuals=args.residuals, fmt=args.fmt, crf=args.crf, start=args.start, end=args.end,
         audio=not args.no_audio, write_masks=args.write_masks, resume=args.resume, grow=grow,
-        feather=feather, fill_layer=args.fill_layer,
+        feather=feather, fill_layer=args.fill_layer, smart_render=not args.no_smart_render,
     )
     with ProgressPrinter() as bar:
         result = run_job(job, bar)
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"encoded as {result.encoding}: {result.copied} frame(s) copied from the source unchanged, "
           f"{result.encoded} re-encoded", file=sys.stderr)
     if result.note:
-        print(f"note: {result.note}; those frames were re-encoded.", file=sys.stderr)
+        print(f"note: {result.note}", file=sys.stderr)
     return 0
 
 

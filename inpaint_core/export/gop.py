@@ -1,11 +1,12 @@
-"""Long-GOP smart render for H.264: copy every GOP without a masked frame, re-encode the others.
+"""Long-GOP smart render for H.264 and HEVC: copy every GOP without a masked frame, re-encode the
+others.
 
 A GOP here is a keyframe (IDR) and the frames up to the next one. It can be copied when it is
 *closed*: its packets are contiguous in decode order and refer to no frame outside it, which
 :func:`closed_gops` checks on the packet timestamps (a frame shown before its GOP's keyframe but
 decoded after it means an open GOP: no splicing then). The re-encoded GOPs start with a forced
-IDR and carry their parameter sets in band (x264 ``repeat-headers``); the copied GOPs get the
-source's SPS/PPS (from its ``avcC``) put in front of their IDR, so a decoder switches parameter
+IDR and carry their parameter sets in band (x264/x265 ``repeat-headers``); the copied GOPs get the
+source's parameter sets (from its ``avcC`` / ``hvcC``) put in front of their IDR, so a decoder switches parameter
 sets at every splice. Decode timestamps are rewritten on one scheme for the whole stream,
 ``dts[j] = pts of the (j - D)-th frame`` with ``D`` the largest reordering depth, so they increase
 across the splices whatever each encoder's delay was.
@@ -42,6 +43,26 @@ def avcc_parameter_sets(extradata: bytes | None) -> bytes | None:
     return out or None
 
 
+def hvcc_parameter_sets(extradata: bytes | None) -> bytes | None:
+    """The VPS/SPS/PPS (and SEI) NAL units of an ``hvcC`` record as 4-byte length-prefixed NAL
+    units, or None when the record is missing or does not use 4-byte lengths."""
+    if not extradata or len(extradata) < 23 or extradata[0] != 1 or (extradata[21] & 3) != 3:
+        return None
+    out = b""
+    pos = 23
+    try:
+        for _ in range(extradata[22]):
+            count = struct.unpack(">H", extradata[pos + 1:pos + 3])[0]
+            pos += 3
+            for _ in range(count):
+                n = struct.unpack(">H", extradata[pos:pos + 2])[0]
+                out += struct.pack(">I", n) + extradata[pos + 2:pos + 2 + n]
+                pos += 2 + n
+    except (IndexError, struct.error):
+        return None
+    return out or None
+
+
 def annexb(data: bytes) -> bytes:
     """4-byte length-prefixed NAL units (MP4 ``avc1`` samples) -> Annex B (start codes), the form
     x264 writes and in which the MP4 muxer expects every packet of the stream."""
@@ -56,7 +77,7 @@ def annexb(data: bytes) -> bytes:
 
 
 class GopLayout:
-    """Closed GOPs of an H.264 stream: ``starts`` (presentation index of each GOP's keyframe),
+    """Closed GOPs of an H.264 or HEVC stream: ``starts`` (presentation index of each GOP's keyframe),
     ``depth`` (largest reordering: decode position minus presentation index), ``prefix`` (the
     parameter sets for copied IDRs). ``ok`` is False, with ``why``, when splicing is not possible."""
 
@@ -70,12 +91,14 @@ class GopLayout:
         c = open_input(path)
         try:
             s = video_stream(c, path)
-            if s.codec_context.name != "h264":
-                self.why = "only H.264 GOPs are spliced"
+            name = s.codec_context.name
+            if name not in ("h264", "hevc"):
+                self.why = "only H.264 and HEVC GOPs are spliced"
                 return
-            self.prefix = avcc_parameter_sets(s.codec_context.extradata)
+            parse = avcc_parameter_sets if name == "h264" else hvcc_parameter_sets
+            self.prefix = parse(s.codec_context.extradata)
             if self.prefix is None:
-                self.why = "the stream has no avcC record with 4-byte NAL lengths"
+                self.why = f"the stream has no {'avcC' if name == 'h264' else 'hvcC'} record with 4-byte NAL lengths"
                 return
             j = 0
             gop = -1

@@ -185,6 +185,7 @@ def export_video(
                 state["next"] = i + 1
             secs["decode"] += time.monotonic() - t
 
+        smart = SmartRender(plan, source, reader.pts, start, end, mask_fn, smart_render and native)
         try:
             turned = native and info.rotation  # native samples are written as coded, with the rotation
             writer = VideoWriter(out, format=fmt, width=info.coded_width if turned else W,
@@ -195,14 +196,13 @@ def export_video(
                                  timecode=shift_timecode(info.timecode, start, info.rate),
                                  metadata=container_tags(info.metadata), rotation=info.rotation if turned else 0)
         except OSError as exc:
+            smart.close()
             raise os_error(exc, out) from None
-        try:
-            smart = SmartRender(plan, source, reader.pts, start, end, mask_fn, smart_render and native)
-            if smart.mode == "gop":
-                writer.restamp([p - pts0 for p in reader.pts[start:end]], smart.depth)
         except BaseException:
-            writer.abort()
+            smart.close()
             raise
+        if smart.mode == "gop":
+            writer.restamp([p - pts0 for p in reader.pts[start:end]], smart.depth)
         fill_writer = None
         if fill_layer is not None:
             try:

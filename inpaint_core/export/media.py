@@ -176,9 +176,10 @@ def container_tags(meta: dict) -> dict:
 class SmartRender:
     """Which frames of an export are copied from the source instead of re-encoded.
 
-    ``mode``: ``"intra"`` (ProRes, MJPEG, PNG: any frame with an empty mask), ``"gop"`` (H.264:
-    whole closed GOPs inside the range with no masked frame; see :mod:`.gop`) or None. ``note``
-    says why long-GOP splicing is off when the output matches an H.264 source but cannot be spliced.
+    ``mode``: ``"intra"`` (ProRes, MJPEG, PNG: any frame with an empty mask), ``"gop"`` (H.264,
+    HEVC: whole closed GOPs inside the range with no masked frame; see :mod:`.gop`) or None.
+    ``note``: a sentence for the user when long-GOP splicing is off for a matching source (why) or
+    changed the file (HEVC: hev1). Must be made before the writer (it may set ``plan.codec_tag``).
     """
 
     def __init__(self, plan, source, pts: list[int], start: int, end: int, mask_fn, enabled: bool) -> None:
@@ -197,12 +198,22 @@ class SmartRender:
             from .gop import ENCODER_REORDER, GopLayout, GopPackets
 
             self.layout = GopLayout(source, pts)
-            if self.layout.ok:
-                self.mode = "gop"
-                self.depth = max(self.layout.depth, ENCODER_REORDER)
-                self._feed = GopPackets(source, pts, start)
-            else:
-                self.note = f"long-GOP smart render is off for this source: {self.layout.why}"
+            if not self.layout.ok:
+                self.note = (f"long-GOP smart render is off for this source ({self.layout.why}); every "
+                             "frame was re-encoded.")
+                return
+            if plan.codec == "libx265":
+                # HEVC parameter sets may only sit in band under the hev1 sample entry (an hvc1 muxer
+                # strips them), which QuickTime does not play: use it only when a GOP is copied.
+                if not any(self._whole_clean(*self._gop(a)) for a in self.layout.starts):
+                    return
+                plan.codec_tag = "hev1"
+                self.note = ("GOPs were copied from the HEVC source, so the file uses the hev1 sample entry "
+                             "(parameter sets in band); QuickTime does not play hev1: export with "
+                             "smart render off for an hvc1 file.")
+            self.mode = "gop"
+            self.depth = max(self.layout.depth, ENCODER_REORDER)
+            self._feed = GopPackets(source, pts, start)
 
     def _gop(self, i: int) -> tuple[int, int]:
         a, b = self.layout.gop_of(i)

@@ -81,7 +81,8 @@ class EncodePlan:
     copy_ok: bool = False
     losses: list[str] = field(default_factory=list)
     matched: bool = False
-    gop_ok: bool = False  # H.264 to H.264 of the same sample format: closed GOPs may be copied
+    gop_ok: bool = False  # H.264/HEVC to the same codec and sample format: closed GOPs may be copied
+    codec_tag: str | None = None  # the sample entry, where the default will not do (HEVC splicing: hev1)
 
     def describe(self) -> str:
         name = {"prores_ks": "ProRes " + PRORES_NAMES.get(int(self.options.get("profile", 2)), ""),
@@ -146,14 +147,20 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     if plan.codec in ("libx264", "libx265") and plan.pix_fmt not in ("yuv420p", "yuv422p", "yuv444p") \
             and plan.pix_fmt.startswith("yuvj"):
         plan.pix_fmt = plan.pix_fmt.replace("yuvj", "yuv")
+    x265 = []
     if plan.codec == "libx265" and info.hdr:
-        plan.options["x265-params"] = ":".join(
-            ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()])
+        x265 = ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()]
     plan.native = not of.is_folder and src.native_ok
-    if (plan.native and info.codec == "h264" and plan.codec == "libx264" and plan.pix_fmt == src.pix_fmt
-            and of.container in ("mp4", "mov")):
-        plan.gop_ok = True
-        plan.options.update({"forced-idr": "1", "x264-params": "repeat-headers=1"})
+    same = {"h264": "libx264", "hevc": "libx265"}.get(info.codec) == plan.codec
+    if plan.native and same and plan.pix_fmt == src.pix_fmt and of.container in ("mp4", "mov"):
+        plan.gop_ok = True  # closed GOPs may be copied: re-encoded ones start with an IDR, headers in band
+        plan.options["forced-idr"] = "1"
+        if plan.codec == "libx264":
+            plan.options["x264-params"] = "repeat-headers=1"
+        else:
+            x265.append("repeat-headers=1")
+    if x265:
+        plan.options["x265-params"] = ":".join(x265)
     plan.matched = fmt is None
     plan.losses = losses(info, src, plan)
     return plan

@@ -110,7 +110,7 @@ class EncodedSink:
         cc.time_base = time_base
         cc.framerate = rate
         if fmt.container in ("mp4", "mov") and codec == "libx265":
-            cc.codec_tag = "hvc1"
+            cc.codec_tag = getattr(self.plan, "codec_tag", None) or "hvc1"
         c = self.color
         rgb = pix_fmt.startswith(("gbr", "bgr", "rgb"))
         cc.color_range = value_of(RANGES, "pc" if rgb else (c.color_range or "tv")) or 0

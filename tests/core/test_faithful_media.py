@@ -177,6 +177,7 @@ def test_hevc_hlg_default_keeps_main10_hlg_tags_and_both_audio_streams(clips, tm
     with av.open(str(out)) as c:
         cc = c.streams.video[0].codec_context
         assert (cc.name, cc.profile, cc.pix_fmt) == ("hevc", "Main 10", "yuv420p10le")
+        assert cc.codec_tag == "hvc1"  # nothing copied: the sample entry QuickTime plays
         assert (int(cc.color_trc), int(cc.color_primaries), int(cc.colorspace)) == (18, 9, 9)
         assert len(c.streams.audio) == 2
     ffmpeg_clean(out)
@@ -401,3 +402,20 @@ def test_container_tags_are_kept(tmp_path):
             meta = {k.lower(): v for k, v in c.metadata.items()}
         assert meta.get("title") == tags["title"]
         assert meta.get("creation_time", "").startswith("2024-05-06T07:08:09")
+
+
+def test_hevc_closed_gops_are_copied_under_hev1(tmp_path):
+    src = mf.make_clip(tmp_path / "hevc.mp4", "libx265", "yuv420p10le", n=18, codec_tag="hvc1",
+                       options={"crf": "14", "preset": "ultrafast",
+                                "x265-params": "log-level=error:keyint=6:min-keyint=6:open-gop=0:bframes=2:scenecut=0"})
+    out = tmp_path / "out.mp4"
+    m = mf.logo_mask()
+    res = export(src, out, masks=lambda i: m if 6 <= i < 12 else np.zeros_like(m))
+    assert (res.copied, res.encoded) == (12, 6) and "hev1" in res.note
+    with av.open(str(out)) as c:
+        cc = c.streams.video[0].codec_context
+        assert (cc.codec_tag, cc.profile) == ("hev1", "Main 10")
+    a, b = decoded(src), decoded(out)
+    assert len(b) == 18 and np.allclose([t for t, _ in a], [t for t, _ in b], atol=1e-3)
+    assert [k for k in range(18) if np.array_equal(a[k][1], b[k][1])] == [*range(6), *range(12, 18)]
+    ffmpeg_clean(out)
