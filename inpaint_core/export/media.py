@@ -149,21 +149,29 @@ def apply_native_patches(src: NativeFrame, patches: dict[int, tuple], i: int) ->
 
 
 def shift_timecode(tc: str | None, frames: int, rate) -> str | None:
-    """``tc`` ("HH:MM:SS:FF", ";" for drop-frame kept as a separator) advanced by ``frames`` frames
-    at ``rate`` (non-drop counting), for a range export that starts at frame ``frames``."""
+    """``tc`` ("HH:MM:SS:FF", or "HH:MM:SS;FF" for drop-frame) advanced by ``frames`` frames at
+    ``rate``, for a range export that starts at frame ``frames``. Drop-frame timecodes (29.97 and
+    59.94 fps) skip frame numbers 0-1 (0-3 at 59.94) at every minute not divisible by ten."""
     if not tc or frames <= 0:
         return tc
     try:
-        sep = ";" if ";" in tc else ":"
-        hh, mm, ss, ff = (int(v) for v in tc.replace(";", ":").split(":"))
+        drop = ";" in tc or "." in tc
+        hh, mm, ss, ff = (int(v) for v in tc.replace(";", ":").replace(".", ":").split(":"))
     except ValueError:
         return tc
-    fps = max(1, round(float(rate)))
-    total = ((hh * 60 + mm) * 60 + ss) * fps + ff + frames
-    ff, total = total % fps, total // fps
-    ss, total = total % 60, total // 60
-    mm, hh = total % 60, (total // 60) % 24
-    return f"{hh:02d}:{mm:02d}:{ss:02d}{sep}{ff:02d}"
+    nominal = max(1, round(float(rate)))
+    skip = (2 if nominal == 30 else 4 if nominal == 60 else 0) if drop else 0
+    minutes = 60 * hh + mm
+    n = ((hh * 60 + mm) * 60 + ss) * nominal + ff - skip * (minutes - minutes // 10) + frames
+    n %= 24 * 3600 * nominal - skip * (24 * 60 - 24 * 6)
+    if skip:
+        per10 = nominal * 600 - skip * 9
+        d, m = divmod(n, per10)
+        n += skip * 9 * d + (skip * ((m - skip) // (nominal * 60 - skip)) if m > skip else 0)
+    ff, n = n % nominal, n // nominal
+    ss, n = n % 60, n // 60
+    mm, hh = n % 60, n // 60
+    return f"{hh:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}"
 
 
 def container_tags(meta: dict) -> dict:

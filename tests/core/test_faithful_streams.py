@@ -152,3 +152,16 @@ def test_container_tags_are_kept(tmp_path):
             meta = {k.lower(): v for k, v in c.metadata.items()}
         assert meta.get("title") == tags["title"]
         assert meta.get("creation_time", "").startswith("2024-05-06T07:08:09")
+
+
+def test_range_timecode_counts_drop_frame():
+    from fractions import Fraction
+
+    from inpaint_core.export.media import shift_timecode
+
+    ntsc = Fraction(30000, 1001)
+    assert shift_timecode("00:00:59;29", 1, ntsc) == "00:01:00;02"  # frames ;00 and ;01 are skipped
+    assert shift_timecode("00:09:59;29", 1, ntsc) == "00:10:00;00"  # but not at every tenth minute
+    assert shift_timecode("00:00:00;00", 17982, ntsc) == "00:10:00;00"
+    assert shift_timecode("01:00:00:00", 2, Fraction(24)) == "01:00:00:02"
+    assert shift_timecode("23:59:59:23", 1, Fraction(24)) == "00:00:00:00"
