@@ -147,20 +147,21 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     if plan.codec in ("libx264", "libx265") and plan.pix_fmt not in ("yuv420p", "yuv422p", "yuv444p") \
             and plan.pix_fmt.startswith("yuvj"):
         plan.pix_fmt = plan.pix_fmt.replace("yuvj", "yuv")
-    x265 = []
+    x265, x264 = [], []
     if plan.codec == "libx265" and info.hdr:
         x265 = ["hdr10=1"] + [f"{k.replace('_', '-')}={v}" for k, v in info.hdr.items()]
+    if plan.codec == "libx264" and info.hdr:
+        x264 = [f"{'mastering-display' if k == 'master_display' else 'cll'}={v}" for k, v in info.hdr.items()]
     plan.native = not of.is_folder and src.native_ok
     same = {"h264": "libx264", "hevc": "libx265"}.get(info.codec) == plan.codec
     if plan.native and same and plan.pix_fmt == src.pix_fmt and of.container in ("mp4", "mov"):
         plan.gop_ok = True  # closed GOPs may be copied: re-encoded ones start with an IDR, headers in band
         plan.options["forced-idr"] = "1"
-        if plan.codec == "libx264":
-            plan.options["x264-params"] = "repeat-headers=1"
-        else:
-            x265.append("repeat-headers=1")
+        (x264 if plan.codec == "libx264" else x265).append("repeat-headers=1")
     if x265:
         plan.options["x265-params"] = ":".join(x265)
+    if x264:
+        plan.options["x264-params"] = ":".join(x264)
     plan.matched = fmt is None
     plan.losses = losses(info, src, plan)
     return plan
@@ -214,7 +215,7 @@ def losses(info: VideoInfo, src: SourceFormat, plan: EncodePlan) -> list[str]:
     if info.color_trc in HDR_TRC and dst.bits <= 8:
         name = "HLG" if info.color_trc == "arib-std-b67" else "PQ (HDR10)"
         lost.append(f"the {name} HDR picture is squeezed into 8 bits (visible banding)")
-    if info.hdr and plan.codec != "libx265":
+    if info.hdr and plan.codec not in ("libx265", "libx264"):
         lost.append("the HDR10 mastering-display and light-level metadata are not written")
     out = subtitle_losses(info, plan)
     if not lost:

@@ -165,3 +165,13 @@ def test_range_timecode_counts_drop_frame():
     assert shift_timecode("00:00:00;00", 17982, ntsc) == "00:10:00;00"
     assert shift_timecode("01:00:00:00", 2, Fraction(24)) == "01:00:00:02"
     assert shift_timecode("23:59:59:23", 1, Fraction(24)) == "00:00:00:00"
+
+
+def test_hdr10_metadata_goes_into_h264_too(tmp_path):
+    from inpaint_core.video import probe
+
+    src = mf.hevc_hdr10(tmp_path / "hdr10.mp4")
+    out = tmp_path / "out.mp4"
+    export(src, out, fmt="mp4")  # H.264 8-bit asked for: the depth is lost (warned), the metadata is kept
+    oi = probe(out)
+    assert oi.codec == "h264" and oi.hdr == probe(src).hdr
