@@ -80,7 +80,14 @@ class VideoWriter:
     :class:`ColorInfo` or a dict) gives the colour tags and YUV matrix. ``audio_from`` (a media
     path) adds its audio streams, cut to ``audio_start``..``audio_end`` seconds of the source and
     aligned with the first written frame (a PNG sequence holds no audio). ``cancel`` is checked on
-    every write.
+    every write. ``plan`` (an :class:`~inpaint_core.video.match.EncodePlan`) overrides format, codec,
+    pixel format and encoder options (the export's "match source"); ``timecode`` (``"HH:MM:SS:FF"``)
+    is written as the start timecode, ``metadata`` as container tags, ``rotation`` (clockwise
+    degrees) as the display rotation of frames given in coded orientation.
+
+    Besides RGB frames (:meth:`write`) the writer takes frames in the source's own samples
+    (:meth:`write_native`) and, for smart render, source packets (:meth:`copy_packet`,
+    :meth:`copy_packets`); ``copied`` and ``encoded`` count them.
 
     Raises :class:`OutputError` (unwritable folder, disk full, bad format or size),
     :class:`VideoError` (unreadable audio source) and :class:`Cancelled`.
