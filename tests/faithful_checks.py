@@ -31,7 +31,8 @@ FIXTURES = {
 
 def export(src, out, masks=None, **kw):
     m = mf.logo_mask() if masks is None else masks
-    return run_job(export_video(src, m, out, engine="propagate", grow=GROW, feather=FEATHER, **kw), lambda p: None)
+    kw.setdefault("engine", "propagate")
+    return run_job(export_video(src, m, out, grow=GROW, feather=FEATHER, **kw), lambda p: None)
 
 
 def native_frames(path):

@@ -85,3 +85,34 @@ def test_hevc_closed_gops_are_copied_under_hev1(tmp_path):
     assert len(b) == 18 and np.allclose([t for t, _ in a], [t for t, _ in b], atol=1e-3)
     assert [k for k in range(18) if np.array_equal(a[k][1], b[k][1])] == [*range(6), *range(12, 18)]
     ffmpeg_clean(out)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["sample_576x324", "sample_640x360"])
+def test_long_gop_smart_render_on_real_clips(tmp_path, name):
+    """Real encoder output (B-frames or none, variable frame rate, AAC): the GOPs without a mask
+    decode bit-identical, the rest re-encoded, timing and audio kept, no decoder message."""
+    from inpaint_core.export.gop import GopLayout
+    from inpaint_core.video import VideoReader, probe
+    from tests.shared import clip_path
+
+    src = clip_path(name)
+    si = probe(src)
+    with VideoReader(src) as r:
+        layout = GopLayout(src, r.pts)
+    assert layout.ok, layout.why
+    m = np.zeros((si.height, si.width), np.uint8)
+    m[20:80, 20:120] = 255
+    a, b = layout.starts[1], layout.starts[1] + 5  # inside the second GOP only
+    out = tmp_path / "out.mp4"
+    res = export(src, out, masks=lambda k: m if a <= k < b else np.zeros_like(m), engine="telea", residuals="none")
+    g0, g1 = layout.starts[1], layout.starts[2] if len(layout.starts) > 2 else si.frame_count
+    assert res.encoded == g1 - g0 and res.copied == si.frame_count - (g1 - g0)
+    oi = probe(out)
+    assert oi.frame_count == si.frame_count and [x.codec for x in oi.audio] == ["aac"]
+    with VideoReader(src) as A, VideoReader(out) as B:
+        np.testing.assert_allclose(B.times, A.times, atol=1e-3)
+        for k in (0, g0 - 1, g1, si.frame_count - 1):
+            if not g0 <= k < g1:
+                assert np.array_equal(A.frame(k), B.frame(k)), k
+    ffmpeg_clean(out)
