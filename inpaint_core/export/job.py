@@ -69,7 +69,7 @@ class ExportResult:
     copied: int = 0  # frames whose source packet was copied (smart render)
     encoded: int = 0  # frames encoded
     encoding: str = ""  # what the output was encoded as (e.g. "ProRes 422 HQ yuv422p10le")
-    note: str = ""  # why smart render could not copy (empty when it could, or was not asked)
+    note: str = ""  # a sentence about smart render for the user (why it was off, or hev1), or empty
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -112,10 +112,12 @@ def export_video(
     (default from the extension); ``crf``: quality (default matched to the source's bit rate).
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
     ``shots``: shot ranges (default: detected while scanning). ``smart_render``: copy the source's
-    packets for frames with an empty mask when the output codec matches (intra-only codecs).
+    packets where the output codec matches: frames with an empty mask (intra-only codecs), whole
+    closed GOPs without a masked frame (H.264, HEVC); see :class:`.media.SmartRender`.
     ``fill_layer``: also write the fill alone with the feathered mask as alpha (a folder: 16-bit PNG
-    RGBA sequence; a ``.mov``: ProRes 4444 with alpha; see :mod:`inpaint_core.video.fill_layer`). Yields :class:`Progress`; returns an
-    :class:`ExportResult`.
+    RGBA sequence; a ``.mov``: ProRes 4444 with alpha; see :mod:`inpaint_core.video.fill_layer`).
+    The output is encoded as :func:`inpaint_core.video.match.plan_output` says ("match source"),
+    from the source's own samples. Yields :class:`Progress`; returns an :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter
     from ..video.fill_layer import FillLayerWriter
