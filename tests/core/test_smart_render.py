@@ -116,3 +116,34 @@ def test_long_gop_smart_render_on_real_clips(tmp_path, name):
             if not g0 <= k < g1:
                 assert np.array_equal(A.frame(k), B.frame(k)), k
     ffmpeg_clean(out)
+
+
+def test_cancelled_then_resumed_spliced_export_gives_the_same_frames(clips, tmp_path):
+    from inpaint_core.errors import Cancelled
+    from inpaint_core.export import export_video
+    from inpaint_core.export.resume import partial_dir
+    from inpaint_core.jobs import CancelToken, Progress, run_job
+
+    src = clips["h264_420p_bframes"]
+    m = mf.logo_mask()
+    masks = lambda i: m if 6 <= i < 12 else np.zeros_like(m)  # noqa: E731
+    kw = dict(engine="telea", residuals="none", chunk_frames=6, shots=[(0, 18)], grow=2, feather=2.0)
+    whole = tmp_path / "whole.mp4"
+    run_job(export_video(src, masks, whole, **kw), lambda p: None)
+    out = tmp_path / "resumed.mp4"
+    token = CancelToken()
+
+    def on(ev):
+        if isinstance(ev, Progress) and ev.stage == "export" and ev.done >= 12:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        run_job(export_video(src, masks, out, cancel=token, **kw), on)
+    assert not out.exists() and len(list(partial_dir(out).glob("chunk_*.npz"))) == 2
+    res = run_job(export_video(src, masks, out, resume=True, **kw), lambda p: None)
+    assert (res.resumed_chunks, res.copied, res.encoded) == (2, 12, 6)
+    a, b = decoded(whole), decoded(out)
+    assert len(a) == len(b) == 18
+    for (ta, fa), (tb, fb) in zip(a, b):
+        assert abs(ta - tb) < 1e-3 and np.array_equal(fa, fb)
+    ffmpeg_clean(out)
