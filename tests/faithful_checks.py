@@ -26,6 +26,7 @@ FIXTURES = {
     "prores4444_alpha": (mf.prores_4444_alpha, ".mov"),
     "ffv1_gbrp10": (mf.ffv1_gbrp, ".mkv"),
     "ffv1_gray10": (mf.ffv1_gray10, ".mkv"),
+    "ffv1_rgb8": (mf.ffv1_rgb8, ".mkv"),
 }
 
 

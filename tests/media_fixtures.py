@@ -176,6 +176,11 @@ def hevc_hdr10(path: Path) -> Path:
                               "L(10000000,1):max-cll=1000,400"}, codec_tag="hvc1")
 
 
+def ffv1_rgb8(path: Path) -> Path:
+    """8-bit RGB FFV1 (bgr0, which decodes as packed RGB: the samples of gbrp)."""
+    return make_clip(path, "ffv1", "bgr0", n=4, options={"level": "3"})
+
+
 def ffv1_gray10(path: Path) -> Path:
     """10-bit grey FFV1 (one plane)."""
     return make_clip(path, "ffv1", "gray10le", n=4, options={"level": "3"})
