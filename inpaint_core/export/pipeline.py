@@ -88,7 +88,7 @@ def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
     for rect, alpha, restored in layers:
         if rotation:
             rect, alpha, restored = _to_coded(rect, alpha, restored, rotation, store.geom.full, out.sub)
-        composite(out, rect, alpha, restored)
+        composite(out, rect, alpha, restored, ft.native)
     return out
 
 

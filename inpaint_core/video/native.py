@@ -265,13 +265,15 @@ def _block_reduce(a: np.ndarray, sx: int, sy: int, how: str) -> np.ndarray:
     return s / (n[..., None] if a.ndim == 3 else n)
 
 
-def composite(out: NativeFrame, rect: tuple[int, int, int, int], alpha: np.ndarray, fill_rgb: np.ndarray) -> None:
+def composite(out: NativeFrame, rect: tuple[int, int, int, int], alpha: np.ndarray, fill_rgb: np.ndarray,
+              src: NativeFrame | None = None) -> None:
     """Blend ``fill_rgb`` into ``out`` (in place) over ``rect`` with ``alpha``.
 
     ``rect`` (x0, y0, x1, y1) must start on a chroma block (see :func:`align_rect`); ``alpha``:
     (h, w) float32 in [0, 1]; ``fill_rgb``: (h, w, 3) float32 RGB on the 0-255 scale. Samples whose
     pixels (for chroma: every pixel of the block) have alpha 0 are not touched; the others become
     ``round(a * fill + (1 - a) * source)`` at the frame's bit depth (see the module's chroma rule).
+    ``src``: the source samples to blend with (default: ``out``'s own; give it when pieces overlap).
     """
     x0, y0, x1, y1 = rect
     if x1 <= x0 or y1 <= y0:
@@ -285,8 +287,9 @@ def composite(out: NativeFrame, rect: tuple[int, int, int, int], alpha: np.ndarr
         px0, py0 = x0 >> sx, y0 >> sy
         plane = out.planes[k]
         region = plane[py0:py0 + a.shape[0], px0:px0 + a.shape[1]]
+        base = region if src is None else src.planes[k][py0:py0 + region.shape[0], px0:px0 + region.shape[1]]
         a = a[: region.shape[0], : region.shape[1]]
         v = v[: region.shape[0], : region.shape[1]]
         m = a > 0
-        blended = np.clip(np.rint(a * v + (1.0 - a) * region.astype(np.float32)), 0, top)
+        blended = np.clip(np.rint(a * v + (1.0 - a) * base.astype(np.float32)), 0, top)
         region[m] = blended[m].astype(plane.dtype)
