@@ -50,9 +50,11 @@ class NativeFeed:
                 head.seek(kpos)
                 first = None
                 want = self.start
+                last = None
                 try:
                     for frame in head.frames:
-                        j = pos_of.get(frame.pts)
+                        p = frame.pts if frame.pts is not None else frame.dts
+                        j = pos_of.get(p) if p is not None else None
                         if j is None:
                             continue
                         if first is None:
@@ -61,19 +63,26 @@ class NativeFeed:
                                 break  # the seek landed after the start: go one keyframe back
                         if j < want:
                             continue
+                        got = _three(frame, r.info.rotation)
+                        # a picture the decoder dropped: the one before it stands in (as in the reader)
+                        while want < min(j, self.end):
+                            yield want, *(last or got)
+                            want += 1
                         if j >= self.end:
                             return
-                        if j != want:
-                            raise VideoError(f"{r.path}: frame {want} is missing from the decoded stream.")
-                        yield j, *_three(frame, r.info.rotation)
-                        want += 1
+                        yield j, *got
+                        last = got
+                        want = j + 1
                 except av.error.FFmpegError as exc:
                     raise VideoError(f"{r.path}: decoding failed near frame {want} ({exc}).") from exc
                 if first is not None and first > self.start and kpos > 0:
                     kpos -= 1
                     continue
-                if want < self.end:
+                if want < self.end and last is None:
                     raise VideoError(f"{r.path}: frame {want} cannot be decoded; the file is damaged around it.")
+                while want < self.end:  # pictures missing at the end: the last one stands in
+                    yield want, *last
+                    want += 1
                 return
         finally:
             head.close()
