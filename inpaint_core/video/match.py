@@ -10,8 +10,8 @@ Without ``--format`` the output keeps the source's codec family where the extens
 
 ========  ==========================================================================
 ``.mkv``  FFV1 lossless in the source's own sample format (bgr0/bgra for 8-bit RGB)
-``.mov``  ProRes of the source's profile (ProRes sources), H.264/HEVC/MJPEG/PNG for
-          those sources, else ProRes 422 HQ (4444 for 4:4:4, RGB or alpha sources)
+``.mov``  ProRes or DNxHR of the source's profile, H.264/HEVC/MJPEG/PNG for those
+          sources, else ProRes 422 HQ (4444 for 4:4:4, RGB or alpha sources)
 ``.mp4``  H.264 or HEVC as the source (same bit depth and chroma), else H.264 at the
           source's bit depth and chroma where x264 takes them
 ``.webm`` VP9 (8-bit 4:2:0: this FFmpeg's VP9 encoder has no 10-bit)
@@ -85,8 +85,13 @@ class EncodePlan:
     codec_tag: str | None = None  # the sample entry, where the default will not do (HEVC splicing: hev1)
 
     def describe(self) -> str:
-        name = {"prores_ks": "ProRes " + PRORES_NAMES.get(int(self.options.get("profile", 2)), ""),
-                "libx264": "H.264", "libx265": "HEVC", "ffv1": "FFV1", "libvpx-vp9": "VP9"}.get(self.codec, self.codec)
+        if self.codec == "prores_ks":
+            name = "ProRes " + PRORES_NAMES.get(int(self.options.get("profile", 2)), "")
+        elif self.codec == "dnxhd":
+            name = str(self.options.get("profile", "dnxhd")).upper().replace("_", " ")
+        else:
+            name = {"libx264": "H.264", "libx265": "HEVC", "ffv1": "FFV1", "libvpx-vp9": "VP9"}.get(self.codec,
+                                                                                                  self.codec)
         return f"{name} {self.pix_fmt}"
 
 
@@ -177,6 +182,9 @@ def _plan_mov(info: VideoInfo, src: SourceFormat, of: OutputFormat, explicit: bo
         fmt = OutputFormat("h264" if codec == "libx264" else "h265", "mov", codec, of.pix_fmt, of.audio_copy,
                            of.audio_encoder, 18 if codec == "libx264" else 20)
         return EncodePlan(fmt, codec, _best(codec, src))
+    dnxhr = str(info.profile or "").upper().replace(" ", "_")
+    if info.codec == "dnxhd" and dnxhr.startswith("DNXHR_") and not explicit:  # DNxHR of the same profile
+        return EncodePlan(of, "dnxhd", _best("dnxhd", src), {"profile": dnxhr.lower()}, copy_ok=True)
     if info.codec in ("mjpeg", "png") and not explicit:  # intra-only: keep it, and copy unmasked frames
         opts = {"qmin": "1", "qmax": "3"} if info.codec == "mjpeg" else {}
         return EncodePlan(of, info.codec, _best(info.codec, src), opts, copy_ok=True)

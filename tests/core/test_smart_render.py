@@ -147,3 +147,18 @@ def test_cancelled_then_resumed_spliced_export_gives_the_same_frames(clips, tmp_
     for (ta, fa), (tb, fb) in zip(a, b):
         assert abs(ta - tb) < 1e-3 and np.array_equal(fa, fb)
     ffmpeg_clean(out)
+
+
+def test_dnxhr_source_keeps_its_profile_and_copies_unmasked_frames(tmp_path):
+    src = mf.make_clip(tmp_path / "dnx.mov", "dnxhd", "yuv422p", n=6, w=256, h=144, options={"profile": "dnxhr_hq"})
+    out = tmp_path / "out.mov"
+    m = np.zeros((144, 256), np.uint8)
+    m[40:100, 60:200] = 255
+    res = export(src, out, masks=lambda i: m if i in (2, 3) else np.zeros_like(m))
+    assert (res.copied, res.encoded) == (4, 2)
+    with av.open(str(out)) as c:
+        cc = c.streams.video[0].codec_context
+        assert (cc.name, cc.profile, cc.pix_fmt) == ("dnxhd", "DNXHR HQ", "yuv422p")
+    p1, p2 = packets(src), packets(out)
+    assert [i for i in range(6) if p1[i] == p2[i]] == [0, 1, 4, 5]
+    ffmpeg_clean(out)
