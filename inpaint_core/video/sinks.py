@@ -173,7 +173,7 @@ class EncodedSink:
     def copy_packets(self, pkts, frames: int, last_pts: int, pts0: int, prefix: bytes | None) -> None:
         """Mux the packets of a copied GOP (decode order): pts shifted by ``-pts0``; ``prefix``
         (parameter sets) put in front of the keyframe's data."""
-        from ..export.gop import annexb
+        from .nal import annexb
 
         out = []
         for pkt in pkts:
