@@ -30,7 +30,7 @@ import av
 from .formats import FORMATS, OutputFormat, output_format
 from .info import VideoInfo
 
-PRORES_PROFILES = {"Proxy": 0, "LT": 1, "Standard": 2, "HQ": 3, "4444": 4, "4444XQ": 5, "4444 XQ": 5}
+PRORES_PROFILES = {"Proxy": 0, "LT": 1, "Standard": 2, "HQ": 3, "4444": 4, "XQ": 5, "4444XQ": 5, "4444 XQ": 5}
 PRORES_NAMES = {0: "Proxy", 1: "LT", 2: "422", 3: "422 HQ", 4: "4444", 5: "4444 XQ"}
 INTRA_COPY = {"prores": "prores_ks", "mjpeg": "mjpeg", "png": "png", "dnxhd": "dnxhd"}
 HDR_TRC = ("smpte2084", "arib-std-b67")
@@ -199,7 +199,8 @@ def _plan_mov(info: VideoInfo, src: SourceFormat, of: OutputFormat, explicit: bo
     plan = EncodePlan(of, "prores_ks", pf, {"profile": str(prof)}, PRORES_NAMES[prof])
     if prof >= 4 and src.alpha:
         plan.options["alpha_bits"] = "16"
-    plan.copy_ok = info.codec == "prores"
+    # copied packets must be of the profile the encoder writes: only when the source's is known
+    plan.copy_ok = info.codec == "prores" and str(info.profile or "").strip() in PRORES_PROFILES
     return plan
 
 

@@ -162,3 +162,16 @@ def test_dnxhr_source_keeps_its_profile_and_copies_unmasked_frames(tmp_path):
     p1, p2 = packets(src), packets(out)
     assert [i for i in range(6) if p1[i] == p2[i]] == [0, 1, 4, 5]
     ffmpeg_clean(out)
+
+
+@pytest.mark.parametrize("profile,pix_fmt,name", [("0", "yuv422p10le", "Proxy"), ("1", "yuv422p10le", "LT"),
+                                                  ("2", "yuv422p10le", "Standard"), ("5", "yuv444p10le", "XQ")])
+def test_every_prores_profile_is_kept_and_copied(tmp_path, profile, pix_fmt, name):
+    src = mf.make_clip(tmp_path / "src.mov", "prores_ks", pix_fmt, n=4, options={"profile": profile})
+    out = tmp_path / "out.mov"
+    m = mf.logo_mask()
+    res = export(src, out, masks=lambda i: m if i == 1 else np.zeros_like(m))
+    assert (res.copied, res.encoded) == (3, 1)
+    with av.open(str(src)) as c1, av.open(str(out)) as c2:
+        a, b = c1.streams.video[0].codec_context, c2.streams.video[0].codec_context
+        assert (b.profile, b.codec_tag) == (name, a.codec_tag)
