@@ -203,7 +203,7 @@ def scan(path: str | os.PathLike) -> tuple[VideoInfo, FrameIndex]:
             variable_frame_rate=is_vfr(index), keyframe_count=len(index.keyframes),
             audio=_audio_info(container), profile=cc.profile or None,
             timecode=_timecode(container, stream), metadata=dict(container.metadata),
-            streams=_streams(container), hdr=hdr_metadata(first),
+            streams=_streams(container), hdr=hdr_metadata(first), interlaced=bool(first.interlaced_frame),
         )
         return info, index
     finally:

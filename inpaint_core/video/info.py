@@ -79,6 +79,7 @@ class VideoInfo:
     metadata: dict[str, str] = field(default_factory=dict)
     streams: list[dict[str, Any]] = field(default_factory=list)
     hdr: dict[str, str] | None = None
+    interlaced: bool = False
 
     @property
     def sample_format(self):

@@ -158,8 +158,11 @@ def plan_output(info: VideoInfo, path, fmt: str | None = None) -> EncodePlan:
     if plan.codec == "libx264" and info.hdr:
         x264 = [f"{'mastering-display' if k == 'master_display' else 'cll'}={v}" for k, v in info.hdr.items()]
     plan.native = not of.is_folder and src.native_ok
+    if info.interlaced:  # the encoders here write progressive frames: no mixing with interlaced packets
+        plan.copy_ok = False
     same = {"h264": "libx264", "hevc": "libx265"}.get(info.codec) == plan.codec
-    if plan.native and same and plan.pix_fmt == src.pix_fmt and of.container in ("mp4", "mov"):
+    if plan.native and same and plan.pix_fmt == src.pix_fmt and of.container in ("mp4", "mov") \
+            and not info.interlaced:
         plan.gop_ok = True  # closed GOPs may be copied: re-encoded ones start with an IDR, headers in band
         plan.options["forced-idr"] = "1"
         (x264 if plan.codec == "libx264" else x265).append("repeat-headers=1")
@@ -227,6 +230,9 @@ def losses(info: VideoInfo, src: SourceFormat, plan: EncodePlan) -> list[str]:
     if info.hdr and plan.codec not in ("libx265", "libx264"):
         lost.append("the HDR10 mastering-display and light-level metadata are not written")
     out = subtitle_losses(info, plan)
+    if info.interlaced:
+        out.append("The source is interlaced; the export writes progressive frames (each frame's two fields "
+                   "are filled and encoded together, not as fields), and copies no source packets.")
     if not lost:
         return out
     return out + [f"The output ({plan.describe()}) cannot hold what the source ({info.codec} {info.pix_fmt}) has: "

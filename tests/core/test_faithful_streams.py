@@ -175,3 +175,15 @@ def test_hdr10_metadata_goes_into_h264_too(tmp_path):
     export(src, out, fmt="mp4")  # H.264 8-bit asked for: the depth is lost (warned), the metadata is kept
     oi = probe(out)
     assert oi.codec == "h264" and oi.hdr == probe(src).hdr
+
+
+def test_interlaced_source_is_said_and_not_spliced(tmp_path):
+    from inpaint_core.video import probe
+    from inpaint_core.video.match import plan_output
+
+    src = mf.make_clip(tmp_path / "i.mp4", "libx264", "yuv420p", n=4,
+                       options={"flags": "+ildct+ilme", "x264-params": "interlaced=1:tff=1"})
+    info = probe(src)
+    plan = plan_output(info, tmp_path / "o.mp4")
+    assert info.interlaced and not plan.gop_ok and not plan.copy_ok
+    assert any("interlaced" in x for x in plan.losses)
