@@ -36,7 +36,7 @@ class ExportMixin:
         label = self.preview_bar.engine.currentText()
         dlg = ExportDialog(self, self.clip.path, self.clip.frame_count,
                            (self.timeline.in_frame, self.timeline.out_frame), self.clip.has_audio, label,
-                           self.document_settings())
+                           self.document_settings(), info=getattr(self.clip, "info", None))
         dlg.requested.connect(lambda req, d=dlg: self._export_requested(d, req))
         self.export_dialogs.append(dlg)
         dlg.show()

@@ -56,8 +56,12 @@ class ExportDialog(QDialog):
     requested = Signal(object)
 
     def __init__(self, parent, source: Path, frame_count: int, in_out: tuple[int, int], has_audio: bool,
-                 engine_label: str, settings: ExportSettings | None = None) -> None:
+                 engine_label: str, settings: ExportSettings | None = None, info=None) -> None:
         super().__init__(parent)
+        self.info = info  # the source's VideoInfo: "Match source" and what the output keeps
+        own = Path(source).suffix.lower()
+        self.formats = ([("match", "Match source", own if own in (".mp4", ".mov", ".mkv", ".webm") else ".mov",
+                          None)] if info is not None else []) + FORMATS
         self.setWindowTitle("Export video")
         self.setObjectName("exportDialog")
         self.setModal(False)
@@ -78,9 +82,13 @@ class ExportDialog(QDialog):
         row.addWidget(self.ranged)
         form.addRow("Range", row)
         self.format = QComboBox(self)
-        for key, label, _ext, _lossy in FORMATS:
+        for key, label, _ext, _lossy in self.formats:
             self.format.addItem(label, key)
         form.addRow("Format", self.format)
+        self.keeps = QLabel("", self)
+        self.keeps.setObjectName("exportKeeps")
+        self.keeps.setWordWrap(True)
+        form.addRow("", self.keeps)
         qrow = QHBoxLayout()
         self.auto_quality = QCheckBox("Match the source", self)
         self.auto_quality.setChecked(True)
@@ -108,7 +116,7 @@ class ExportDialog(QDialog):
         form.addRow("Engine", QLabel(engine_label, self))
         self._mask_rows(form, settings or ExportSettings())
         prow = QHBoxLayout()
-        self.path = QLineEdit(str(source.with_name(source.stem + "_vanish.mp4")), self)
+        self.path = QLineEdit(str(source.with_name(source.stem + "_vanish" + self.formats[0][2])), self)
         browse = QPushButton("Browse...", self)
         browse.clicked.connect(self._browse)
         prow.addWidget(self.path, 1)
@@ -135,6 +143,7 @@ class ExportDialog(QDialog):
             buttons.addWidget(b)
         lay.addLayout(buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.path.editingFinished.connect(self._show_plan)
         self.auto_quality.toggled.connect(lambda on: self.crf.setEnabled(not on and self._lossy()))
         self._format_changed()
         self.resize(560, 0)
@@ -165,15 +174,58 @@ class ExportDialog(QDialog):
             self.crf.setValue(s.crf)
 
     def _lossy(self) -> bool:
-        return FORMATS[self.format.currentIndex()][3]
+        lossy = self.formats[self.format.currentIndex()][3]
+        if lossy is None:  # match source: lossy when the matched codec takes a CRF
+            plan = self._plan()
+            return plan is not None and plan.codec in ("libx264", "libx265", "libvpx-vp9")
+        return lossy
+
+    def _fmt(self) -> str | None:
+        key = self.format.currentData()
+        return None if key == "match" else key
+
+    def _plan(self):
+        if self.info is None:
+            return None
+        from inpaint_core.errors import VanishError
+        from inpaint_core.video.match import plan_output
+
+        try:
+            return plan_output(self.info, Path(self.path.text()), self._fmt())
+        except VanishError:
+            return None
+
+    def _show_plan(self) -> None:
+        """Say what the output keeps of the source, or what it loses and the faithful choice."""
+        plan = self._plan()
+        if plan is None:
+            self.keeps.setText("")
+            return
+        if plan.losses:
+            self.keeps.setText("<b>Loses:</b> " + " ".join(plan.losses))
+            return
+        i = self.info
+        sf = i.sample_format
+        kept = [plan.describe() if plan.codec != "png" else "PNG images",
+                f"{sf.bits}-bit {'RGB' if sf.rgb else sf.chroma}" + (" with alpha" if sf.alpha else ""),
+                "colour tags"]
+        if i.timecode and plan.format.container:
+            kept.append(f"timecode {i.timecode}")
+        if i.audio and plan.format.container:
+            kept.append(f"{len(i.audio)} audio stream(s)")
+        if plan.copy_ok:
+            kept.append("frames without a mask copied unchanged")
+        self.keeps.setText("Keeps: " + ", ".join(kept) + ".")
 
     def _format_changed(self) -> None:
-        key, _label, ext, lossy = FORMATS[self.format.currentIndex()]
-        self.auto_quality.setEnabled(lossy)
-        self.crf.setEnabled(lossy and not self.auto_quality.isChecked())
+        _key, _label, ext, _lossy = self.formats[self.format.currentIndex()]
         p = Path(self.path.text())
         base = p.with_suffix("") if p.suffix else p
         self.path.setText(str(base) + ext)
+        lossy = self._lossy()
+        self.auto_quality.setEnabled(lossy)
+        self.crf.setEnabled(lossy and not self.auto_quality.isChecked())
+        self._show_plan()
 
     def _browse(self) -> None:
         dlg = QFileDialog(self, "Export to", self.path.text())
@@ -185,7 +237,7 @@ class ExportDialog(QDialog):
         a, b = (0, self.frame_count - 1) if self.whole.isChecked() else self.in_out
         crf = None if (self.auto_quality.isChecked() or not self._lossy()) else self.crf.value()
         grow = None if self.grow.value() < 0 else self.grow.value()
-        return ExportRequest(Path(self.path.text()).expanduser(), self.format.currentData(), a, b + 1, crf,
+        return ExportRequest(Path(self.path.text()).expanduser(), self._fmt(), a, b + 1, crf,
                              self.audio.isChecked(), self.residuals.currentData(), grow, self.feather.value())
 
     def _export(self) -> None:

@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", metavar="PATH", help="checkpoint file for the sttn engine")
     p.add_argument("--out", required=True, metavar="OUT", help="output file (or folder for png)")
     p.add_argument("--format", dest="fmt", metavar="F",
-                   help="mp4, mov, mkv, webm, h265 or png (default: from the extension)")
+                   help="mp4, mov, mkv, webm, h265 or png (default: from the extension, matching the "
+                   "source's codec, profile, bit depth, chroma and colour tags where the container can)")
     p.add_argument("--crf", type=int, metavar="N", help=_help("crf"))
     p.add_argument("--start", type=int, metavar="FRAME", help=_help("start") + "; a project's own range first")
     p.add_argument("--end", type=int, metavar="FRAME", help=_help("end"))
@@ -55,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="engine working size (default: the engine's, else the source capped at 960 px)")
     p.add_argument("--grow", type=int, metavar="PX", help=_help("grow"))
     p.add_argument("--feather", type=float, metavar="PX", help=_help("feather"))
+    p.add_argument("--fill-layer", metavar="PATH",
+                   help="also write the fill alone, alpha = the feathered mask, for compositing over the "
+                   "original: a folder (16-bit PNG RGBA sequence) or a .mov (ProRes 4444 with alpha)")
+    p.add_argument("--no-smart-render", action="store_true",
+                   help="re-encode every frame, even those whose mask is empty and that could be copied")
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
     p.set_defaults(func=run)
 
@@ -92,8 +98,10 @@ def run(args: argparse.Namespace) -> int:
     from ..jobs import run_job
 
     video, masks, settings = _inputs(args)
+    _warn_losses(video, args.out, settings.format)
     job = export_video(video, masks, args.out, work_size=args.work_size, write_masks=args.write_masks,
-                       resume=args.resume, protect=[args.input], **settings.export_kwargs())
+                       resume=args.resume, protect=[args.input], fill_layer=args.fill_layer,
+                       smart_render=not args.no_smart_render, **settings.export_kwargs())
     with ProgressPrinter() as bar:
         result = run_job(job, bar)
     fps = result.frames / max(1e-9, sum(result.seconds.values()))
@@ -103,4 +111,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.frames} frames, engine {result.engine} at "
           f"{result.work_size[0]}x{result.work_size[1]}, residuals {settings.residuals}, "
           f"{fps:.2f} frames/s{resumed}", file=sys.stderr)
+    print(f"encoded as {result.encoding}: {result.copied} frame(s) copied from the source unchanged, "
+          f"{result.encoded} re-encoded", file=sys.stderr)
+    if result.note:
+        print(f"note: {result.note}", file=sys.stderr)
     return 0
+
+
+def _warn_losses(video, out, fmt) -> None:
+    """Say before encoding what the chosen output cannot keep of the source, and the faithful choice."""
+    from ..video import probe
+    from ..video.match import plan_output
+
+    for line in plan_output(probe(video), out, fmt).losses:
+        print(f"warning: {line}", file=sys.stderr)

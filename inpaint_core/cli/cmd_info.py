@@ -41,10 +41,14 @@ def _fmt_rate(f) -> str:
 def format_info(info) -> str:
     """Human-readable summary of a :class:`~inpaint_core.video.VideoInfo`."""
     rot = f", rotated {info.rotation}°" if info.rotation else ""
+    sf = info.sample_format
+    prof = f" ({info.profile})" if info.profile else ""
     lines = [
         f"File:        {info.path}",
-        f"Video:       {info.codec}, {info.width}x{info.height}{rot}, {info.pix_fmt}"
+        f"Video:       {info.codec}{prof}, {info.width}x{info.height}{rot}, {info.pix_fmt}"
         + (f", {info.bit_rate // 1000} kb/s" if info.bit_rate else ""),
+        f"Samples:     {sf.bits}-bit, {'RGB' if sf.rgb else sf.chroma + ' chroma'}, "
+        + ("with alpha" if sf.alpha else "no alpha"),
         f"Frames:      {info.frame_count} in {info.duration:.3f} s",
         f"Frame rate:  {_fmt_rate(info.fps)} fps average"
         + (", variable" if info.variable_frame_rate else ", constant")
@@ -55,6 +59,12 @@ def format_info(info) -> str:
             ("range", info.color_range), ("matrix", info.color_space),
             ("primaries", info.color_primaries), ("transfer", info.color_trc))),
     ]
+    hdr = {"arib-std-b67": "HLG", "smpte2084": "PQ (HDR10)"}.get(info.color_trc or "")
+    if hdr:
+        lines.append(f"HDR:         {hdr} transfer, {info.color_primaries or 'unknown'} primaries")
+    for k, v in (info.hdr or {}).items():
+        lines.append(f"HDR {k.replace('_', ' ')}: {v}")
+    lines.append(f"Timecode:    {info.timecode or 'none'}")
     if info.audio:
         for a in info.audio:
             br = f", {a.bit_rate // 1000} kb/s" if a.bit_rate else ""
@@ -62,6 +72,9 @@ def format_info(info) -> str:
                          f"{a.duration:.3f} s{br}")
     else:
         lines.append("Audio:       none")
+    for st in info.streams:
+        extra = ", ".join(f"{k} {v}" for k, v in st.items() if k not in ("index", "type", "codec") and v)
+        lines.append(f"Stream #{st['index']}:  {st['type']}, {st['codec'] or 'no codec'}" + (f", {extra}" if extra else ""))
     if info.shots is not None:
         shots = ", ".join(f"{a}-{b - 1}" for a, b in info.shots)
         lines.append(f"Shots:       {len(info.shots)} (frames {shots})")

@@ -19,12 +19,25 @@ class FrameData:
     """One frame. ``full``: (H, W, 3) uint8 source; ``small``: (h, w, 3) uint8 = ``down(full)``;
     ``hole``: (H, W) uint8 0/255, the user's mask grown by the export's grow setting (what the
     composite replaces); ``hole_small``: (h, w) uint8 0/255, the engine's hole at working size
-    (covers ``hole``, then grown by the engine's ``default_grow``)."""
+    (covers ``hole``, then grown by the engine's ``default_grow``). For a native-sample export also
+    ``native``: the decoded picture in its own format (a :class:`~inpaint_core.video.native.NativeFrame`)
+    and, for 9-16-bit sources, ``full16``: (H, W, 3) uint16 RGB (65535 = white) from which the
+    residuals are taken without an 8-bit step."""
 
     full: np.ndarray
     small: np.ndarray
     hole: np.ndarray
     hole_small: np.ndarray
+    native: object = None
+    full16: np.ndarray | None = None
+
+    def fullf(self, rect: tuple[int, int, int, int]) -> np.ndarray:
+        """Float32 (h, w, 3) RGB on the 0-255 scale over ``rect`` = (x0, y0, x1, y1), from ``full16``
+        when the source is deeper than 8 bits."""
+        x0, y0, x1, y1 = rect
+        if self.full16 is not None:
+            return self.full16[y0:y1, x0:x1].astype(np.float32) * np.float32(1.0 / 257.0)
+        return self.full[y0:y1, x0:x1].astype(np.float32)
 
 
 class FrameStore:
@@ -42,7 +55,7 @@ class FrameStore:
         self._data: dict[int, FrameData] = {}
         self._last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def make(self, full: np.ndarray, mask: np.ndarray) -> FrameData:
+    def make(self, full: np.ndarray, mask: np.ndarray, native=None, full16=None) -> FrameData:
         """Build the :class:`FrameData` of a (H, W, 3) uint8 frame and its (H, W) uint8 user mask.
 
         A stationary mask (the same array again, or equal to the last one) shares its holes with the
@@ -50,14 +63,14 @@ class FrameStore:
         small = self.geom.down(full)
         last = self._last
         if last is not None and np.array_equal(last[0], mask):
-            return FrameData(full, small, last[1], last[2])
+            return FrameData(full, small, last[1], last[2], native, full16)
         hole = grow_mask(mask, self.grow)
         hole_small = grow_mask(self.geom.down_mask(hole), self.engine_grow)
         self._last = (mask.copy(), hole, hole_small)
-        return FrameData(full, small, hole, hole_small)
+        return FrameData(full, small, hole, hole_small, native, full16)
 
-    def add(self, i: int, full: np.ndarray, mask: np.ndarray) -> None:
-        self._data[i] = self.make(full, mask)
+    def add(self, i: int, full: np.ndarray, mask: np.ndarray, native=None, full16=None) -> None:
+        self._data[i] = self.make(full, mask, native, full16)
 
     def put(self, i: int, data: FrameData) -> None:
         self._data[i] = data

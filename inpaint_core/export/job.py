@@ -32,7 +32,22 @@ from ..settings import DEFAULT_FEATHER, DEFAULT_LONG_SIDE, ExportSettings
 from ..sysmem import trim_heap
 from .frames import FrameStore
 from .lowres import lowres_plan
-from .pipeline import RestoreOptions, restore_frame, run_engine
+from .media import (
+    NativeFeed,
+    SmartRender,
+    apply_native_patches,
+    container_tags,
+    native_patches,
+    shift_timecode,
+)
+from .pipeline import (
+    RestoreOptions,
+    fill_rgba,
+    restore_frame,
+    restore_layers,
+    restore_native,
+    run_engine,
+)
 from .resume import PartialWork, apply_patch, os_error, patch_of
 from .safety import check_encodable, guarded_export
 from .settings import default_crf, mask_reader, plan_chunks
@@ -53,6 +68,10 @@ class ExportResult:
     crf: int | None = None
     resumed_chunks: int = 0
     stale_chunks: int = 0  # finished chunks of an interrupted export made again: their masks changed
+    copied: int = 0  # frames whose source packet was copied (smart render)
+    encoded: int = 0  # frames encoded
+    encoding: str = ""  # what the output was encoded as (e.g. "ProRes 422 HQ yuv422p10le")
+    note: str = ""  # a sentence about smart render for the user (why it was off, or hev1), or empty
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -87,6 +106,8 @@ def export_video(
     shots: list[tuple[int, int]] | None = None,
     chunk_frames: int = 48,
     keep_partial: bool = True,
+    smart_render: bool = True,
+    fill_layer=None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -97,16 +118,27 @@ def export_video(
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
     ``long_side``: the working-size cap (see :func:`inpaint_core.settings.working_size`);
     ``feather`` None is the schema's default. ``fills``: called as ``fills(i, rgb)`` with each
-    low-resolution fill ((h, w, 3) uint8 on the working canvas) as the engine delivers it. ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
-    :class:`ExportResult`.
+    low-resolution fill ((h, w, 3) uint8 on the working canvas) as the engine delivers it. ``shots``: shot ranges (default: detected while scanning).
+    ``shots``: shot ranges (default: detected while scanning). ``smart_render``: copy the source's
+    packets where the output codec matches: frames with an empty mask (intra-only codecs), whole
+    closed GOPs without a masked frame (H.264, HEVC); see :class:`.media.SmartRender`.
+    ``fill_layer``: also write the fill alone with the feathered mask as alpha (a folder: 16-bit PNG
+    RGBA sequence; a ``.mov``: ProRes 4444 with alpha; see :mod:`inpaint_core.video.fill_layer`).
+    The output is encoded as :func:`inpaint_core.video.match.plan_output` says ("match source"),
+    from the source's own samples. Yields :class:`Progress`; returns an :class:`ExportResult`.
     """
-    from ..video import VideoReader, VideoWriter, output_format
+    from ..video import VideoReader, VideoWriter
+    from ..video.fill_layer import FillLayerWriter
+    from ..video.match import plan_output
 
     cancel = cancel or CancelToken()
     out = Path(out)
     check_output_folder(out.parent if str(out.parent) else Path("."))
     if write_masks and Path(write_masks).is_dir() and any(Path(write_masks).iterdir()):
         raise MaskError(f"The mask folder {write_masks} is not empty; choose a new folder for --write-masks.")
+    if fill_layer is not None and resume:
+        raise VanishError("--fill-layer cannot be combined with --resume: the fill layer is made while "
+                          "restoring, and resumed chunks are not restored again. Export without --resume.")
     eng = engine if isinstance(engine, Engine) else create_engine(engine or DEFAULT_ENGINE, **(engine_options or {}))
     opts_res = residuals
     secs: dict[str, float] = {"scan": 0.0, "decode": 0.0, "fill": 0.0, "restore": 0.0, "encode": 0.0}
@@ -124,9 +156,10 @@ def export_video(
         geom, g, work = plan.geom, plan.grow, plan.work
         opts = RestoreOptions(residuals=opts_res, feather=DEFAULT_FEATHER if feather is None else float(feather))
         mask_fn = mask_reader(masks, n, (W, H))
-        fmt_name = output_format(out, fmt)
-        fmt_key = getattr(fmt_name, "name", fmt_name)
-        check_encodable(fmt_name, out, source, W, H, end - start, n)  # before scanning, not at the encoder
+        fmt_plan = plan_output(info, out, fmt)
+        check_encodable(fmt_plan.format, out, source, W, H, end - start, n)  # before scanning, not at the encoder
+        native = fmt_plan.native
+        fmt_key = {"h264": "mp4"}.get(fmt_plan.format.name, fmt_plan.format.name)
         if crf is None:
             crf = default_crf(info.bit_rate, (W, H), float(info.fps), str(fmt_key))
         total = end - start
@@ -142,6 +175,7 @@ def export_video(
             "engine_options": repr(sorted((engine_options or {}).items())),
             "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
             "chunks": [list(c) for c in chunks],
+            "native": fmt_plan.pix_fmt if native else None,
         }
         reach = max(max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0, ENGINE_OVERLAP)
         partial = PartialWork(out, signature, resume,
@@ -153,31 +187,65 @@ def export_video(
         pts0 = reader.pts[start] - reader.pts[0] if start > 0 else 0
         a_start = reader.times[start] if start > 0 else None
         a_end = reader.times[end] if end < n else None
-        frames_iter = reader.iter_frames(start, end)
+        frames_iter = NativeFeed(reader, start, end) if native else reader.iter_frames(start, end)
         state = {"next": start}
 
         def ensure(upto: int) -> None:
             t = time.monotonic()
             while state["next"] < upto:
                 cancel.raise_if_cancelled()
-                i, rgb = next(frames_iter)
-                store.add(i, rgb, mask_fn(i))
+                i, rgb, *deep = next(frames_iter)
+                store.add(i, rgb, mask_fn(i), *deep)
                 state["next"] = i + 1
             secs["decode"] += time.monotonic() - t
 
+        smart = SmartRender(fmt_plan, source, reader.pts, start, end, mask_fn, smart_render and native)
         try:
-            writer = VideoWriter(out, format=fmt, width=W, height=H, time_base=info.time_base, rate=info.rate,
-                                 crf=crf, color=info, audio_from=source if (audio and info.audio) else None,
-                                 audio_start=a_start, audio_end=a_end, cancel=cancel)
+            turned = native and info.rotation  # native samples are written as coded, with the rotation
+            writer = VideoWriter(out, format=fmt, width=info.coded_width if turned else W,
+                                 height=info.coded_height if turned else H, time_base=info.time_base, rate=info.rate,
+                                 crf=crf, color=info, audio_from=source if (audio and (info.audio or any(
+                                     s.get("type") == "subtitle" for s in info.streams))) else None,
+                                 audio_start=a_start, audio_end=a_end, cancel=cancel, plan=fmt_plan,
+                                 timecode=shift_timecode(info.timecode, start, info.rate),
+                                 metadata=container_tags(info.metadata), rotation=info.rotation if turned else 0)
         except OSError as exc:
+            smart.close()
             raise os_error(exc, out) from None
+        except BaseException:
+            smart.close()
+            raise
+        if smart.mode == "gop":
+            writer.restamp([p - pts0 for p in reader.pts[start:end]], smart.depth)
+        fill_writer = None
+        if fill_layer is not None:
+            try:
+                fill_writer = FillLayerWriter(fill_layer, W, H, info.time_base, info.rate, info.color)
+            except BaseException:
+                writer.abort()
+                raise
         done = 0
         resumed = 0
         completed = False
 
-        def write(i: int, frame: np.ndarray) -> None:
+        def write(i: int, frame) -> None:
             try:
-                writer.write(frame, reader.pts[i] - pts0)
+                pts = reader.pts[i] - pts0
+                if frame is None:
+                    pass  # copied from the source by smart.copy
+                elif native:
+                    writer.write_native(frame, pts, key=smart.key(i))
+                else:
+                    writer.write(frame, pts)
+                if native:
+                    store[i].native = None  # written: only its RGB is still needed (as a reference)
+            except OSError as exc:
+                raise os_error(exc, out) from None
+
+        def can_copy(i: int) -> bool:
+            """Frame i goes to the output as the source's packets (smart render)."""
+            try:
+                return smart.copy(i, store[i].hole, writer, pts0)
             except OSError as exc:
                 raise os_error(exc, out) from None
 
@@ -194,7 +262,10 @@ def export_video(
                     for i in range(c0, c1):
                         cancel.raise_if_cancelled()
                         t = time.monotonic()
-                        write(i, apply_patch(store[i].full, *patches[i]))
+                        if native:
+                            write(i, None if can_copy(i) else apply_native_patches(store[i].native, patches, i))
+                        else:
+                            write(i, apply_patch(store[i].full, *patches[i]))
                         secs["encode"] += time.monotonic() - t
                         done += 1
                 else:
@@ -214,8 +285,21 @@ def export_video(
                         if fills is not None:
                             fills(i, ev.rgb)
                         t0 = time.monotonic()
-                        o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence)
-                        patches[i] = patch_of(o, store[i].full)
+                        layers = None
+                        copy = native and can_copy(i)
+                        if fill_writer is not None or (native and not copy):
+                            layers = restore_layers(i, ev.rgb, store, flows, opts, ev.correspondence,
+                                                    align=store[i].native.sub if native else (0, 0))
+                        if native:
+                            o = None if copy else restore_native(i, ev.rgb, store, flows, opts,
+                                                                          ev.correspondence, layers)
+                            if o is not None:
+                                patches.update(native_patches(o, store[i].native, i))
+                        else:
+                            o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence, layers)
+                            patches[i] = patch_of(o, store[i].full)
+                        if fill_writer is not None:
+                            fill_writer.write(fill_rgba(layers, (W, H)), reader.pts[i] - pts0)
                         t1 = time.monotonic()
                         write(i, o)
                         t2 = time.monotonic()
@@ -235,16 +319,23 @@ def export_video(
             except OSError as exc:
                 raise os_error(exc, out) from None
             secs["encode"] += time.monotonic() - t
+            if fill_writer is not None:
+                fill_writer.close()
             completed = True
         finally:
+            smart.close()
             if not completed:
                 writer.abort()
+                if fill_writer is not None:
+                    fill_writer.abort()
                 if not keep_partial:
                     partial.remove()
         partial.remove()
     if write_masks:
         yield from _write_masks(Path(write_masks), mask_fn, g, start, end)
-    return ExportResult(out, done, secs, eng.name, work, crf, resumed, partial.stale)
+    return ExportResult(out, done, secs, eng.name, work, crf, resumed, stale_chunks=partial.stale,
+                        copied=writer.copied, encoded=done - writer.copied,
+                        encoding=fmt_plan.describe(), note=smart.note)
 
 
 def _chunk_digests(masks, mask_fn, chunks, shots, start: int, end: int, reach: int,

@@ -48,7 +48,7 @@ def default_grow(engine: Engine, geom: Geometry) -> int:
 
 
 def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
-                  opts: RestoreOptions, corr=None) -> np.ndarray:
+                  opts: RestoreOptions, corr=None, layers=None) -> np.ndarray:
     """Full-resolution output of frame ``t``.
 
     ``fill``: (h, w, 3) uint8, the engine's result at working size. Returns (H, W, 3) uint8: the
@@ -57,14 +57,96 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
     """
     ft = store[t]
     out = ft.full.copy()
+    if layers is None:
+        layers = restore_layers(t, fill, store, flows, opts, corr)
+    for rect, alpha, restored in layers:
+        x0, y0, x1, y1 = rect
+        src = ft.full[y0:y1, x0:x1]
+        a = alpha[..., None]
+        blended = np.clip(np.rint(a * restored + (1.0 - a) * src.astype(np.float32)), 0, 255).astype(np.uint8)
+        region = out[y0:y1, x0:x1]
+        m = alpha > 0
+        region[m] = blended[m]
+    return out
+
+
+def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
+                   opts: RestoreOptions, corr=None, layers=None):
+    """Like :func:`restore_frame` but in the source's own sample format: returns a
+    :class:`~inpaint_core.video.native.NativeFrame` (a copy of ``store[t].native``) whose samples
+    outside the feathered hole are the decoded source's, bit for bit, and inside it the restored
+    fill converted with the source's matrix and range at its bit depth (see
+    :func:`inpaint_core.video.native.composite` for the chroma rule)."""
+    from ..video.native import composite
+
+    ft = store[t]
+    out = ft.native.copy()
+    rotation = out.meta.get("rotation", 0)
+    if layers is None:
+        layers = restore_layers(t, fill, store, flows, opts, corr, align=(0, 0) if rotation else out.sub)
+    for rect, alpha, restored in layers:
+        if rotation:
+            rect, alpha, restored = _to_coded(rect, alpha, restored, rotation, store.geom.full, out.sub)
+        composite(out, rect, alpha, restored, ft.native)
+    return out
+
+
+def _to_coded(rect, alpha, restored, rotation: int, size: tuple[int, int], sub: tuple[int, int]):
+    """A restored piece in display orientation (``size`` = (W, H) upright) -> the coded picture's
+    orientation, its rectangle grown to whole chroma blocks (alpha 0, edge fill values there)."""
+    from ..video.native import align_rect
+
+    W, H = size
+    x0, y0, x1, y1 = rect
+    q = (rotation // 90) % 4
+    coded = {1: (y0, W - x1, y1, W - x0), 2: (W - x1, H - y1, W - x0, H - y0),
+             3: (H - y1, x0, H - y0, x1)}[q]
+    alpha = np.rot90(alpha, k=q)
+    restored = np.rot90(restored, k=q)
+    cw, ch = (H, W) if q % 2 else (W, H)
+    a = align_rect(coded, sub, (cw, ch))
+    pad = ((coded[1] - a[1], a[3] - coded[3]), (coded[0] - a[0], a[2] - coded[2]))
+    alpha = np.pad(alpha, pad, mode="constant")
+    restored = np.pad(restored, pad + ((0, 0),), mode="edge")
+    return a, np.ascontiguousarray(alpha), np.ascontiguousarray(restored)
+
+
+def fill_rgba(layers, size: tuple[int, int]) -> np.ndarray:
+    """The fill layer of one frame: (H, W, 4) uint16 RGBA (65535 = white / opaque) holding only the
+    restored fill, alpha = the feathered mask, transparent black elsewhere. ``layers`` as returned
+    by :func:`restore_layers`; ``size`` = (W, H)."""
+    W, H = size
+    out = np.zeros((H, W, 4), np.uint16)
+    for (x0, y0, x1, y1), alpha, restored in layers:
+        m = alpha > 0
+        region = out[y0:y1, x0:x1]
+        rgb = np.clip(np.rint(restored * 257.0), 0, 65535).astype(np.uint16)
+        region[..., :3][m] = rgb[m]
+        region[..., 3][m] = np.clip(np.rint(alpha * 65535.0), 0, 65535).astype(np.uint16)[m]
+    return out
+
+
+def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
+                   opts: RestoreOptions, corr=None, align: tuple[int, int] = (0, 0)):
+    """The restored pieces of frame ``t``: a list of ``(rect, alpha, restored)`` with ``rect`` =
+    (x0, y0, x1, y1) (starting on a multiple of ``2**align``), ``alpha`` (h, w) float32 in [0, 1]
+    the feathered hole and ``restored`` (h, w, 3) float32 RGB on the 0-255 scale, unrounded (the
+    fill with the full-resolution detail, computed from the deepest samples the store holds)."""
+    ft = store[t]
     if not ft.hole.any():
-        return out
+        return []
     margin = int(math.ceil(float(opts.feather))) + 1
     refs = None
     if opts.residuals in ("temporal", "both") and flows is not None:
         refs = select_references(t, store, flows, opts.temporal, corr)
+    W, H = store.geom.full
+    out = []
     for rect in regions(ft.hole, margin):
-        _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out)
+        if align != (0, 0):
+            from ..video.native import align_rect
+
+            rect = align_rect(rect, align, (W, H))
+        out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect)))
     return out
 
 
@@ -86,8 +168,8 @@ def regions(hole: np.ndarray, margin: int, join: int = 16) -> list[tuple[int, in
     return out
 
 
-def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
-    """Restore the full-resolution rectangle ``rect`` of frame ``t`` into ``out`` (in place)."""
+def _restore_rect(t, fill, store, flows, opts, corr, refs, rect) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, restored) over the full-resolution rectangle ``rect`` of frame ``t``."""
     ft = store[t]
     geom = store.geom
     W, H = geom.full
@@ -109,7 +191,7 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
         ax0, ay0, ax1, ay1 = x0, y0, x1, y1
     area = (ax0, ay0, ax1, ay1)
     fill_up = geom.up(fill, area)
-    own = ft.full[ay0:ay1, ax0:ax1].astype(np.float32) - geom.up(ft.small, area)
+    own = ft.fullf(area) - geom.up(ft.small, area)
     hole_a = ft.hole[ay0:ay1, ax0:ax1] > 0
     res = np.where(hole_a[..., None], 0.0, own).astype(np.float32)
     sl = (slice(y0 - ay0, y1 - ay0), slice(x0 - ax0, x1 - ax0))
@@ -141,12 +223,7 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, out) -> None:
     if agg is not None:
         inner[hole_r] = agg[hole_r]
     restored = fill_up[sl] + inner
-    src = ft.full[y0:y1, x0:x1]
-    a = alpha[..., None]
-    blended = np.clip(np.rint(a * restored + (1.0 - a) * src.astype(np.float32)), 0, 255).astype(np.uint8)
-    region = out[y0:y1, x0:x1]
-    m = alpha > 0
-    region[m] = blended[m]
+    return alpha.astype(np.float32), restored.astype(np.float32)
 
 
 def run_engine(engine: Engine, store: FrameStore, frames: Sequence[int], context: Sequence[int],

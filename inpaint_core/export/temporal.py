@@ -313,7 +313,7 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
     if not refs:
         return acc, wsum
     hole_t = ft.hole[y0:y1, x0:x1] > 0
-    target = ft.full[y0:y1, x0:x1].astype(np.float32)
+    target = ft.fullf(rect)
     target[hole_t] = fill_up[hole_t]
     g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
     guard = guard_pixels(store)
@@ -345,7 +345,7 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
             continue
         rrect = (rx0, ry0, rx1, ry1)
         blur_r = geom.up(fr.small, rrect)
-        res_r = fr.full[ry0:ry1, rx0:rx1].astype(np.float32) - blur_r
+        res_r = fr.fullf(rrect) - blur_r
         lx, ly = sx - rx0, sy - ry0
         res_w = _remap(res_r, lx, ly, cv2.INTER_LANCZOS4)
         blur_w = _remap(blur_r, lx, ly)

@@ -18,12 +18,20 @@ import numpy as np
 from ..errors import OutputError
 from .index import open_input
 
+#: subtitle codecs each container takes as they are (others are left out; see ``subtitle_losses``)
+SUBTITLE_COPY = {"matroska": frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "hdmv_pgs_subtitle",
+                                        "dvd_subtitle"}),
+                 "mov": frozenset({"mov_text"}), "mp4": frozenset({"mov_text"}), "webm": frozenset({"webvtt"})}
+
 
 class AudioFeed:
-    """Adds the audio streams of ``source`` to ``out`` and muxes them interleaved with the video."""
+    """Adds the audio streams of ``source`` to ``out`` and muxes them interleaved with the video;
+    also its subtitle streams whose codec is in ``subtitles`` (copied, cut to the range: an event
+    that starts before the range is left out)."""
 
     def __init__(self, out, source: str | os.PathLike, copyable: frozenset, encoder: str | None,
-                 start: float | None, end: float | None, preroll: bool = False) -> None:
+                 start: float | None, end: float | None, preroll: bool = False,
+                 subtitles: frozenset = frozenset()) -> None:
         self._src = open_input(source)
         self._out = out
         self._start = Fraction(start or 0).limit_denominator(10**9)
@@ -37,6 +45,12 @@ class AudioFeed:
                 self._lanes[s.index] = _CopyLane(s, out.add_stream_from_template(s), preroll)
             elif encoder is not None:
                 self._lanes[s.index] = _EncodeLane(s, out, encoder)
+        for s in self._src.streams.subtitles:
+            if s.codec_context is not None and s.codec_context.name in subtitles:
+                dst = out.add_stream_from_template(s)
+                for k, v in s.metadata.items():
+                    dst.metadata[k] = v
+                self._lanes[s.index] = _CopyLane(s, dst, False)
         self._packets = self._src.demux([self._src.streams[i] for i in self._lanes]) if self._lanes else None
         self._pending = None
         self._t0: Fraction | None = None

@@ -72,3 +72,45 @@ def frame_to_rgb(frame: av.VideoFrame, rotation: int = 0) -> np.ndarray:
     if rotation:
         rgb = np.rot90(rgb, k=-(rotation // 90))
     return np.ascontiguousarray(rgb)
+
+
+def frame_to_rgb16(frame: av.VideoFrame) -> np.ndarray:
+    """Decoded frame -> RGB uint16 (H, W, 3) on the full 16-bit scale (255 * 257 = 65535 is white),
+    converted like :func:`frame_to_rgb` but without the 8-bit step (for 9-16-bit sources). No
+    rotation: callers of the native path work in the coded orientation."""
+    fmt = frame.format.name
+    if fmt.startswith(("gbr", "rgb", "bgr", "argb", "abgr", "rgba", "bgra", "pal8", "gray")):
+        return np.ascontiguousarray(frame.to_ndarray(format="rgb48le"))
+    full = int(frame.color_range) == 2 or fmt.startswith("yuvj")
+    space = name_of(SPACES, frame.colorspace)
+    return np.ascontiguousarray(frame.to_ndarray(
+        format="rgb48le", src_colorspace=sws_matrix(space, frame.height),
+        src_color_range=ColorRange.JPEG if full else ColorRange.MPEG))
+
+
+def hdr_metadata(frame: av.VideoFrame) -> dict | None:
+    """HDR10 static metadata of a decoded frame, or None: ``master_display`` in x265's notation
+    (``G(x,y)B(x,y)R(x,y)WP(x,y)L(max,min)``, chromaticity in 0.00002 units, luminance in 0.0001
+    cd/m2) and ``max_cll`` (``"MaxCLL,MaxFALL"`` in cd/m2), from the frame's side data."""
+    import struct
+
+    out: dict = {}
+    for sd in frame.side_data:
+        kind = str(sd.type).rsplit(".", 1)[-1]
+        raw = bytes(memoryview(sd))
+        if kind == "MASTERING_DISPLAY_METADATA" and len(raw) >= 88:
+            v = struct.unpack("<20i2i", raw[:88])
+            rat = [(v[2 * k], v[2 * k + 1]) for k in range(10)]
+
+            def q(r, unit):
+                return int(round(r[0] / r[1] / unit)) if r[1] else 0
+
+            (rx, ry, gx, gy, bx, by, wx, wy, lmin, lmax) = rat
+            if v[20]:
+                c = 0.00002
+                out["master_display"] = (f"G({q(gx, c)},{q(gy, c)})B({q(bx, c)},{q(by, c)})R({q(rx, c)},{q(ry, c)})"
+                                         f"WP({q(wx, c)},{q(wy, c)})L({q(lmax, 0.0001)},{q(lmin, 0.0001)})")
+        elif kind == "CONTENT_LIGHT_LEVEL" and len(raw) >= 8:
+            cll, fall = struct.unpack("<2I", raw[:8])
+            out["max_cll"] = f"{cll},{fall}"
+    return out or None

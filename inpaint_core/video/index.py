@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 
 from ..errors import VideoError
-from .colors import PRIMARIES, RANGES, SPACES, TRCS, name_of
+from .colors import PRIMARIES, RANGES, SPACES, TRCS, hdr_metadata, name_of
 from .info import AudioInfo, VideoInfo
 
 
@@ -201,7 +201,9 @@ def scan(path: str | os.PathLike) -> tuple[VideoInfo, FrameIndex]:
             color_trc=name_of(TRCS, first.color_trc),
             bit_rate=int(stream.bit_rate or cc.bit_rate or 0) or None,
             variable_frame_rate=is_vfr(index), keyframe_count=len(index.keyframes),
-            audio=_audio_info(container),
+            audio=_audio_info(container), profile=cc.profile or None,
+            timecode=_timecode(container, stream), metadata=dict(container.metadata),
+            streams=_streams(container), hdr=hdr_metadata(first), interlaced=bool(first.interlaced_frame),
         )
         return info, index
     finally:
@@ -237,3 +239,34 @@ def _first_frame(container, stream, path):
     except av.error.FFmpegError as exc:
         raise VideoError(f"Cannot decode {path}: {_why(exc)}. The file is damaged.") from exc
     raise VideoError(f"{path} has a video stream but no picture could be decoded. The file is damaged.")
+
+
+def _timecode(container, stream) -> str | None:
+    """Start timecode: the video stream's tag (from a QuickTime ``tmcd`` track), else the file's."""
+    for tags in (stream.metadata, container.metadata, *(s.metadata for s in container.streams.data)):
+        tc = {k.lower(): v for k, v in tags.items()}.get("timecode")
+        if tc:
+            return tc
+    return None
+
+
+def _streams(container) -> list[dict]:
+    """One dict per stream: index, type, codec, and the type's main properties."""
+    out = []
+    for s in container.streams:
+        cc = s.codec_context
+        name = cc.name if cc is not None else None
+        if name is None and s.type == "data" and "timecode" in {k.lower() for k in s.metadata}:
+            name = "tmcd (timecode)"
+        d = {"index": s.index, "type": s.type, "codec": name}
+        if s.type == "video" and cc is not None:
+            d.update(width=cc.width, height=cc.height, pix_fmt=cc.pix_fmt, profile=cc.profile or None)
+        elif s.type == "audio" and cc is not None:
+            d.update(sample_rate=cc.sample_rate, channels=cc.layout.nb_channels, sample_format=cc.format.name
+                     if cc.format else None)
+        tags = {k.lower(): v for k, v in s.metadata.items()}
+        for k in ("language", "timecode", "title", "handler_name"):
+            if k in tags:
+                d[k] = tags[k]
+        out.append(d)
+    return out

@@ -43,7 +43,11 @@ class VideoInfo:
     (frames / duration), ``rate`` the container's nominal rate, both fractions. ``time_base`` is the
     unit of the reader's ``pts``. ``duration`` is in seconds, from the first frame's timestamp to
     the end of the last frame. ``rotation`` is the clockwise rotation (0, 90, 180, 270) applied to
-    decoded pictures to display them. ``shots`` is a list of ``(start, stop)`` frame ranges, or None
+    decoded pictures to display them. ``profile`` is the codec profile (``"HQ"``, ``"Main 10"``),
+    ``timecode`` the start timecode (``"01:00:00:00"``) when the file has one, ``metadata`` the
+    container's tags and ``streams`` one dict per stream of the file (index, type, codec, ...), ``hdr`` the HDR10 static
+    metadata (see :func:`inpaint_core.video.colors.hdr_metadata`) or None.
+    ``shots`` is a list of ``(start, stop)`` frame ranges, or None
     when not requested.
     """
 
@@ -70,6 +74,19 @@ class VideoInfo:
     keyframe_count: int
     audio: list[AudioInfo] = field(default_factory=list)
     shots: list[tuple[int, int]] | None = None
+    profile: str | None = None
+    timecode: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    streams: list[dict[str, Any]] = field(default_factory=list)
+    hdr: dict[str, str] | None = None
+    interlaced: bool = False
+
+    @property
+    def sample_format(self):
+        """The source's :class:`~inpaint_core.video.match.SourceFormat` (bit depth, chroma, alpha)."""
+        from .match import source_format
+
+        return source_format(self.pix_fmt)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -90,6 +107,8 @@ class VideoInfo:
         d["fps_fraction"] = _frac_str(self.fps)
         for a in d["audio"]:
             a["time_base"] = _frac_str(a["time_base"])
+        sf = self.sample_format
+        d.update(bit_depth=sf.bits, chroma=sf.chroma, alpha=sf.alpha)
         if d["shots"] is not None:
             d["shots"] = [list(s) for s in d["shots"]]
         return d

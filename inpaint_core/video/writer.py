@@ -80,7 +80,14 @@ class VideoWriter:
     :class:`ColorInfo` or a dict) gives the colour tags and YUV matrix. ``audio_from`` (a media
     path) adds its audio streams, cut to ``audio_start``..``audio_end`` seconds of the source and
     aligned with the first written frame (a PNG sequence holds no audio). ``cancel`` is checked on
-    every write.
+    every write. ``plan`` (an :class:`~inpaint_core.video.match.EncodePlan`) overrides format, codec,
+    pixel format and encoder options (the export's "match source"); ``timecode`` (``"HH:MM:SS:FF"``)
+    is written as the start timecode, ``metadata`` as container tags, ``rotation`` (clockwise
+    degrees) as the display rotation of frames given in coded orientation.
+
+    Besides RGB frames (:meth:`write`) the writer takes frames in the source's own samples
+    (:meth:`write_native`) and, for smart render, source packets (:meth:`copy_packet`,
+    :meth:`copy_packets`); ``copied`` and ``encoded`` count them.
 
     Raises :class:`OutputError` (unwritable folder, disk full, bad format or size),
     :class:`VideoError` (unreadable audio source) and :class:`Cancelled`.
@@ -90,9 +97,11 @@ class VideoWriter:
                  time_base: Fraction, rate: Fraction, crf: int | None = None, codec: str | None = None,
                  color=None, audio_from: str | os.PathLike | None = None, audio_start: float | None = None,
                  audio_end: float | None = None, cancel: CancelToken | None = None,
-                 preset: str | None = None) -> None:
+                 preset: str | None = None, plan=None, timecode: str | None = None,
+                 metadata: dict | None = None, rotation: int = 0) -> None:
         self.path = Path(path)
-        self.format: OutputFormat = output_format(self.path, format)
+        self.plan = plan
+        self.format: OutputFormat = plan.format if plan is not None else output_format(self.path, format)
         if width <= 0 or height <= 0:
             raise OutputError(f"Invalid output size {width}x{height}.")
         self.width, self.height = int(width), int(height)
@@ -118,7 +127,7 @@ class VideoWriter:
             else:
                 self._sink = EncodedSink(self._tmp, self.format, self.width, self.height, self.time_base,
                                          self.rate, crf, codec, self.color, audio_from, audio_start, audio_end,
-                                         preset)
+                                         preset, plan, timecode, metadata, rotation)
         except VanishError:
             self._remove_tmp()
             raise
@@ -151,6 +160,67 @@ class VideoWriter:
             raise ValueError(f"pts must increase: {pts} after {self._last_pts}")
         try:
             self._sink.write(np.ascontiguousarray(rgb), pts)
+        except VanishError:
+            self.abort()
+            raise
+        except (OSError, av.error.FFmpegError) as exc:
+            self.abort()
+            raise self._output_error(exc, "write") from exc
+        self._last_pts = pts
+        self.frames_written += 1
+
+    def write_native(self, frame, pts: int, key: bool = False) -> None:
+        """Encode one :class:`~inpaint_core.video.native.NativeFrame` (the source's own samples);
+        a PNG sequence gets it as RGB. ``key``: make it a keyframe (IDR)."""
+        self._put(frame, pts, "key" if key else "native")
+
+    def copy_packets(self, packets, frames: int, last_pts: int, pts0: int, prefix: bytes | None = None) -> None:
+        """Write the packets of a whole copied GOP (``frames`` frames, decode order; their pts are
+        the source's minus ``pts0``; ``last_pts`` the largest). See ``EncodedSink.copy_packets``."""
+        self._put((packets, frames, pts0, prefix), last_pts, "gop")
+
+    def restamp(self, frame_pts: list[int], depth: int) -> None:
+        """Decode timestamps of a spliced stream on one scheme (see ``EncodedSink.restamp``)."""
+        self._sink.restamp(frame_pts, depth)
+
+    def copy_packet(self, packet, pts: int) -> None:
+        """Write a source packet unchanged as the next frame (smart render; the caller checked that
+        the encoder's codec and parameters match the source's)."""
+        self._put(packet, pts, "copy")
+
+    @property
+    def copied(self) -> int:
+        return getattr(self._sink, "copied", 0)
+
+    @property
+    def encoded(self) -> int:
+        return getattr(self._sink, "encoded", self.frames_written)
+
+    def _put(self, item, pts: int, kind: str) -> None:
+        if self._closed:
+            raise OutputError(f"{self.path}: the writer is already closed.")
+        if self.cancel is not None and self.cancel.cancelled:
+            self.abort()
+            raise Cancelled()
+        pts = int(pts)
+        if self._last_pts is not None and pts <= self._last_pts:
+            raise ValueError(f"pts must increase: {pts} after {self._last_pts}")
+        try:
+            if isinstance(self._sink, PngSink):
+                from .native import to_av
+
+                rgb = to_av(item).to_ndarray(format="rgb24") if kind in ("native", "key") else None
+                if rgb is None:
+                    raise OutputError("A PNG sequence cannot take copied packets.")
+                self._sink.write(rgb, pts)
+            elif kind in ("native", "key"):
+                self._sink.write_native(item, pts, key=kind == "key")
+            elif kind == "gop":
+                pkts, frames, pts0, prefix = item
+                self._sink.copy_packets(pkts, frames, pts, pts0, prefix)
+                self.frames_written += frames - 1
+            else:
+                self._sink.copy_packet(item, pts)
         except VanishError:
             self.abort()
             raise

@@ -118,3 +118,16 @@ def test_cancelled_export_leaves_nothing(qtbot, win, clip_file, tmp_path):
     assert wait_job(qtbot, runner, timeout=120000) == "cancelled"
     assert not out.exists()
     assert win.presenter.history == []
+
+
+def test_export_dialog_defaults_to_match_source_and_says_what_is_kept(qtbot, win, clip_file, tmp_path):
+    masked_window(qtbot, win, clip_file)
+    dlg = win.ask_export()
+    assert dlg.format.currentData() == "match" and dlg.request().fmt is None
+    assert dlg.path.text().endswith(Path(clip_file).suffix)
+    assert dlg.keeps.text().startswith("Keeps: ") and "colour tags" in dlg.keeps.text()
+    dlg.format.setCurrentIndex(dlg.format.findData("png"))
+    assert dlg.request().fmt == "png"
+    dlg.format.setCurrentIndex(dlg.format.findData("match"))
+    assert dlg.request().fmt is None
+    dlg.close()

@@ -211,7 +211,7 @@ def test_full_disk_during_export_is_a_clear_error_and_leaves_nothing(tmp_path, f
 
     out = tmp_path / "full.mkv"
     calls = {"n": 0}
-    real = EncodedSink.write
+    real = EncodedSink._encode  # every frame handed to the encoder (RGB or native samples) passes here
 
     def write(self, *a, **k):
         calls["n"] += 1
@@ -219,7 +219,7 @@ def test_full_disk_during_export_is_a_clear_error_and_leaves_nothing(tmp_path, f
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, *a, **k)
 
-    monkeypatch.setattr(EncodedSink, "write", write)
+    monkeypatch.setattr(EncodedSink, "_encode", write)
     with pytest.raises(OutputError, match="disk is full"):
         run(export_video(ffv1_clip.path, mask_img(), out, engine="telea", work_size=WORK, residuals="none",
                          chunk_frames=5, keep_partial=False, shots=[(0, 20)]))

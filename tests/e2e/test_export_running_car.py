@@ -44,7 +44,9 @@ def test_running_car_export_keeps_timing_audio_and_outside_quality(tmp_path):
     mse_exp = np.mean([metrics.mse(out_frames[i], src_frames[i], sel) for i in sample])
     mse_plain = np.mean([metrics.mse(plain_frames[i], src_frames[i], sel) for i in sample])
     p_exp, p_plain = metrics.psnr_from_mse(mse_exp), metrics.psnr_from_mse(mse_plain)
-    assert abs(p_exp - p_plain) <= 0.5, (p_exp, p_plain)
+    # the export composites in the source's own YUV samples, so outside the mask it is at least as
+    # close to the source as a plain re-encode through RGB (it measured about 3 dB closer)
+    assert p_exp >= p_plain - 0.5, (p_exp, p_plain)
     # inside the logo the picture changed (it was filled)
     inside = mask > 0
     for i in (0, 96, 288):
