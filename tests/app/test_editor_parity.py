@@ -10,11 +10,12 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from app.export_dialog import ExportRequest
 from app.main_window import MainWindow
+from app.tools import TOOLS
 from inpaint_core.cli import main as cli_main
 from inpaint_core.project import Project
 from tests.app.conftest import open_clip, wait_job
@@ -26,10 +27,39 @@ def _decoded(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
-def _make_document(qtbot, win, clip_file, tmp_path):
-    """Brush strokes, a fractional rectangle, a polygon, an imported bitmap, a per-frame layer (as a
-    tracked segmentation leaves), a layer dilation."""
+def _object_clip(path: Path) -> Path:
+    """24 frames of 192x108: a grey noisy background with a red disc moving right 2 px per frame."""
+    rng = np.random.default_rng(5)
+    bg = (110 + rng.integers(-12, 12, (108, 192, 3))).astype(np.uint8)
+    yy, xx = np.mgrid[0:108, 0:192]
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = 192, 108, "yuv420p"
+        s.options = {"crf": "10", "preset": "ultrafast"}
+        for i in range(24):
+            img = bg.copy()
+            img[(xx - (112 + 2 * i)) ** 2 + (yy - 50) ** 2 <= 14**2] = (220, 30, 30)
+            for pkt in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(pkt)
+        for pkt in s.encode():
+            c.mux(pkt)
+    return path
+
+
+def _make_document(qtbot, win, clip_file, tmp_path, track=False):
+    """Brush strokes, a fractional rectangle, a polygon, an imported bitmap, a per-frame layer, a
+    layer dilation; with ``track``, also a segmentation (GrabCut) tracked through the clip."""
     open_clip(qtbot, win, clip_file)
+    if track:
+        win.acts["tool_segment"].trigger()
+        vp, pos = win.viewer.viewport(), win.viewer.mapFromScene
+        QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos(QPointF(92, 30)))
+        QTest.mouseMove(vp, pos(QPointF(112, 50)))
+        QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos(QPointF(132, 70)))
+        qtbot.waitUntil(lambda: win.segment.layer_id is not None and win.masks.doc.compose(0).any(), timeout=60000)
+        assert wait_job(qtbot, win.segment.track(True), timeout=120000) == "ok", win.presenter.history
+        assert len(win.masks.doc.layers[-1].frames) > 10
+        win.layers.add_btn.click()  # brush strokes go to a paint layer of their own
     win.acts["tool_brush"].trigger()
     win.tool_options.size.setValue(5)
     win.tool_options.hardness.setValue(70)
@@ -52,11 +82,13 @@ def _make_document(qtbot, win, clip_file, tmp_path):
         cv2.imwrite(str(seq / f"{i:05d}.png"), m)
     assert wait_job(qtbot, win.import_masks(seq)) == "ok"
     win.masks.set_layer(win.masks.doc.layers[-1].id, "dilation", 2)
-    assert len(win.masks.doc.layers) == 5
+    assert len(win.masks.doc.layers) == 5 + track
 
 
-def test_editor_export_equals_cli_export_of_the_saved_project(qtbot, win, clip_file, tmp_path, capsys):
-    _make_document(qtbot, win, clip_file, tmp_path)
+def test_editor_export_equals_cli_export_of_the_saved_project(qtbot, win, clip_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("VANISH_MODELS_DIR", str(tmp_path / "no-models"))  # GrabCut segmentation
+    clip_file = _object_clip(tmp_path / "object.mp4")
+    _make_document(qtbot, win, clip_file, tmp_path, track="segment" in TOOLS)
     out_editor = tmp_path / "editor.mkv"
     req = ExportRequest(out_editor, "mkv", 0, 24, None, True, "both", None, 2.5)
     assert wait_job(qtbot, win.start_export(req), timeout=120000) == "ok", win.presenter.history
