@@ -35,14 +35,12 @@ def _release_thread_caches() -> None:
 
 
 def _dis(preset: str) -> cv2.DISOpticalFlow:
-    cache = getattr(_local, "dis", None)
-    if cache is None:
-        cache = _local.dis = {}
-    if preset not in cache:
-        if preset not in PRESETS:
-            raise ValueError(f"unknown flow preset {preset!r}; choose from {sorted(PRESETS)}")
-        cache[preset] = cv2.DISOpticalFlow_create(PRESETS[preset])
-    return cache[preset]
+    """A new DIS instance per flow: a reused one carries state from its earlier calls (OpenCV 5),
+    so the same frames gave different flows depending on what the thread computed before, and an
+    export cut into segments (a batch) could not reproduce the whole-clip export."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown flow preset {preset!r}; choose from {sorted(PRESETS)}")
+    return cv2.DISOpticalFlow_create(PRESETS[preset])
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:

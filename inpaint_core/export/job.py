@@ -39,6 +39,16 @@ from .temporal import FlowCache
 ENGINE_OVERLAP = 16  # frames of context the engine sees on each side of a chunk
 
 
+def context_reach(residuals: str, offsets=None) -> int:
+    """Frames on each side of a chunk that its fill and residuals read (the engine's context and,
+    with temporal residuals, the farthest reference offset)."""
+    if offsets is None:
+        from .temporal import TemporalOptions
+
+        offsets = TemporalOptions().offsets
+    return max(max(offsets) if residuals in ("temporal", "both") else 0, ENGINE_OVERLAP)
+
+
 @dataclass
 class ExportResult:
     """What an export produced: ``path``, ``frames`` written, seconds spent per stage, settings."""
@@ -81,6 +91,8 @@ def export_video(
     shots: list[tuple[int, int]] | None = None,
     chunk_frames: int = 48,
     keep_partial: bool = True,
+    context: tuple[int, int] | None = None,
+    chunks: list[tuple[int, int]] | None = None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -89,8 +101,11 @@ def export_video(
     range [start, end) (0-based, ``end`` exclusive, default the whole clip). ``fmt``: output format
     (default from the extension); ``crf``: quality (default matched to the source's bit rate).
     ``write_masks``: a folder to which the composited (grown) masks are written as PNGs.
-    ``shots``: shot ranges (default: detected while scanning). Yields :class:`Progress`; returns an
-    :class:`ExportResult`.
+    ``shots``: shot ranges (default: detected while scanning). ``context``: (lo, hi) with lo <= start
+    and end <= hi, frames the engine and the residuals may read beyond the exported range (default:
+    none); ``chunks``: the chunk plan (default: :func:`plan_chunks` of the range). A range exported
+    with the chunks and context of a longer export gives that export's frames (the batch's segments).
+    Yields :class:`Progress`; returns an :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter, output_format
 
@@ -110,6 +125,9 @@ def export_video(
         if not (0 <= start < end <= n):
             raise VanishError(f"The frame range {start}..{end} is outside the clip (frames 0..{n}); "
                               "--start must be below --end and --end at most the frame count.")
+        lo, hi = (start, end) if context is None else (int(context[0]), int(context[1]))
+        if not (0 <= lo <= start and end <= hi <= n):
+            raise VanishError(f"The context {lo}..{hi} does not hold the range {start}..{end} within the clip.")
         W, H = info.width, info.height
         work = tuple(eng.fixed_size or work_size or default_work_size((W, H), None))
         geom = Geometry((W, H), work, canvas_mode((W, H), work))
@@ -126,23 +144,24 @@ def export_video(
             t0 = time.monotonic()
             shots = yield from _scan_shots(reader, start, end, cancel)
             secs["scan"] += time.monotonic() - t0
-        chunks = plan_chunks(start, end, shots, chunk_frames)
+        chunks = plan_chunks(start, end, shots, chunk_frames) if chunks is None else [tuple(c) for c in chunks]
         signature = {
             "source": str(Path(source).resolve()), "size": [W, H], "frames": n,
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
             "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
             "chunks": [list(c) for c in chunks], "masks": _mask_digest(mask_fn, start, end),
         }
+        if context is not None:
+            signature["context"] = [lo, hi]
         partial = PartialWork(out, signature, resume)
         store = FrameStore(geom, g, eng.default_grow, shots)
         flows = FlowCache(store, opts.temporal)
-        reach = max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0
-        reach = max(reach, ENGINE_OVERLAP)
+        reach = context_reach(opts_res, opts.temporal.offsets)
         pts0 = reader.pts[start] - reader.pts[0] if start > 0 else 0
         a_start = reader.times[start] if start > 0 else None
         a_end = reader.times[end] if end < n else None
-        frames_iter = reader.iter_frames(start, end)
-        state = {"next": start}
+        frames_iter = reader.iter_frames(lo, hi)
+        state = {"next": lo}
 
         def ensure(upto: int) -> None:
             t = time.monotonic()
@@ -174,8 +193,8 @@ def export_video(
             for c0, c1 in chunks:
                 cancel.raise_if_cancelled()
                 sa, sb = store.shot(c0)
-                store.evict_below(max(start, c0 - reach))  # forget first, then read ahead
-                ensure(min(sb, end, c1 + reach))
+                store.evict_below(max(lo, c0 - reach))  # forget first, then read ahead
+                ensure(min(sb, hi, c1 + reach))
                 if partial.has((c0, c1)):
                     patches = partial.load((c0, c1))
                     resumed += 1
@@ -191,7 +210,7 @@ def export_video(
                     t = time.monotonic()
                     spent = 0.0
                     patches = {}
-                    ctx = range(max(sa, start, c0 - ENGINE_OVERLAP), min(sb, end, c1 + ENGINE_OVERLAP))
+                    ctx = range(max(sa, lo, c0 - ENGINE_OVERLAP), min(sb, hi, c1 + ENGINE_OVERLAP))
                     for ev in run_engine(eng, store, range(c0, c1), ctx, cancel, stage=f"fill ({eng.name})"):
                         if not isinstance(ev, Filled):  # the engine's progress: say what runs now
                             t0 = time.monotonic()
