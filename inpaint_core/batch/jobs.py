@@ -188,7 +188,7 @@ def add_to_job_file(job_file: str | os.PathLike, project: str | os.PathLike, out
         lines.append(f"{k} = {json.dumps(v)}")  # JSON strings/numbers/booleans are valid TOML
     old = jf.read_text(encoding="utf-8") if jf.exists() else "# Vanish batch jobs: vanish batch THIS_FILE\n"
     new = old.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
-    count = len(_parse_toml(new, jf, {}))
+    count = len(_unique(_parse_toml(new, jf, {})))
     tmp = jf.with_name(f".{jf.name}.tmp")
     try:
         tmp.write_text(new, encoding="utf-8")

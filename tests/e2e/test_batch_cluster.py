@@ -225,3 +225,26 @@ def test_killed_worker_and_stopped_batch_rerun(cluster, media, tmp_path):
     # a third run finds the output finished with the same inputs and settings: nothing runs
     row3 = run_batch([job], scheduler=c.scheduler_address, task_frames=48)["jobs"][0]
     assert row3["status"] == "unchanged" and row3["tasks_run"] == 0
+
+
+def test_cli_batch_prints_progress_and_writes_the_report(cluster, media, tmp_path, capsys):
+    import json
+
+    from inpaint_core.cli import main
+
+    c, _ = cluster
+    d, mask, hole, clips = media
+    jf = tmp_path / "jobs.txt"
+    jf.write_text(f"'{clips['vfr']}' '{mask}' out/vfr.mkv\n{tmp_path / 'nothing.mp4'} '{mask}' out/none.mkv\n")
+    (tmp_path / "out").mkdir()
+    rc = main(["batch", str(jf), "--scheduler", c.scheduler_address, "--engine", "telea"])
+    err = capsys.readouterr().err
+    print(err)
+    assert rc == 2  # one job failed
+    assert "batch: 1/2 clips" in err and "frames/s" in err and "ETA" in err
+    assert "wrote " in err and "nothing.mp4 does not exist" in err
+    rep = json.loads((tmp_path / "jobs.report.json").read_text())
+    assert [r["status"] for r in rep["jobs"]] == ["done", "failed"]
+    assert rep["jobs"][0]["frames"] == 45 and (tmp_path / "out/vfr.mkv").is_file()
+    assert main(["batch", str(tmp_path / "missing.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
