@@ -1,0 +1,101 @@
+"""Batch export on Dask: a long synthetic clip in 4 tasks on 1 and on 2 local worker processes
+(speed-up), and the overhead of the batch path over a plain export for one clip (one task).
+
+    PYTHONPATH=. python tests/benchmarks/bench_batch.py [--frames 600] [--size 160x96] [--engine telea]
+
+All runs are side by side in one process (the machine is shared and noisy). Cluster start-up is
+timed apart from the batch itself. Writes tests/benchmarks/results/batch.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VANISH_TESTING", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from inpaint_core.batch import JobSpec, run_batch  # noqa: E402
+from inpaint_core.export import export_video  # noqa: E402
+from inpaint_core.jobs import run_job  # noqa: E402
+from tests.synth import make_video  # noqa: E402
+
+
+def timed_batch(workers: int, job: JobSpec, task_frames: int) -> dict:
+    from distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=50)
+    Client(cluster).close()
+    startup = time.perf_counter() - t0
+    try:
+        t1 = time.perf_counter()
+        rep = run_batch([job], scheduler=cluster.scheduler_address, task_frames=task_frames)
+        secs = time.perf_counter() - t1
+    finally:
+        cluster.close()
+    row = rep["jobs"][0]
+    assert row["status"] == "done", row
+    return {"workers": workers, "tasks": row["tasks"], "seconds": round(secs, 2),
+            "startup_seconds": round(startup, 2), "fps": round(row["frames"] / secs, 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=600)
+    ap.add_argument("--size", default="160x96")
+    ap.add_argument("--engine", default="telea")
+    ap.add_argument("--residuals", default="both")
+    args = ap.parse_args()
+    w, h = (int(v) for v in args.size.split("x"))
+    settings = {"engine": args.engine, "residuals": args.residuals}
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        clip = make_video(d / "long.mp4", n=args.frames, size=(w, h), fps=25, audio=True).path
+        m = np.zeros((h, w), np.uint8)
+        m[h // 3:h // 3 + h // 4, w // 3:w // 3 + w // 3] = 255
+        cv2.imwrite(str(d / "m.png"), m)
+        task_frames = -(-args.frames // 4)  # 4 tasks
+
+        def job(name: str) -> JobSpec:
+            return JobSpec(name, d / f"{name}.mp4", source=clip, masks=d / "m.png", settings=settings)
+
+        t0 = time.perf_counter()
+        run_job(export_video(clip, d / "m.png", d / "plain.mp4", engine=args.engine, residuals=args.residuals))
+        plain = time.perf_counter() - t0
+        print(f"plain export: {args.frames} frames in {plain:.1f} s")
+        one_task = timed_batch(1, job("one_task"), args.frames + 1)
+        print(f"batch, one clip in one task on 1 worker: {one_task['seconds']:.1f} s "
+              f"(+ cluster start {one_task['startup_seconds']:.1f} s)")
+        w1 = timed_batch(1, job("w1"), task_frames)
+        print(f"batch, {w1['tasks']} tasks on 1 worker: {w1['seconds']:.1f} s")
+        w2 = timed_batch(2, job("w2"), task_frames)
+        print(f"batch, {w2['tasks']} tasks on 2 workers: {w2['seconds']:.1f} s")
+    speedup = w1["seconds"] / w2["seconds"]
+    overhead = one_task["seconds"] / plain - 1
+    overhead_start = (one_task["seconds"] + one_task["startup_seconds"]) / plain - 1
+    print(f"speed-up 1 -> 2 workers: {speedup:.2f}x (cores: {os.cpu_count()})")
+    print(f"batch overhead over a plain export, one clip: {100 * overhead:+.1f} % "
+          f"({100 * overhead_start:+.1f} % with the cluster start)")
+    res = {"frames": args.frames, "size": [w, h], "engine": args.engine, "residuals": args.residuals,
+           "cpu_count": os.cpu_count(), "machine": platform.machine(), "plain_export_seconds": round(plain, 2),
+           "one_task": one_task, "one_worker": w1, "two_workers": w2, "speedup_2_workers": round(speedup, 3),
+           "batch_overhead": round(overhead, 3), "batch_overhead_with_startup": round(overhead_start, 3)}
+    out = ROOT / "tests" / "benchmarks" / "results" / "batch.json"
+    out.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
