@@ -118,10 +118,12 @@ def plan_task(spec: dict, task_frames: int = 240, chunk_frames: int = 48) -> dic
     from ..export.residuals import Geometry
     from ..export.segment import scan_shots, segment_context
     from ..export.settings import canvas_mode, default_work_size, mask_reader, plan_chunks
+    from ..fsutil import check_output_folder
     from ..video import probe
 
     job = resolve(spec)
     src = job["video"]
+    check_output_folder(Path(spec["output"]).parent)
     info = probe(src)
     n, size = int(info.frame_count), (int(info.width), int(info.height))
     if n <= 0:

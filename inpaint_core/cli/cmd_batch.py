@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import VanishError
 from ..jobs import CancelToken
 from .argtypes import size_arg
 
@@ -80,6 +81,11 @@ def run(args: argparse.Namespace) -> int:
         defaults["engine"] = args.engine
     if args.work_size:
         defaults["work_size"] = "x".join(str(v) for v in args.work_size)
+    if args.out_dir:
+        try:
+            Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VanishError(f"Cannot create the output folder {args.out_dir}: {exc.strerror or exc}.") from None
     jobs = parse_jobs(args.jobs, args.out_dir, defaults)
     src = Path(args.jobs)
     report = Path(args.report) if args.report else (

@@ -142,3 +142,5 @@ def test_plan_splits_at_the_cut_then_into_chunk_groups(tmp_path):
     assert again["key"] != plan["key"]
     bad = plan_task({**spec, "source": str(tmp_path / "missing.mp4")})
     assert "missing.mp4" in bad["error"]
+    nowhere = plan_task({**spec, "output": str(tmp_path / "no/such/folder/o.mp4")})
+    assert "does not exist" in nowhere["error"] and not (tmp_path / "no").exists()
