@@ -36,7 +36,7 @@ def cluster():
     from distributed import Client, LocalCluster
 
     c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                     dashboard_address=None, silence_logs=50)
+                     dashboard_address="127.0.0.1:0", silence_logs=50)
     client = Client(c)
     try:
         yield c, client
@@ -248,3 +248,22 @@ def test_cli_batch_prints_progress_and_writes_the_report(cluster, media, tmp_pat
     assert rep["jobs"][0]["frames"] == 45 and (tmp_path / "out/vfr.mkv").is_file()
     assert main(["batch", str(tmp_path / "missing.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_local_cluster_shows_the_dashboard_and_leaves_no_process(cluster, media, tmp_path):
+    import psutil
+
+    d, mask, hole, clips = media
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    seen = []
+    rep = run_batch([spec("vfr", clips["vfr"], mask, tmp_path / "v.mkv", residuals="none")], workers=1,
+                    on_progress=seen.append)
+    assert rep["jobs"][0]["status"] == "done" and rep["workers"] == 1
+    links = [p.message for p in seen if p.message.startswith("Dask dashboard: http://127.0.0.1:")]
+    assert links and rep["dashboard"] in links[0], [p.message for p in seen]
+    print(f"\n{links[0]}")
+    assert seen[-1].clips_done == 1 and seen[-1].frames_done == seen[-1].frames == 45
+    time.sleep(0.5)
+    left = {p.pid for p in me.children(recursive=True) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE}
+    assert left <= before, left - before
