@@ -35,12 +35,12 @@ class BatchQueueMixin:
         dlg.open()
 
     def queue_for_batch(self, job_file: str | Path):
-        """Save the project, then append it to ``job_file`` with the output ``NAME.mp4`` beside the
+        """Save the project, then append it to ``job_file`` with the output ``NAME_clean.mp4`` beside the
         project folder. Returns the save runner (None when there is no saved project)."""
         if self.clip is None or self.project is None:
             return None
         proj = self.project
-        out = proj.folder.parent / f"{proj.folder.stem}.mp4"
+        out = proj.folder.parent / f"{proj.folder.stem}_clean.mp4"
 
         def saved(_folder) -> None:
             try:

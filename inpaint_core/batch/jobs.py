@@ -1,6 +1,6 @@
 """Batch job files: what to export, read from a folder of projects, a text file or a TOML file.
 
-- a folder holding ``NAME.vanish`` projects: one job per project, output ``OUT_DIR/NAME.mp4``;
+- a folder holding ``NAME.vanish`` projects: one job per project, output ``OUT_DIR/NAME_clean.mp4``;
 - a text file, one job per line ``VIDEO MASKS OUTPUT`` (shell quoting; ``#`` starts a comment;
   ``VIDEO`` may be a project, with ``-`` for its masks);
 - a ``.toml`` file: an optional ``[defaults]`` table of settings and one ``[[job]]`` table per job
@@ -102,7 +102,7 @@ def parse_jobs(path: str | os.PathLike, out_dir: str | os.PathLike | None = None
                 raise VanishError(f"{p} holds no NAME.vanish projects; give a project folder, a text "
                                   "file of 'VIDEO MASKS OUTPUT' lines or a .toml job file.")
         dest = Path(out_dir) if out_dir else base
-        return _unique([JobSpec(q.stem, dest / f"{q.stem}.mp4", project=q, settings=dict(defaults))
+        return _unique([JobSpec(q.stem, dest / f"{q.stem}_clean.mp4", project=q, settings=dict(defaults))
                         for q in projects])
     if not p.is_file():
         raise VanishError(f"The job file {p} does not exist.")

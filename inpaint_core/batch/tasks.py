@@ -124,6 +124,8 @@ def plan_task(spec: dict, task_frames: int = 240, chunk_frames: int = 48) -> dic
     job = resolve(spec)
     src = job["video"]
     check_output_folder(Path(spec["output"]).parent)
+    if Path(spec["output"]).resolve() == src.resolve():
+        raise VanishError(f"The output {spec['output']} is the job's own source video; choose another name.")
     info = probe(src)
     n, size = int(info.frame_count), (int(info.width), int(info.height))
     if n <= 0:

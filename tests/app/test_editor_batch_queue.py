@@ -37,6 +37,6 @@ def test_queue_the_project_for_a_batch(qtbot, win, clip_file, tmp_path, monkeypa
     qtbot.waitUntil(lambda: jf.is_file(), timeout=30000)
     QApplication.processEvents()
     (job,) = parse_jobs(jf)
-    assert job.project == (tmp_path / "shot.vanish").resolve() and job.output == (tmp_path / "shot.mp4").resolve()
+    assert job.project == (tmp_path / "shot.vanish").resolve() and job.output == (tmp_path / "shot_clean.mp4").resolve()
     assert not win.isWindowModified()
     assert "Queued shot.vanish in jobs.toml" in win.status_label.text()

@@ -82,8 +82,8 @@ def test_folder_of_projects_and_queueing_a_project(tmp_path):
     _project(tmp_path, "b")
     _project(tmp_path, "a")
     jobs = parse_jobs(tmp_path, out_dir=tmp_path / "clean")
-    assert [(j.name, j.output) for j in jobs] == [("a", tmp_path / "clean/a.mp4"), ("b", tmp_path / "clean/b.mp4")]
-    assert parse_jobs(tmp_path / "a.vanish")[0].output == tmp_path / "a.mp4"  # one project alone
+    assert [(j.name, j.output) for j in jobs] == [("a", tmp_path / "clean/a_clean.mp4"), ("b", tmp_path / "clean/b_clean.mp4")]
+    assert parse_jobs(tmp_path / "a.vanish")[0].output == tmp_path / "a_clean.mp4"  # one project alone
     with pytest.raises(VanishError, match="holds no NAME.vanish projects"):
         (tmp_path / "empty").mkdir()
         parse_jobs(tmp_path / "empty")
@@ -142,5 +142,26 @@ def test_plan_splits_at_the_cut_then_into_chunk_groups(tmp_path):
     assert again["key"] != plan["key"]
     bad = plan_task({**spec, "source": str(tmp_path / "missing.mp4")})
     assert "missing.mp4" in bad["error"]
+    own = plan_task({**spec, "output": spec["source"]})
+    assert "own source video" in own["error"]
     nowhere = plan_task({**spec, "output": str(tmp_path / "no/such/folder/o.mp4")})
     assert "does not exist" in nowhere["error"] and not (tmp_path / "no").exists()
+
+
+def test_a_project_job_runs_its_tasks_in_process(tmp_path):
+    from inpaint_core.batch.tasks import join_task, segment_task
+    from inpaint_core.video import probe
+
+    _project(tmp_path, "p")
+    (job,) = parse_jobs(tmp_path, defaults={"engine": "telea"})
+    spec = job.to_json()
+    plan = plan_task(spec, task_frames=3, chunk_frames=3)
+    assert [t["chunks"] for t in plan["tasks"]] == [[(0, 3)], [(3, 6)]]
+    segs = [segment_task(spec, t, plan["shots"]) for t in plan["tasks"]]
+    assert all(not s.get("error") and not s["reused"] for s in segs), segs
+    assert all(segment_task(spec, t, plan["shots"])["reused"] for t in plan["tasks"])  # verified, kept
+    res = join_task(spec, plan, segs)
+    assert res.get("error") is None and res["frames"] == 6 and probe(tmp_path / "p_clean.mp4").frame_count == 6
+    again = plan_task(spec, task_frames=3, chunk_frames=3)
+    assert again.get("done"), again  # finished and unchanged
+    assert sorted(p.name for p in work_dir(tmp_path / "p_clean.mp4").iterdir()) == ["done.json"]
