@@ -74,6 +74,7 @@ def main() -> None:
             return JobSpec(name, d / f"{name}.mp4", source=clip, masks=d / "m.png", settings=settings)
 
         import dask
+        import distributed  # noqa: F401  (loads its config)
 
         dask_env = {k: str(v) for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()}
         plains, plains_dask, ones = [], [], []
