@@ -28,6 +28,7 @@ from tests.synth import make_video
 
 pytestmark = pytest.mark.slow
 SIZE = (96, 64)
+LONG = (64, 48)  # the 600-frame clip: tiny, so the test stays short
 SETTINGS = {"engine": "telea", "residuals": "both"}
 
 
@@ -57,11 +58,12 @@ def media(tmp_path_factory):
     m = np.zeros((SIZE[1], SIZE[0]), np.uint8)
     m[24:44, 30:60] = 255
     cv2.imwrite(str(d / "mask.png"), m)
+    cv2.imwrite(str(d / "mask_long.png"), cv2.resize(m, LONG, interpolation=cv2.INTER_NEAREST))
     clips = {
         "audio": make_video(d / "audio.mp4", n=60, size=SIZE, fps=25, audio=True).path,
         "vfr": make_video(d / "vfr.mkv", n=45, size=SIZE, fps=25, vfr=True).path,
         "plain": make_video(d / "plain.mov", n=50, size=SIZE, fps=30).path,
-        "long": make_video(d / "long.mp4", n=600, size=SIZE, fps=25, gop=25).path,
+        "long": make_video(d / "long.mp4", n=600, size=LONG, fps=25, gop=25).path,
         "medium": make_video(d / "medium.mp4", n=240, size=SIZE, fps=25, audio=True).path,
     }
     return d, d / "mask.png", m > 0, clips
@@ -163,6 +165,8 @@ def test_long_clip_in_tasks_stitches_without_seams(cluster, media, tmp_path):
     c, _ = cluster
     d, mask, hole, clips = media
     out = tmp_path / "long.mkv"
+    mask = d / "mask_long.png"
+    hole = cv2.imread(str(mask), cv2.IMREAD_GRAYSCALE) > 0
     ref = start_single_export(clips["long"], mask, tmp_path / "ref_long.mkv")
     rep = run_batch([spec("long", clips["long"], mask, out)], scheduler=c.scheduler_address, task_frames=150)
     row = rep["jobs"][0]

@@ -30,18 +30,17 @@ def samples(path):
 
 
 def test_segments_with_context_rebuild_the_whole_export(tmp_path):
-    n = 150
+    n = 120
     clip = make_video(tmp_path / "src.mp4", n=n, size=SIZE, fps=25, vfr=True, audio=True)
     m = np.zeros((SIZE[1], SIZE[0]), np.uint8)
     m[24:44, 30:60] = 255
-    shots = [(0, 90), (90, n)]  # a (declared) cut: no segment and no context crosses it
+    shots = [(0, 80), (80, n)]  # a (declared) cut: no segment and no context crosses it
     kw = dict(engine="telea", residuals="both")
-    run_job(export_video(clip.path, m, tmp_path / "whole.mkv", shots=shots, **kw))
-    chunks = plan_chunks(0, n, shots, 48)
-    groups = [[c for c in chunks if c[1] <= 90][:1], [c for c in chunks if c[1] <= 90][1:],
-              [c for c in chunks if c[0] >= 90]]
-    assert [g[0][0] for g in groups] == [0, 45, 90]
-    assert segment_context(45, 90, (0, 90), "both") == (17, 90)
+    run_job(export_video(clip.path, m, tmp_path / "whole.mkv", shots=shots, chunk_frames=20, **kw))
+    chunks = plan_chunks(0, n, shots, 20)
+    groups = [chunks[0:2], chunks[2:4], chunks[4:6]]
+    assert [(g[0][0], g[-1][1]) for g in groups] == [(0, 40), (40, 80), (80, 120)]
+    assert segment_context(40, 80, (0, 80), "both") == (12, 80)  # 28 frames before, none past the cut
     segs = []
     for k, g in enumerate(groups):
         segs.append(tmp_path / f"seg{k}.mkv")
@@ -55,6 +54,6 @@ def test_segments_with_context_rebuild_the_whole_export(tmp_path):
     joined, joined_pts = decode(tmp_path / "joined.mkv")
     assert joined_pts == whole_pts and all(np.array_equal(a, b) for a, b in zip(joined, whole))
     np.testing.assert_array_equal(samples(tmp_path / "joined.mkv"), samples(tmp_path / "whole.mkv"))
-    with pytest.raises(VanishError, match="hold 45 frames but the clip has 150"):
+    with pytest.raises(VanishError, match="hold 40 frames but the clip has 120"):
         run_job(encode_segments(clip.path, segs[:1], tmp_path / "short.mkv"))
     assert not (tmp_path / "short.mkv").exists()
