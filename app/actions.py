@@ -19,6 +19,7 @@ TABLE = {
     "import_mask_image": ("Import one mask &image (stationary)...", None, None),
     "export_masks": ("E&xport mask images...", None, "fa5s.file-export"),
     "export": ("&Export...", "Ctrl+E", "fa5s.file-video"),
+    "queue_batch": ("Add to &batch job file...", None, None),
     "settings": ("Se&ttings...", "Ctrl+,", "fa5s.cog"),
     "quit": ("&Quit", "Ctrl+Q", None),  # StandardKey.Quit is empty on some platforms
     "undo": ("&Undo", QKeySequence.StandardKey.Undo, "fa5s.undo"),
@@ -113,6 +114,7 @@ def build_menus(win: QMainWindow, a: dict[str, QAction], recent_menu_title: str 
     f.addAction(a["import_mask_image"])
     f.addAction(a["export_masks"])
     f.addAction(a["export"])
+    f.addAction(a["queue_batch"])
     f.addSeparator()
     f.addAction(a["settings"])
     f.addSeparator()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from inpaint_core.masks.document import MaskDocument
 
 from .actions import build_actions, build_menus
+from .batch_queue import BatchQueueMixin
 from .errors_ui import ErrorPresenter
 from .export_ctl import ExportMixin
 from .layers_panel import LayersPanel
@@ -54,7 +55,7 @@ def _wait_orphans() -> None:
 VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
 
 
-class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMainWindow):
+class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, BatchQueueMixin, QMainWindow):
     """Signals: ``clipOpened()`` after a video is ready, ``frameShown(int)`` after a frame is on
     screen (tests wait on these)."""
 
@@ -148,6 +149,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         self._connect_project()
         self._connect_mask_files()
         self._connect_export()
+        self._connect_batch_queue()
         self._connect_segment()
 
     # -- opening ---------------------------------------------------------------------------------

@@ -35,8 +35,9 @@ def _release_thread_caches() -> None:
 
 
 def _dis(preset: str) -> cv2.DISOpticalFlow:
-    """A new DIS instance: a reused one carries state from its previous calls into the next
-    result (an export then depended on what ran before it on the same thread)."""
+    """A new DIS instance per flow: a reused one carries state from its earlier calls (OpenCV 5),
+    so the same frames gave different flows depending on what the thread computed before, and an
+    export cut into segments (a batch) could not reproduce the whole-clip export."""
     if preset not in PRESETS:
         raise ValueError(f"unknown flow preset {preset!r}; choose from {sorted(PRESETS)}")
     return cv2.DISOpticalFlow_create(PRESETS[preset])

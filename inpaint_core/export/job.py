@@ -56,6 +56,16 @@ from .temporal import FlowCache
 ENGINE_OVERLAP = 16  # frames of context the engine sees on each side of a chunk
 
 
+def context_reach(residuals: str, offsets=None) -> int:
+    """Frames on each side of a chunk that its fill and residuals read (the engine's context and,
+    with temporal residuals, the farthest reference offset)."""
+    if offsets is None:
+        from .temporal import TemporalOptions
+
+        offsets = TemporalOptions().offsets
+    return max(max(offsets) if residuals in ("temporal", "both") else 0, ENGINE_OVERLAP)
+
+
 @dataclass
 class ExportResult:
     """What an export produced: ``path``, ``frames`` written, seconds spent per stage, settings."""
@@ -108,6 +118,8 @@ def export_video(
     keep_partial: bool = True,
     smart_render: bool = True,
     fill_layer=None,
+    context: tuple[int, int] | None = None,
+    chunks: list[tuple[int, int]] | None = None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -119,13 +131,18 @@ def export_video(
     ``long_side``: the working-size cap (see :func:`inpaint_core.settings.working_size`);
     ``feather`` None is the schema's default. ``fills``: called as ``fills(i, rgb)`` with each
     low-resolution fill ((h, w, 3) uint8 on the working canvas) as the engine delivers it. ``shots``: shot ranges (default: detected while scanning).
-    ``shots``: shot ranges (default: detected while scanning). ``smart_render``: copy the source's
+    ``smart_render``: copy the source's
     packets where the output codec matches: frames with an empty mask (intra-only codecs), whole
     closed GOPs without a masked frame (H.264, HEVC); see :class:`.media.SmartRender`.
     ``fill_layer``: also write the fill alone with the feathered mask as alpha (a folder: 16-bit PNG
     RGBA sequence; a ``.mov``: ProRes 4444 with alpha; see :mod:`inpaint_core.video.fill_layer`).
     The output is encoded as :func:`inpaint_core.video.match.plan_output` says ("match source"),
-    from the source's own samples. Yields :class:`Progress`; returns an :class:`ExportResult`.
+    from the source's own samples.
+    ``context``: (lo, hi) with lo <= start
+    and end <= hi, frames the engine and the residuals may read beyond the exported range (default:
+    none); ``chunks``: the chunk plan (default: :func:`plan_chunks` of the range). A range exported
+    with the chunks and context of a longer export gives that export's frames (the batch's segments).
+    Yields :class:`Progress`; returns an :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter
     from ..video.fill_layer import FillLayerWriter
@@ -150,6 +167,9 @@ def export_video(
         if not (0 <= start < end <= n):
             raise VanishError(f"The frame range {start}..{end} is outside the clip (frames 0..{n}); "
                               "--start must be below --end and --end at most the frame count.")
+        lo, hi = (start, end) if context is None else (int(context[0]), int(context[1]))
+        if not (0 <= lo <= start and end <= hi <= n):
+            raise VanishError(f"The context {lo}..{hi} does not hold the range {start}..{end} within the clip.")
         W, H = info.width, info.height
         plan = lowres_plan((W, H), eng, ExportSettings(long_side=long_side or DEFAULT_LONG_SIDE, grow=grow),
                            work_size)
@@ -168,7 +188,7 @@ def export_video(
             t0 = time.monotonic()
             shots = yield from _scan_shots(reader, start, end, cancel)
             secs["scan"] += time.monotonic() - t0
-        chunks = plan_chunks(start, end, shots, chunk_frames)
+        chunks = plan_chunks(start, end, shots, chunk_frames) if chunks is None else [tuple(c) for c in chunks]
         signature = {
             "source": str(Path(source).resolve()), "size": [W, H], "frames": n,
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
@@ -177,9 +197,11 @@ def export_video(
             "chunks": [list(c) for c in chunks],
             "native": fmt_plan.pix_fmt if native else None,
         }
-        reach = max(max(opts.temporal.offsets) if opts_res in ("temporal", "both") else 0, ENGINE_OVERLAP)
+        if context is not None:
+            signature["context"] = [lo, hi]
+        reach = context_reach(opts_res, opts.temporal.offsets)
         partial = PartialWork(out, signature, resume,
-                              _chunk_digests(masks, mask_fn, chunks, shots, start, end, reach, cancel))
+                              _chunk_digests(masks, mask_fn, chunks, shots, lo, hi, reach, cancel))
         if partial.stale:
             yield Progress(0, total, f"resume: {partial.stale} finished chunk(s) are made again (their masks changed)")
         store = FrameStore(geom, g, eng.default_grow, shots)
@@ -187,8 +209,8 @@ def export_video(
         pts0 = reader.pts[start] - reader.pts[0] if start > 0 else 0
         a_start = reader.times[start] if start > 0 else None
         a_end = reader.times[end] if end < n else None
-        frames_iter = NativeFeed(reader, start, end) if native else reader.iter_frames(start, end)
-        state = {"next": start}
+        frames_iter = NativeFeed(reader, lo, hi) if native else reader.iter_frames(lo, hi)
+        state = {"next": lo}
 
         def ensure(upto: int) -> None:
             t = time.monotonic()
@@ -254,8 +276,8 @@ def export_video(
             for c0, c1 in chunks:
                 cancel.raise_if_cancelled()
                 sa, sb = store.shot(c0)
-                store.evict_below(max(start, c0 - reach))  # forget first, then read ahead
-                ensure(min(sb, end, c1 + reach))
+                store.evict_below(max(lo, c0 - reach))  # forget first, then read ahead
+                ensure(min(sb, hi, c1 + reach))
                 if partial.has((c0, c1)):
                     patches = partial.load((c0, c1))
                     resumed += 1
@@ -274,7 +296,7 @@ def export_video(
                     t = time.monotonic()
                     spent = 0.0
                     patches = {}
-                    ctx = range(max(sa, start, c0 - ENGINE_OVERLAP), min(sb, end, c1 + ENGINE_OVERLAP))
+                    ctx = range(max(sa, lo, c0 - ENGINE_OVERLAP), min(sb, hi, c1 + ENGINE_OVERLAP))
                     for ev in run_engine(eng, store, range(c0, c1), ctx, cancel, stage=f"fill ({eng.name})"):
                         if not isinstance(ev, Filled):  # the engine's progress: say what runs now
                             t0 = time.monotonic()
