@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import VanishError
-from ..settings import SCHEMA, ExportSettings
+from ..settings import SCHEMA, ExportSettings, SettingsError
 from .argtypes import size_arg
 from .progress import ProgressPrinter
 
@@ -72,6 +72,7 @@ def _inputs(args: argparse.Namespace):
     given = {"engine": args.engine, "long_side": args.long_side, "grow": args.grow, "feather": args.feather,
              "residuals": args.residuals, "format": args.fmt, "crf": args.crf, "start": args.start,
              "end": args.end, "audio": False if args.no_audio else None}
+    _check_flags(given)
     if src.is_dir():
         from ..project import Project
 
@@ -91,6 +92,20 @@ def _inputs(args: argparse.Namespace):
     if args.checkpoint:
         settings.engine_options = {**settings.engine_options, "checkpoint": args.checkpoint}
     return video, masks, settings.validated()
+
+
+def _check_flags(given: dict) -> None:
+    """The flags alone against the schema, so that an error names the flag (``--feather``) rather
+    than the setting."""
+    try:
+        ExportSettings().with_(**given).validated()
+    except SettingsError as exc:
+        msg = str(exc)
+        for name, value in given.items():
+            if value is not None and msg.startswith(name + " "):
+                flag = {"audio": "no-audio"}.get(name, name.replace("_", "-"))
+                raise SettingsError(f"--{flag}{msg[len(name):]}") from None
+        raise
 
 
 def run(args: argparse.Namespace) -> int:

@@ -83,7 +83,7 @@ def test_prores_refuses_an_odd_width_but_takes_an_odd_height(tmp_path):
     _decodes_cleanly(tmp_path / "odd.mov")
     p_odd = _psnr_outside(odd_h, tmp_path / "odd.mov", (96, 63))
     p_even = _psnr_outside(even, tmp_path / "even.mov", (96, 64))
-    assert p_odd > 40 and p_odd >= p_even - 1.0, (p_odd, p_even)
+    assert p_odd > 40 and p_odd >= p_even - 2.0, (p_odd, p_even)  # one ProRes generation either way
 
 
 @pytest.mark.parametrize("name", ["o.mkv", "o_png"])
