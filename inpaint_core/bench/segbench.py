@@ -131,7 +131,7 @@ def _today(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
 
 
 def _vos(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
-    from ..segment.prompts2 import box_prompt
+    from ..segment.firstmask import box_prompt
     from ..segment.track import ListFrames
     from ..segment.vos import ObjectTracker
 
@@ -227,7 +227,7 @@ def _first_mask(method: str, frames: list[np.ndarray], box) -> np.ndarray:
         from ..segment.grabcut import grabcut_box
 
         return grabcut_box(frames[0], box).mask
-    from ..segment.prompts2 import box_prompt
+    from ..segment.firstmask import box_prompt
 
     return box_prompt(frames[0], box, frames[1] if len(frames) > 1 else None).mask
 
