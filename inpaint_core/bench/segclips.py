@@ -120,14 +120,23 @@ class Sources:
                 hs.append(ys[-1] - ys[0] + 1)
         return float(np.median(hs)) if hs else 1.0
 
+    def whole_frames(self, clip: str, index: int) -> list[int]:
+        """Source frames where object ``index`` shows at least 60 % of its median area (where it
+        is not itself half hidden in the source clip): the sprite's frames, in order."""
+        pal = self.palette(clip)[:len(self.clip(clip))]
+        areas = np.array([np.count_nonzero(p == index) for p in pal])
+        good = [i for i, a in enumerate(areas) if a >= 0.6 * np.median(areas) and a >= 20]
+        return good or [int(np.argmax(areas))]
+
     def sprite(self, clip: str, index: int, t: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(rgb (h, w, 3) float32, alpha (h, w) float32) of object ``index`` on source frame ``t``
         (ping-pong over the clip), cropped to its box; ``None`` if absent on that frame."""
         frames, pal = self.clip(clip), self.palette(clip)
-        n = min(len(frames), len(pal))
-        period = 2 * (n - 1)
+        good = self.whole_frames(clip, index)
+        n = len(good)
+        period = max(1, 2 * (n - 1))
         t = t % period
-        t = t if t < n else period - t
+        t = good[t if t < n else period - t]
         m = pal[t] == index
         ys, xs = np.nonzero(m)
         if len(xs) < 20:

@@ -73,6 +73,7 @@ def _grabcut(img: np.ndarray, gc: np.ndarray, iterations: int) -> np.ndarray | N
         return None
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     gc = gc.copy()
+    cv2.setRNGSeed(0)  # GrabCut's k-means starts from OpenCV's global RNG: same input, same mask
     try:
         cv2.grabCut(img, gc, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:

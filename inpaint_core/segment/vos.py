@@ -78,7 +78,7 @@ class _VosStepper:
         self.lost_for = 0
         self.trust = 1.0
         self.last_seen = mask.copy()
-        self.incumbents: np.ndarray | None = None  # look-alikes already in view when the object went
+        self.distractors: np.ndarray | None = None  # look-alikes seen beside the object
 
     def _expected(self, shape: tuple[int, int]) -> np.ndarray:
         """(H, W) bool: the box where the whole object should be now (the last confirmed mask's
@@ -103,21 +103,27 @@ class _VosStepper:
         cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, _disk(1))
         return cv2.morphologyEx(cand, cv2.MORPH_CLOSE, _disk(2))
 
-    def _follow_incumbents(self, cand: np.ndarray) -> np.ndarray:
-        """Update and return the incumbent map: candidate regions overlapping last frame's
-        incumbents (grown by the motion allowance). A region that was in view while the object
-        disappeared, and stayed, is a look-alike, not the object coming back."""
+    def _follow_distractors(self, cand: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        """Update and return the look-alike map: regions of the object's colours seen *beside* the
+        object on a confirmed frame (``mask`` given: they cannot be it), followed from frame to
+        frame by overlap (grown by the motion allowance). When the object is lost, such a region is
+        likelier a look-alike than the object coming back."""
         n, lab = cv2.connectedComponents(cand, connectivity=8)
-        if self.incumbents is None:
-            # at the moment of loss: everything of the object's colours except near where it was
-            near = cv2.dilate(self.last_seen, _disk(max(self.t.incumbent_reach * 2, self.size))) > 0
-            keep = np.unique(lab[(cand > 0) & ~near])
+        if mask is not None:
+            away = ~(cv2.dilate(mask, _disk(self.t.incumbent_reach)) > 0)
+            counts = np.bincount(lab.ravel(), minlength=n)
+            outside = np.bincount(lab[away].ravel(), minlength=n)
+            keep = np.nonzero(outside > 0.9 * counts)[0]
+        elif self.distractors is None:
+            keep = np.zeros(0, int)
         else:
-            grown = cv2.dilate(self.incumbents, _disk(self.t.incumbent_reach)) > 0
-            keep = np.unique(lab[(cand > 0) & grown])
+            grown = cv2.dilate(self.distractors, _disk(self.t.incumbent_reach)) > 0
+            counts = np.bincount(lab.ravel(), minlength=n)
+            inside = np.bincount(lab[grown].ravel(), minlength=n)
+            keep = np.nonzero(inside > 0.5 * counts)[0]  # a speck touching a region does not make it one
         keep = keep[keep > 0]
-        self.incumbents = np.isin(lab, keep).astype(np.uint8)
-        return self.incumbents
+        self.distractors = np.isin(lab, keep).astype(np.uint8)
+        return self.distractors
 
     def _prob(self, img: np.ndarray, near: np.ndarray | None) -> np.ndarray:
         """(H, W) float32 P(object | colour): the object's colours from the key frame and the
@@ -144,7 +150,7 @@ class _VosStepper:
         ys, xs = np.nonzero(mask)
         return int(max(xs.max() - xs.min(), ys.max() - ys.min()) + 1) if len(xs) else 8
 
-    def _confirm(self, img: np.ndarray, mask: np.ndarray, conf: float) -> None:
+    def _confirm(self, img: np.ndarray, mask: np.ndarray, conf: float) -> bool:
         """Learn from a frame the tracker trusts: area, appearance memory, motion."""
         t = self.t
         area = float(np.count_nonzero(mask))
@@ -160,15 +166,17 @@ class _VosStepper:
             self.memory.append(_hist8(img, mask > 0))
             if len(self.memory) > t.memory_size:
                 self.memory.pop(1)  # the key frame's histogram stays
-        elif area > 1.6 * self.area and conf >= t.confirm_conf:
+            return True
+        if area > 1.6 * self.area and conf >= t.confirm_conf:
             self.area = 0.9 * self.area + 0.1 * area  # growing (coming closer): follow slowly
+        return False
 
     def _search(self, img: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, float] | None:
         """A region of ``img`` that looks like the remembered object, with a match score in [0, 1]."""
         t = self.t
         h, w = prob.shape
         cand = self._candidates(prob)
-        inc = self._follow_incumbents(cand)
+        inc = self._follow_distractors(cand, None)
         n, lab, stats, cents = cv2.connectedComponentsWithStats(cand, connectivity=8)
         if n <= 1 or not self.memory:
             return None
@@ -184,15 +192,16 @@ class _VosStepper:
             if ratio < t.search_min_ratio or ratio > t.search_max_ratio:
                 continue
             sel = lab == k
-            if inc[sel].mean() > 0.5:
-                continue
             hist = _hist8(img, sel)
             sim = max(_similarity(hist, m) for m in self.memory)
             if sim < t.search_sim:
                 continue
-            size = float(np.exp(-abs(np.log(max(ratio, 1e-3)))))  # 1 at the expected area
+            # 1 from half to twice the expected area (objects change size), falling off outside
+            size = float(np.exp(-max(0.0, abs(np.log(max(ratio, 1e-3))) - np.log(2.0))))
             near = 1.0 if pred is None else float(np.exp(-np.hypot(*(cents[k] - pred)) / (0.35 * diag)))
             s = sim * (0.5 + 0.5 * size) * (0.4 + 0.6 * near)
+            if inc[sel].mean() > 0.5:
+                s *= t.incumbent_penalty  # seen beside the object: likelier a look-alike
             if s > best_s:
                 best, best_s = sel, s
         if best is None or best_s < t.search_accept:
@@ -245,7 +254,7 @@ class _VosStepper:
                 mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
                 # this frame's colours veto the cut's answer outside the flow's sure core
                 core = cv2.erode(w8, _disk(t.border)) > 0
-                mask = np.where((prob < t.veto) & ~core, 0, mask).astype(np.uint8)
+                mask = np.where(((prob < t.veto) & ~core) | (prob < t.hard_veto), 0, mask).astype(np.uint8)
                 agree = iou(mask, prior)
                 if np.count_nonzero(mask) < 0.5 * area_w:
                     mask, agree = prior, min(agree, 0.3)
@@ -258,18 +267,19 @@ class _VosStepper:
                 if colour < t.min_colour or ratio < t.lost_ratio or ratio > t.max_ratio:
                     mask, conf = empty, 0.0  # mostly hidden or not the object any more: stop here
             if mask.any():
-                self._confirm(img, mask, conf)
+                sure = self._confirm(img, mask, conf)
+                self._follow_distractors(self._candidates(prob), mask if sure else None)
                 self.lost_for = 0
                 self.last_seen = mask
             else:
-                self.lost, self.lost_for, self.incumbents = True, 0, None
+                self.lost, self.lost_for = True, 0
         if self.lost:
             self.lost_for += 1
             found = self._refind(img, prob)
             if found is not None:
                 mask, score = found
                 conf = float(np.clip(score, 0.0, 1.0)) * 0.6
-                self.lost, self.incumbents = False, None
+                self.lost = False
                 self.last_seen = mask
                 self.trust = 1.0
                 self.centre = _centre(mask)
@@ -295,6 +305,7 @@ class ObjectTracker(MaskTracker):
                  confirm_conf: float = 0.6, memory_size: int = 12, search_prob: float = 0.6,
                  search_min_ratio: float = 0.25, search_max_ratio: float = 3.0, search_sim: float = 0.55,
                  search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.3,
+                 hard_veto: float = 0.1, incumbent_penalty: float = 0.4,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
@@ -304,6 +315,7 @@ class ObjectTracker(MaskTracker):
         self.search_prob, self.search_min_ratio, self.search_max_ratio = search_prob, search_min_ratio, search_max_ratio
         self.search_sim, self.search_accept = search_sim, search_accept
         self.incumbent_reach, self.veto, self.max_ratio = incumbent_reach, veto, max_ratio
+        self.hard_veto, self.incumbent_penalty = hard_veto, incumbent_penalty
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
