@@ -138,7 +138,10 @@ def _vos(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
     t0 = time.perf_counter()
     first = seed_mask if seed_mask is not None else box_prompt(frames[0], box, frames[1] if len(frames) > 1 else None).mask
     t1 = time.perf_counter()
-    tracker = ObjectTracker(ListFrames(frames))
+    import json
+    import os
+
+    tracker = ObjectTracker(ListFrames(frames), **json.loads(os.environ.get("VANISH_VOS_OPTS", "{}")))
     masks, conf, flag = _collect(first, tracker.track({0: first}), len(frames))
     return MethodRun(masks, conf, flag, t1 - t0, time.perf_counter() - t1)
 

@@ -132,7 +132,8 @@ class _VosStepper:
         if near is not None and (~near).sum() > 64:
             from .reentry import _hist
 
-            self.bg = 0.5 * self.bg + 0.5 * _hist(img, ~near)
+            r = self.t.bg_rate
+            self.bg = (1 - r) * self.bg + r * _hist(img, ~near)
         idx = (img >> 4).astype(np.intp)
         fg = 0.5 * (self.key_model.fg + self.model.fg)
         pf = fg[idx[..., 0], idx[..., 1], idx[..., 2]]
@@ -238,7 +239,11 @@ class _VosStepper:
         if not self.lost:
             bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)
             fwd = flowlib.compute_flow(self.prev_img, img, t.flow_preset)
-            warped = (flowlib.warp_mask(self.prev_mask, bwd) > 0) & _splat(self.prev_mask, fwd)
+            back = flowlib.warp_mask(self.prev_mask, bwd) > 0
+            if t.splat == "and":
+                warped = back & _splat(self.prev_mask, fwd)
+            else:  # the forward splat only trims what the backward warp says near its border
+                warped = back & (_splat(self.prev_mask, fwd) | (cv2.erode(back.astype(np.uint8), _disk(1)) > 0))
             area_w = int(np.count_nonzero(warped))
             if area_w >= max(t.min_pixels, t.lost_ratio * self.area):
                 valid = flowlib.cycle_valid(bwd, fwd, delta=1.0, relative=0.1)
@@ -305,7 +310,8 @@ class ObjectTracker(MaskTracker):
                  confirm_conf: float = 0.6, memory_size: int = 12, search_prob: float = 0.6,
                  search_min_ratio: float = 0.25, search_max_ratio: float = 3.0, search_sim: float = 0.55,
                  search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.3,
-                 hard_veto: float = 0.1, incumbent_penalty: float = 0.4,
+                 hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.2,
+                 splat: str = "and",
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
@@ -315,7 +321,8 @@ class ObjectTracker(MaskTracker):
         self.search_prob, self.search_min_ratio, self.search_max_ratio = search_prob, search_min_ratio, search_max_ratio
         self.search_sim, self.search_accept = search_sim, search_accept
         self.incumbent_reach, self.veto, self.max_ratio = incumbent_reach, veto, max_ratio
-        self.hard_veto, self.incumbent_penalty = hard_veto, incumbent_penalty
+        self.hard_veto, self.incumbent_penalty, self.bg_rate = hard_veto, incumbent_penalty, bg_rate
+        self.splat = splat
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
