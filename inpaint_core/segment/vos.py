@@ -63,6 +63,7 @@ class _VosStepper:
         img = tracker._work_frame(key)
         mask = tracker._to_work(key_mask)
         self.prev_img, self.prev_mask = img, mask
+        self.key_img, self.key_mask = img, mask
         self.empty_key = not mask.any()
         self.cut = ColourCut(img, mask)
         self.key_model = ColourModel.fit(img, mask)
@@ -95,6 +96,16 @@ class _VosStepper:
         out[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
         return out
 
+    def _key_background(self, img: np.ndarray) -> np.ndarray:
+        """(H, W) bool: pixels that direct flow (``anchor_preset``) maps, with a passing cycle
+        test, onto the key frame's background away from the object's border."""
+        t = self.t
+        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset)
+        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset)
+        valid = flowlib.cycle_valid(to_key, from_key, delta=1.0, relative=0.05)
+        near = cv2.dilate(flowlib.warp_mask(self.key_mask, to_key), _disk(2)) > 0
+        return valid & ~near
+
     def _candidates(self, prob: np.ndarray) -> np.ndarray:
         """(H, W) uint8 0/1: regions of the object's colours (blurred probability above
         ``search_prob``, lightly opened and closed)."""
@@ -110,7 +121,11 @@ class _VosStepper:
         likelier a look-alike than the object coming back."""
         n, lab = cv2.connectedComponents(cand, connectivity=8)
         if mask is not None:
-            away = ~(cv2.dilate(mask, _disk(self.t.incumbent_reach)) > 0)
+            # not beside it if inside the box where the whole object should be: that may be a
+            # part of it coming out from behind an occluder
+            # (and not within half the object's size of it: parts of it may show there)
+            reach = max(self.t.incumbent_reach, self.size // 2)
+            away = ~(cv2.dilate(mask, _disk(reach)) > 0) & ~self._expected(mask.shape)
             counts = np.bincount(lab.ravel(), minlength=n)
             outside = np.bincount(lab[away].ravel(), minlength=n)
             keep = np.nonzero(outside > 0.9 * counts)[0]
@@ -199,9 +214,10 @@ class _VosStepper:
                 continue
             # 1 from half to twice the expected area (objects change size), falling off outside
             size = float(np.exp(-max(0.0, abs(np.log(max(ratio, 1e-3))) - np.log(2.0))))
-            near = 1.0 if pred is None else float(np.exp(-np.hypot(*(cents[k] - pred)) / (0.35 * diag)))
+            dist = 0.0 if pred is None else float(np.hypot(*(cents[k] - pred)))
+            near = float(np.exp(-dist / (0.35 * diag)))
             s = sim * (0.5 + 0.5 * size) * (0.4 + 0.6 * near)
-            if inc[sel].mean() > 0.5:
+            if inc[sel].mean() > 0.5 and dist > self.size:
                 s *= t.incumbent_penalty  # seen beside the object: likelier a look-alike
             if s > best_s:
                 best, best_s = sel, s
@@ -244,6 +260,13 @@ class _VosStepper:
                 warped = back & _splat(self.prev_mask, fwd)
             else:  # the forward splat only trims what the backward warp says near its border
                 warped = back & (_splat(self.prev_mask, fwd) | (cv2.erode(back.astype(np.uint8), _disk(1)) > 0))
+            key_bg = None
+            if t.anchor:
+                # the key frame vouches for its background where direct flow to it passes the
+                # cycle test, unless the colour clearly says "object": stops a mask from sticking
+                # to the background behind an occluder and drift from accumulating
+                key_bg = self._key_background(img) & (prob < t.anchor_colour)
+                warped &= ~key_bg
             area_w = int(np.count_nonzero(warped))
             if area_w >= max(t.min_pixels, t.lost_ratio * self.area):
                 valid = flowlib.cycle_valid(bwd, fwd, delta=1.0, relative=0.1)
@@ -260,6 +283,8 @@ class _VosStepper:
                 # this frame's colours veto the cut's answer outside the flow's sure core
                 core = cv2.erode(w8, _disk(t.border)) > 0
                 mask = np.where(((prob < t.veto) & ~core) | (prob < t.hard_veto), 0, mask).astype(np.uint8)
+                if key_bg is not None:
+                    mask[key_bg] = 0
                 agree = iou(mask, prior)
                 if np.count_nonzero(mask) < 0.5 * area_w:
                     mask, agree = prior, min(agree, 0.3)
@@ -272,7 +297,8 @@ class _VosStepper:
                 if colour < t.min_colour or ratio < t.lost_ratio or ratio > t.max_ratio:
                     mask, conf = empty, 0.0  # mostly hidden or not the object any more: stop here
             if mask.any():
-                sure = self._confirm(img, mask, conf)
+                whole = np.count_nonzero(mask) >= 0.85 * self.area  # not partly hidden
+                sure = self._confirm(img, mask, conf) and whole
                 self._follow_distractors(self._candidates(prob), mask if sure else None)
                 self.lost_for = 0
                 self.last_seen = mask
@@ -311,7 +337,8 @@ class ObjectTracker(MaskTracker):
                  search_min_ratio: float = 0.25, search_max_ratio: float = 3.0, search_sim: float = 0.55,
                  search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.3,
                  hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.2,
-                 splat: str = "and",
+                 splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
+                 anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
@@ -323,6 +350,7 @@ class ObjectTracker(MaskTracker):
         self.incumbent_reach, self.veto, self.max_ratio = incumbent_reach, veto, max_ratio
         self.hard_veto, self.incumbent_penalty, self.bg_rate = hard_veto, incumbent_penalty, bg_rate
         self.splat = splat
+        self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
