@@ -141,6 +141,7 @@ def _vos(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
     import json
     import os
 
+    # VANISH_VOS_OPTS (JSON keyword arguments of ObjectTracker) lets a tuning run try settings
     tracker = ObjectTracker(ListFrames(frames), **json.loads(os.environ.get("VANISH_VOS_OPTS", "{}")))
     masks, conf, flag = _collect(first, tracker.track({0: first}), len(frames))
     return MethodRun(masks, conf, flag, t1 - t0, time.perf_counter() - t1)

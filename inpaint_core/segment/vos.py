@@ -8,8 +8,10 @@ different step:
 1. *Propagate*: the previous mask is pushed along dense optical flow (backward warp and forward
    splat agree), pixels whose flow fails the cycle test and the border become uncertain.
 2. *Re-segment*: uncertain pixels are decided by a graph cut (GrabCut) with colour models fixed
-   on the key frame; a colour probability from two histogram models (the key frame's, never
-   updated, and one blended from confirmed frames) lets object parts coming into view join.
+   on the key frame; a colour probability (the object's histograms from the key frame and the
+   confirmed frames, the background's re-learnt every frame away from the object) lets object
+   parts coming into view join and vetoes pixels that look like background; direct flow to the
+   key frame vetoes pixels the key frame shows as background (the anchor).
 3. *Check*: the mask's area against the object's expected area (learnt on confirmed frames), its
    colour against the models and the agreement with the flow give the frame's confidence. When
    the object is mostly hidden (less than ``lost_ratio`` of its expected area, or not its colours)
@@ -335,8 +337,8 @@ class ObjectTracker(MaskTracker):
                  model_rate: float = 0.15, lost_ratio: float = 0.12, min_pixels: int = 12,
                  confirm_conf: float = 0.6, memory_size: int = 12, search_prob: float = 0.6,
                  search_min_ratio: float = 0.25, search_max_ratio: float = 3.0, search_sim: float = 0.55,
-                 search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.3,
-                 hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.2,
+                 search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.15,
+                 hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.1,
                  splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
                  anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
