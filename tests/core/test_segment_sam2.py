@@ -33,14 +33,13 @@ def test_without_a_checkpoint_availability_says_how_to_install(tmp_path, monkeyp
     assert not sam2video.available("sam21_huge").ok
 
 
-sam2 = pytest.importorskip("sam2", reason="the sam2 package is not installed (pip install sam2)")
-torch = pytest.importorskip("torch")
-
-
 @pytest.fixture(scope="module")
 def tiny_predictor():
     """SAM 2.1 tiny's architecture with random weights at a 128 px input (tests only: a user path
-    never builds a model without a verified checkpoint)."""
+    never builds a model without a verified checkpoint). Skips without the sam2 package."""
+    pytest.importorskip("sam2", reason="the sam2 package is not installed (pip install sam2)")
+    import torch
+
     torch.manual_seed(0)
     return sam2video.build_predictor(sam2video.CONFIGS["sam21_tiny"], None, "cpu",
                                      ["++model.image_size=128"])
@@ -86,6 +85,8 @@ def test_video_predictor_cancellation(tiny_predictor):
 
 
 def test_structure_check_accepts_the_architecture_and_rejects_others(tiny_predictor, tmp_path):
+    import torch
+
     from inpaint_core.segment.sam2check import check_sam2
 
     state = {k: v.detach().clone() for k, v in tiny_predictor.state_dict().items()}
