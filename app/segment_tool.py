@@ -153,7 +153,8 @@ class SegmentTool(QObject):
         self.win.masks.set_frames(lay, {frame: res.mask}, "Segment object")
         self.keys.add(frame)
         how = "Segment Anything" if res.method == "sam" else f"GrabCut fallback ({self._session_reason})"
-        self.status.emit(f"{how}: {res.area} pixels, score {res.score:.2f}")
+        warning = getattr(res, "warning", None)
+        self.status.emit(f"Warning: {warning} ({how})" if warning else f"{how}: {res.area} pixels, score {res.score:.2f}")
 
     # -- tracking --------------------------------------------------------------------------------
     def track(self, forward: bool) -> JobRunner | None:

@@ -73,6 +73,26 @@ def _sam(kind: str, digest: str, approx: str) -> ModelSpec:
         manual=f"download {url} in a browser (or from the segment-anything README's model list).")
 
 
+SAM2_BASE = "https://dl.fbaipublicfiles.com/segment_anything_2/092824/"
+SAM2_LICENCE = (
+    "SAM 2.1 model checkpoints by Meta AI (Ravi et al., 2024), released under the Apache License 2.0 "
+    "(https://github.com/facebookresearch/sam2/blob/main/LICENSE).")
+
+
+def _sam2(kind: str, file_kind: str, approx: str) -> ModelSpec:
+    """A SAM 2.1 checkpoint. The sam2 repository publishes no hashes for them, so a file is
+    checked by its structure: the sam2 package builds the model and loads it strictly."""
+    file_name = f"sam2.1_hiera_{file_kind}.pt"
+    url = SAM2_BASE + file_name
+    return ModelSpec(
+        name=f"sam21_{kind}", engine="segment", title=f"SAM 2.1 video segmentation (Hiera {kind.replace('_', '+')})",
+        file_name=file_name, urls=(url,), licence=SAM2_LICENCE, structure=f"sam2:sam21_{kind}",
+        approx_size=approx,
+        manual=(f"download {url} in a browser (listed in the sam2 repository's README and "
+                "checkpoints/download_ckpts.sh); its hash is not published, so it is checked by "
+                "building the model from it (needs: pip install sam2)."))
+
+
 STTN_ID = "1ZAMV8547wmZylKRt5qR_tC5VlosXD4Wv"
 
 MODELS: dict[str, ModelSpec] = {
@@ -86,6 +106,10 @@ MODELS: dict[str, ModelSpec] = {
     "sam_vit_b": _sam("vit_b", "01ec64", "about 375 MB"),
     "sam_vit_l": _sam("vit_l", "0b3195", "about 1.2 GB"),
     "sam_vit_h": _sam("vit_h", "4b8939", "about 2.6 GB"),
+    "sam21_tiny": _sam2("tiny", "tiny", "about 150 MB"),
+    "sam21_small": _sam2("small", "small", "about 180 MB"),
+    "sam21_base_plus": _sam2("base_plus", "base_plus", "about 310 MB"),
+    "sam21_large": _sam2("large", "large", "about 860 MB"),
 }
 
 

@@ -47,6 +47,11 @@ def check_structure(spec: ModelSpec, path: Path) -> None:
     if kind.startswith("sam:"):
         _check_sam(kind.split(":", 1)[1], path)
         return
+    if kind.startswith("sam2:"):
+        from ..segment.sam2check import check_sam2
+
+        check_sam2(kind.split(":", 1)[1], path)
+        return
     raise ModelError(f"Model {spec.name} has an unknown structure check {kind!r}.")
 
 

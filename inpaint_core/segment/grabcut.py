@@ -57,6 +57,7 @@ def _run_grabcut(image: np.ndarray, gc_mask: np.ndarray, iterations: int,
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     img = np.ascontiguousarray(image[y0:y1 + 1, x0:x1 + 1])
     try:
+        cv2.setRNGSeed(0)  # k-means inside GrabCut uses OpenCV's global RNG: keep runs repeatable
         cv2.grabCut(img, sub, None, bgd, fgd, int(iterations), cv2.GC_INIT_WITH_MASK)
     except cv2.error:  # degenerate colour statistics (e.g. too few distinct colours): keep the seed
         out[y0:y1 + 1, x0:x1 + 1] = fg_seed
@@ -230,6 +231,7 @@ class ColourCut:
         if self.ok:
             gc = np.where(fg, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
             try:
+                cv2.setRNGSeed(0)
                 cv2.grabCut(image, gc, None, self.bgd, self.fgd, 1, cv2.GC_INIT_WITH_MASK)
             except cv2.error:  # degenerate colour statistics: refinement keeps the prior
                 self.ok = False

@@ -16,39 +16,33 @@ import cv2
 import numpy as np
 
 from ..errors import MaskError
-from .grabcut import grabcut_box, grabcut_points
+from .firstmask import box_prompt, plausibility_warning
+from .grabcut import grabcut_points
 from .result import METHOD_SAM, SegmentResult, mask_box
 from .sam import SamSession
 
 
 def segment_prompt(image: np.ndarray, points: Sequence[Sequence[float]] | None = None,
                    labels: Sequence[int] | None = None, box: Sequence[float] | None = None,
-                   session: SamSession | None = None, index: int = 0) -> SegmentResult:
+                   session: SamSession | None = None, index: int = 0,
+                   next_image: np.ndarray | None = None) -> SegmentResult:
     """Mask of the object under the clicks (``points`` with ``labels``, 1 object / 0 background)
-    and/or inside ``box`` (x0, y0, x1, y1) on frame ``index`` = ``image``."""
+    and/or inside ``box`` (x0, y0, x1, y1) on frame ``index`` = ``image``. Without a session a box
+    goes to :func:`~inpaint_core.segment.firstmask.box_prompt` (``next_image``, the next frame, is
+    passed on). The result's ``warning`` says when the mask looks implausible."""
     if not points and box is None:
         raise MaskError("give a click on the object (--point x,y) or a box around it (--box x0,y0,x1,y1)")
     if labels is None and points:
         labels = [1] * len(points)
     if session is not None:
-        return session.predict(index, points=points or None, labels=labels if points else None,
-                               box=box, image=image)
-    if box is not None:
-        res = grabcut_box(image, box)
-        if points:  # clicks refine the box: positives added, negatives removed
-            extra = grabcut_points(image, points, labels) if any(lb > 0 for lb in labels) else None
-            m = res.mask > 0
-            if extra is not None:
-                m |= extra.mask > 0
-            r = max(2, min(image.shape[:2]) // 80)
-            neg = np.zeros(m.shape, np.uint8)
-            for (x, y), lb in zip(points, labels):
-                if lb <= 0:
-                    cv2.circle(neg, (int(x), int(y)), r, 1, -1)
-            m &= neg == 0
-            res = SegmentResult(np.where(m, 255, 0).astype(np.uint8), res.method, res.score)
-        return res
-    return grabcut_points(image, points, labels)
+        res = session.predict(index, points=points or None, labels=labels if points else None,
+                              box=box, image=image)
+    elif box is not None:  # clicks inside or beside the box are sure object / sure background
+        return box_prompt(image, box, next_image, points=points or None, labels=labels if points else None)
+    else:
+        res = grabcut_points(image, points, labels)
+    res.warning = plausibility_warning(res.mask, box)
+    return res
 
 
 def interior_point(mask: np.ndarray) -> tuple[int, int] | None:

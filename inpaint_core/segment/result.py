@@ -20,12 +20,17 @@ class SegmentResult:
     the fraction of the seed that stayed foreground).
     ``logits``: SAM only: (h, w) float32 low-resolution mask logits (h = w = 4 x the embedding grid,
     256 for the released models), to pass back as ``mask_logits`` in a refining prompt.
+    ``warning``: a sentence for the user when the mask looks implausible (a handful of pixels, most
+    of the frame), else ``None``. ``detail``: how the classical prompt started (``"box"``,
+    ``"colour"``, ``"motion"``), for diagnostics.
     """
 
     mask: np.ndarray
     method: str
     score: float = 1.0
     logits: np.ndarray | None = None
+    warning: str | None = None
+    detail: str = ""
 
     @property
     def area(self) -> int:

@@ -191,7 +191,8 @@ def test_google_drive_quota_page_is_a_clear_error(register):
 
 
 def test_registry_entries():
-    assert list(models.MODELS) == ["sttn", "sam_vit_b", "sam_vit_l", "sam_vit_h"]
+    assert list(models.MODELS) == ["sttn", "sam_vit_b", "sam_vit_l", "sam_vit_h", "sam21_tiny",
+                                   "sam21_small", "sam21_base_plus", "sam21_large"]
     sttn = models.get_spec("sttn")
     assert sttn.gdrive_id == "1ZAMV8547wmZylKRt5qR_tC5VlosXD4Wv" and sttn.gdrive_id in sttn.url()
     assert sttn.structure == "sttn" and sttn.sha256 is None

@@ -1,0 +1,361 @@
+"""Video object tracking that survives occlusion: flow propagation, re-segmentation against
+appearance models of confirmed frames, a long-term memory to find the object again.
+
+:class:`ObjectTracker` has :class:`~inpaint_core.segment.track.MaskTracker`'s interface (key
+frames, both directions, blending between key frames, :class:`TrackedFrame` events) with a
+different step:
+
+1. *Propagate*: the previous mask is pushed along dense optical flow (backward warp and forward
+   splat agree), pixels whose flow fails the cycle test and the border become uncertain.
+2. *Re-segment*: uncertain pixels are decided by a graph cut (GrabCut) with colour models fixed
+   on the key frame; a colour probability (the object's histograms from the key frame and the
+   confirmed frames, the background's re-learnt every frame away from the object) lets object
+   parts coming into view join and vetoes pixels that look like background; direct flow to the
+   key frame vetoes pixels the key frame shows as background (the anchor).
+3. *Check*: the mask's area against the object's expected area (learnt on confirmed frames), its
+   colour against the models and the agreement with the flow give the frame's confidence. When
+   the object is mostly hidden (less than ``lost_ratio`` of its expected area, or not its colours)
+   the tracker stops: the frame is marked ``lost`` with an empty mask, rather than letting the
+   mask drift onto the occluder or the background.
+4. *Re-find*: while lost, every frame is searched for regions of the object's colours whose size
+   fits the expected area and whose colour histogram matches the memory (a bank of histograms of
+   confirmed frames); the region's distance from where a constant-velocity motion predicts the
+   object breaks ties between look-alikes. A match is re-segmented and the track resumes.
+
+Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .. import flow as flowlib
+from .grabcut import ColourCut
+from .reentry import ColourModel
+from .result import iou
+from .track import MaskTracker, _disk, _splat
+
+HBINS = 8
+
+
+def _hist8(img: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    h = cv2.calcHist([img], [0, 1, 2], sel.astype(np.uint8), [HBINS] * 3, [0, 256] * 3).ravel()
+    s = h.sum()
+    return h / s if s > 0 else h
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Bhattacharyya coefficient of two normalised histograms, in [0, 1]."""
+    return float(np.sqrt(a * b).sum())
+
+
+def _centre(mask: np.ndarray) -> np.ndarray | None:
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return None
+    return np.array([xs.mean(), ys.mean()])
+
+
+class _VosStepper:
+    """Tracks in one direction from a key frame, at the tracker's working size."""
+
+    def __init__(self, tracker: ObjectTracker, key: int, key_mask: np.ndarray) -> None:
+        self.t = tracker
+        img = tracker._work_frame(key)
+        mask = tracker._to_work(key_mask)
+        self.prev_img, self.prev_mask = img, mask
+        self.key_img, self.key_mask = img, mask
+        self.empty_key = not mask.any()
+        self.cut = ColourCut(img, mask)
+        self.key_model = ColourModel.fit(img, mask)
+        self.model = ColourModel.fit(img, mask)
+        self.memory = [_hist8(img, mask > 0)] if mask.any() else []
+        self.area = float(max(1, np.count_nonzero(mask)))
+        self.bg = self.key_model.bg.copy()
+        self.full, self.full_at = mask.copy(), 0  # the last confirmed mask (full extent), frames since
+        self.size = self._extent(mask)
+        self.centre = _centre(mask)
+        self.vel = np.zeros(2)
+        self.lost = self.empty_key
+        self.lost_for = 0
+        self.trust = 1.0
+        self.last_seen = mask.copy()
+        self.distractors: np.ndarray | None = None  # look-alikes seen beside the object
+
+    def _expected(self, shape: tuple[int, int]) -> np.ndarray:
+        """(H, W) bool: the box where the whole object should be now (the last confirmed mask's
+        box moved by the velocity, grown by a tenth): parts coming out from behind a narrow
+        occluder lie there even when they are far from the visible part."""
+        out = np.zeros(shape, bool)
+        ys, xs = np.nonzero(self.full)
+        if len(xs) == 0:
+            return out
+        dx, dy = self.vel * self.full_at
+        g = max(2, self.size // 10)
+        x0, x1 = int(xs.min() + dx - g), int(xs.max() + dx + g) + 1
+        y0, y1 = int(ys.min() + dy - g), int(ys.max() + dy + g) + 1
+        out[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
+        return out
+
+    def _key_background(self, img: np.ndarray) -> np.ndarray:
+        """(H, W) bool: pixels that direct flow (``anchor_preset``) maps, with a passing cycle
+        test, onto the key frame's background away from the object's border."""
+        t = self.t
+        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset)
+        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset)
+        valid = flowlib.cycle_valid(to_key, from_key, delta=1.0, relative=0.05)
+        near = cv2.dilate(flowlib.warp_mask(self.key_mask, to_key), _disk(2)) > 0
+        return valid & ~near
+
+    def _candidates(self, prob: np.ndarray) -> np.ndarray:
+        """(H, W) uint8 0/1: regions of the object's colours (blurred probability above
+        ``search_prob``, lightly opened and closed)."""
+        p = cv2.GaussianBlur(prob, (5, 5), 0)
+        cand = (p > self.t.search_prob).astype(np.uint8)
+        cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, _disk(1))
+        return cv2.morphologyEx(cand, cv2.MORPH_CLOSE, _disk(2))
+
+    def _follow_distractors(self, cand: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        """Update and return the look-alike map: regions of the object's colours seen *beside* the
+        object on a confirmed frame (``mask`` given: they cannot be it), followed from frame to
+        frame by overlap (grown by the motion allowance). When the object is lost, such a region is
+        likelier a look-alike than the object coming back."""
+        n, lab = cv2.connectedComponents(cand, connectivity=8)
+        if mask is not None:
+            # not beside it if inside the box where the whole object should be: that may be a
+            # part of it coming out from behind an occluder
+            # (and not within half the object's size of it: parts of it may show there)
+            reach = max(self.t.incumbent_reach, self.size // 2)
+            away = ~(cv2.dilate(mask, _disk(reach)) > 0) & ~self._expected(mask.shape)
+            counts = np.bincount(lab.ravel(), minlength=n)
+            outside = np.bincount(lab[away].ravel(), minlength=n)
+            keep = np.nonzero(outside > 0.9 * counts)[0]
+        elif self.distractors is None:
+            keep = np.zeros(0, int)
+        else:
+            grown = cv2.dilate(self.distractors, _disk(self.t.incumbent_reach)) > 0
+            counts = np.bincount(lab.ravel(), minlength=n)
+            inside = np.bincount(lab[grown].ravel(), minlength=n)
+            keep = np.nonzero(inside > 0.5 * counts)[0]  # a speck touching a region does not make it one
+        keep = keep[keep > 0]
+        self.distractors = np.isin(lab, keep).astype(np.uint8)
+        return self.distractors
+
+    def _prob(self, img: np.ndarray, near: np.ndarray | None) -> np.ndarray:
+        """(H, W) float32 P(object | colour): the object's colours from the key frame and the
+        confirmed frames, the background's from this very frame away from the object (``near``,
+        bool, is left out), so a new occluder's colours count as background before it arrives."""
+        if near is not None and (~near).sum() > 64:
+            from .reentry import _hist
+
+            r = self.t.bg_rate
+            self.bg = (1 - r) * self.bg + r * _hist(img, ~near)
+        idx = (img >> 4).astype(np.intp)
+        fg = 0.5 * (self.key_model.fg + self.model.fg)
+        pf = fg[idx[..., 0], idx[..., 1], idx[..., 2]]
+        pb = self.bg[idx[..., 0], idx[..., 1], idx[..., 2]]
+        return (pf / (pf + pb)).astype(np.float32)
+
+    def _near(self) -> np.ndarray | None:
+        """(H, W) bool: around the last mask (by half the object's size); None when lost."""
+        if self.lost or not self.prev_mask.any():
+            return None
+        return cv2.dilate(self.prev_mask, _disk(max(4, self.size // 2))) > 0
+
+    @staticmethod
+    def _extent(mask: np.ndarray) -> int:
+        ys, xs = np.nonzero(mask)
+        return int(max(xs.max() - xs.min(), ys.max() - ys.min()) + 1) if len(xs) else 8
+
+    def _confirm(self, img: np.ndarray, mask: np.ndarray, conf: float) -> bool:
+        """Learn from a frame the tracker trusts: area, appearance memory, motion."""
+        t = self.t
+        area = float(np.count_nonzero(mask))
+        c = _centre(mask)
+        if c is not None and self.centre is not None:
+            self.vel = 0.6 * self.vel + 0.4 * (c - self.centre) / max(1, self.lost_for + 1)
+        self.centre = c
+        if conf >= t.confirm_conf and 0.6 * self.area <= area <= 1.6 * self.area:
+            self.area = 0.8 * self.area + 0.2 * area
+            self.full, self.full_at = mask.copy(), 0
+            self.size = self._extent(mask)
+            self.model.update(img, mask, t.model_rate)
+            self.memory.append(_hist8(img, mask > 0))
+            if len(self.memory) > t.memory_size:
+                self.memory.pop(1)  # the key frame's histogram stays
+            return True
+        if area > 1.6 * self.area and conf >= t.confirm_conf:
+            self.area = 0.9 * self.area + 0.1 * area  # growing (coming closer): follow slowly
+        return False
+
+    def _search(self, img: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """A region of ``img`` that looks like the remembered object, with a match score in [0, 1]."""
+        t = self.t
+        h, w = prob.shape
+        cand = self._candidates(prob)
+        inc = self._follow_distractors(cand, None)
+        n, lab, stats, cents = cv2.connectedComponentsWithStats(cand, connectivity=8)
+        if n <= 1 or not self.memory:
+            return None
+        pred = None
+        if self.centre is not None:
+            pred = self.centre + self.vel * min(self.lost_for, 10)
+            pred = np.clip(pred, [-0.1 * w, -0.1 * h], [1.1 * w, 1.1 * h])
+        diag = float(np.hypot(h, w))
+        best, best_s = None, 0.0
+        for k in range(1, n):
+            a = float(stats[k, cv2.CC_STAT_AREA])
+            ratio = a / self.area
+            if ratio < t.search_min_ratio or ratio > t.search_max_ratio:
+                continue
+            sel = lab == k
+            hist = _hist8(img, sel)
+            sim = max(_similarity(hist, m) for m in self.memory)
+            if sim < t.search_sim:
+                continue
+            # 1 from half to twice the expected area (objects change size), falling off outside
+            size = float(np.exp(-max(0.0, abs(np.log(max(ratio, 1e-3))) - np.log(2.0))))
+            dist = 0.0 if pred is None else float(np.hypot(*(cents[k] - pred)))
+            near = float(np.exp(-dist / (0.35 * diag)))
+            s = sim * (0.5 + 0.5 * size) * (0.4 + 0.6 * near)
+            if inc[sel].mean() > 0.5 and dist > self.size:
+                s *= t.incumbent_penalty  # seen beside the object: likelier a look-alike
+            if s > best_s:
+                best, best_s = sel, s
+        if best is None or best_s < t.search_accept:
+            return None
+        return np.where(best, 255, 0).astype(np.uint8), best_s
+
+    def _refind(self, img: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, float] | None:
+        found = self._search(img, prob)
+        if found is None:
+            return None
+        seed, score = found
+        t = self.t
+        band = (cv2.dilate(seed, _disk(t.border + 2)) > 0) & ~(cv2.erode(seed, _disk(t.border)) > 0)
+        mask = self.cut.cut(img, seed, band)
+        area = float(np.count_nonzero(mask))
+        if area < t.lost_ratio * self.area * 2:
+            return None
+        on = mask > 0
+        if float(prob[on].mean()) < t.min_colour:
+            return None
+        return mask, score
+
+    def step(self, index: int) -> tuple[np.ndarray, float, bool]:
+        """Advance to ``index``; returns (working-size mask 0/255, confidence, lost)."""
+        t = self.t
+        img = t._work_frame(index)
+        empty = np.zeros(img.shape[:2], np.uint8)
+        if self.empty_key:
+            self.prev_img = img
+            return empty, 1.0, True
+        prob = self._prob(img, self._near())
+        self.full_at += 1
+        mask, conf = empty, 0.0
+        if not self.lost:
+            bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)
+            fwd = flowlib.compute_flow(self.prev_img, img, t.flow_preset)
+            back = flowlib.warp_mask(self.prev_mask, bwd) > 0
+            if t.splat == "and":
+                warped = back & _splat(self.prev_mask, fwd)
+            else:  # the forward splat only trims what the backward warp says near its border
+                warped = back & (_splat(self.prev_mask, fwd) | (cv2.erode(back.astype(np.uint8), _disk(1)) > 0))
+            key_bg = None
+            if t.anchor:
+                # the key frame vouches for its background where direct flow to it passes the
+                # cycle test, unless the colour clearly says "object": stops a mask from sticking
+                # to the background behind an occluder and drift from accumulating
+                key_bg = self._key_background(img) & (prob < t.anchor_colour)
+                warped &= ~key_bg
+            area_w = int(np.count_nonzero(warped))
+            if area_w >= max(t.min_pixels, t.lost_ratio * self.area):
+                valid = flowlib.cycle_valid(bwd, fwd, delta=1.0, relative=0.1)
+                w8 = warped.astype(np.uint8)
+                uncertain = (cv2.dilate(w8, _disk(t.border)) > 0) & ~(cv2.erode(w8, _disk(t.border)) > 0)
+                uncertain |= ~valid & (cv2.dilate(w8, _disk(t.reach)) > 0)
+                speed = float(np.percentile(np.linalg.norm(fwd[self.prev_mask > 0], axis=1), 95))
+                reach = int(min(3 * t.reach, t.border + speed))
+                uncertain |= (cv2.dilate(w8, _disk(reach)) > 0) & (prob > 0.6)
+                uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
+                prior = np.where(warped, 255, 0).astype(np.uint8)
+                mask = self.cut.cut(img, prior, uncertain)
+                mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
+                # this frame's colours veto the cut's answer outside the flow's sure core
+                core = cv2.erode(w8, _disk(t.border)) > 0
+                mask = np.where(((prob < t.veto) & ~core) | (prob < t.hard_veto), 0, mask).astype(np.uint8)
+                if key_bg is not None:
+                    mask[key_bg] = 0
+                agree = iou(mask, prior)
+                if np.count_nonzero(mask) < 0.5 * area_w:
+                    mask, agree = prior, min(agree, 0.3)
+                on = mask > 0
+                colour = float(prob[on].mean()) if on.any() else 0.0
+                cyc = float(valid[warped].mean())
+                ratio = float(on.sum()) / self.area
+                conf = float(np.clip(agree * (0.5 + 0.5 * cyc) * min(1.0, colour / 0.6)
+                                     * min(1.0, ratio / 0.6), 0.0, 1.0))
+                if colour < t.min_colour or ratio < t.lost_ratio or ratio > t.max_ratio:
+                    mask, conf = empty, 0.0  # mostly hidden or not the object any more: stop here
+            if mask.any():
+                whole = np.count_nonzero(mask) >= 0.85 * self.area  # not partly hidden
+                sure = self._confirm(img, mask, conf) and whole
+                self._follow_distractors(self._candidates(prob), mask if sure else None)
+                self.lost_for = 0
+                self.last_seen = mask
+            else:
+                self.lost, self.lost_for = True, 0
+        if self.lost:
+            self.lost_for += 1
+            found = self._refind(img, prob)
+            if found is not None:
+                mask, score = found
+                conf = float(np.clip(score, 0.0, 1.0)) * 0.6
+                self.lost = False
+                self.last_seen = mask
+                self.trust = 1.0
+                self.centre = _centre(mask)
+                self.lost_for = 0
+            else:
+                mask, conf = empty, 0.0
+        self.trust = 1.0 if self.lost else self.trust * max(conf, 1e-3) ** t.trust_power
+        self.prev_img, self.prev_mask = img, mask
+        return mask, float(min(self.trust, conf ** 0.5) if not self.lost else 0.0), self.lost
+
+
+class ObjectTracker(MaskTracker):
+    """Key-frame masks carried through a clip by :class:`_VosStepper` (see the module docstring).
+
+    ``frames``: a frame source (``frame_count``, ``frame(i)`` -> (H, W, 3) uint8); ``work_long_side``:
+    the working size's long side (masks come back at the clip's size). Frames where the object is
+    not found are yielded with ``lost=True``, an empty mask and confidence 0.
+    """
+
+    def __init__(self, frames, *, work_long_side: int | None = 480, flow_preset: str = "medium",
+                 border: int = 3, reach: int = 6, min_colour: float = 0.3, keep_prior: float = 0.35,
+                 model_rate: float = 0.15, lost_ratio: float = 0.12, min_pixels: int = 12,
+                 confirm_conf: float = 0.6, memory_size: int = 12, search_prob: float = 0.6,
+                 search_min_ratio: float = 0.25, search_max_ratio: float = 3.0, search_sim: float = 0.55,
+                 search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.15,
+                 hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.1,
+                 splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
+                 anchor_colour: float = 0.7,
+                 max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
+        super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
+                         border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
+                         model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
+        self.lost_ratio, self.min_pixels = lost_ratio, min_pixels
+        self.confirm_conf, self.memory_size = confirm_conf, memory_size
+        self.search_prob, self.search_min_ratio, self.search_max_ratio = search_prob, search_min_ratio, search_max_ratio
+        self.search_sim, self.search_accept = search_sim, search_accept
+        self.incumbent_reach, self.veto, self.max_ratio = incumbent_reach, veto, max_ratio
+        self.hard_veto, self.incumbent_penalty, self.bg_rate = hard_veto, incumbent_penalty, bg_rate
+        self.splat = splat
+        self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
+
+    def _run_segment(self, key, key_mask, indices, cancel):
+        stepper = _VosStepper(self, key, key_mask)
+        for i in indices:
+            cancel.raise_if_cancelled()
+            yield (i, *stepper.step(i))
