@@ -177,12 +177,13 @@ class SegmentTool(QObject):
         def job(tok):
             from inpaint_core.segment.prompts import SamRefiner
             from inpaint_core.segment.track import MaskTracker
+            from inpaint_core.segment.vos import ObjectTracker
 
             reader = clip.new_reader(cache_bytes=32 << 20)
             try:
                 session = self.session()
-                tracker = MaskTracker(_Frames(reader), SamRefiner(session) if session else None,
-                                      work_long_side=None if session else 640)
+                tracker = (MaskTracker(_Frames(reader), SamRefiner(session), work_long_side=None) if session
+                           else ObjectTracker(_Frames(reader)))  # classical: re-finds after occlusions
                 yield from tracker.track(keys, start=start, stop=stop, cancel=tok)
             finally:
                 reader.close()

@@ -79,7 +79,8 @@ def _open_session(args, frames):
 def run(args) -> int:
     from ..masks import write_masks
     from ..segment.prompts import SamRefiner, segment_prompt
-    from ..segment.track import GrabCutRefiner, MaskTracker, TrackedFrame
+    from ..segment.track import MaskTracker, TrackedFrame
+    from ..segment.vos import ObjectTracker
     from ..video import VideoReader
 
     points = [_point(t) for t in args.point]
@@ -104,6 +105,8 @@ def run(args) -> int:
                                  [lb for _, _, lb in points] or None, box, session, args.frame)
             print(f"frame {args.frame}: {res.area} pixels masked by {res.method} "
                   f"(score {res.score:.2f})")
+            if res.warning:
+                print(f"warning: {res.warning}", file=sys.stderr)
             if not res.area:
                 raise MaskError("the prompt gave an empty mask; click on the object or draw a "
                                 "tighter box")
@@ -115,8 +118,8 @@ def run(args) -> int:
                 return 0
             if session is not None:
                 tracker = MaskTracker(frames, SamRefiner(session), work_long_side=None)
-            else:
-                tracker = MaskTracker(frames, GrabCutRefiner())
+            else:  # classical: marks lost frames and re-finds the object after occlusions
+                tracker = ObjectTracker(frames)
             flagged: list[int] = []
             printer = ProgressPrinter(enabled=None if not args.quiet else False)
 
