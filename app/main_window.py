@@ -95,6 +95,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
 
         install_help(self)
         self.welcome = install_welcome(self)
+        from .focus import install_focus_rules  # the transport keys work after any panel click
+
+        install_focus_rules(self)
         self.preview_bar.populate(self.settings.engine)
         self.menus["recent"].aboutToShow.connect(self._fill_recent)
         self.setAcceptDrops(True)

@@ -129,6 +129,7 @@ class Timeline(QWidget):
 
     # -- input -----------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # the keyboard follows the click
         if event.button() == Qt.MouseButton.LeftButton and self.frame_count:
             self._scrubbing = True
             self.scrubbed.emit(self.frame_at(event.position().x()))

@@ -258,6 +258,7 @@ class FrameView(QGraphicsView):
         return abs(p.x() - x) * self.zoom_factor() < 6
 
     def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # the keyboard follows the click
         p = self._img(event)
         if event.button() == Qt.MouseButton.MiddleButton or (
             self.pan_mode and event.button() == Qt.MouseButton.LeftButton
