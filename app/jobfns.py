@@ -59,10 +59,30 @@ def working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
 
 
+QUICK_CONTEXT = 6  # frames each side of the playhead the quick first fill reads
+
+
+def quick_engine(engine):
+    """An engine that fills one frame from a few neighbours, fast, or None where the engine cannot
+    do better than its own order (per-frame engines already start at the playhead; neural ones
+    would load their model twice). The classical engine fills whole chunks at once, so the
+    playhead's frame would otherwise wait for its whole chunk."""
+    from inpaint_core.engines.propagate import PropagateEngine
+
+    if type(engine) is PropagateEngine:
+        return PropagateEngine(preset=engine.preset, flow_scale=engine.flow_scale,
+                               flow_max_side=engine.flow_max_side, chunk=1, overlap=QUICK_CONTEXT,
+                               delta=engine.delta, completion=engine.completion, seam=engine.seam,
+                               filler_options=engine.filler_options)
+    return None
+
+
 def preview_job(clip: ClipFacts, doc: MaskDocument, engine_name: str, frames: list[int], priority: int,
-                long_side: int, device: str, token):
+                long_side: int, device: str, token, quick: bool = True):
     """Fill ``frames`` at low resolution, the playhead's neighbourhood first; yields Progress and
-    :class:`PreviewFrame`."""
+    :class:`PreviewFrame`. With ``quick``, the playhead's frame is filled first on its own from a
+    few neighbours (:func:`quick_engine`), then again with the rest. Progress counts the frames
+    delivered (shown), not the engine's internal steps."""
     from inpaint_core.video import VideoReader
 
     opts = {"device": device} if engine_name == "sttn" else {}
@@ -74,15 +94,28 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, engine_name: str, frames: li
                                 grow=engine.default_grow, shots=clip.shots, cancel=token,
                                 mode="pad" if fixed else "stretch")
         x0, y0, w, h = src.inner
-        yield Progress(0, len(frames), "Preview")
+        stage = f"Preview ({engine.label or engine_name})"
+        shown: set[int] = set()
+        yield Progress(0, len(frames), stage)
+
+        def deliver(ev):
+            rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
+            m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+            shown.add(ev.index)
+            return PreviewFrame(ev.index, rgb, m)
+
+        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
+        if fast is not None:
+            for ev in fast.run(src, frames=[priority], priority=priority):
+                token.raise_if_cancelled()
+                if isinstance(ev, Filled):
+                    yield deliver(ev)
+                    yield Progress(len(shown), len(frames), stage)
         for ev in engine.run(src, frames=frames, priority=priority):
             token.raise_if_cancelled()
             if isinstance(ev, Filled):
-                rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
-                m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-                yield PreviewFrame(ev.index, rgb, m)
-            elif isinstance(ev, Progress):
-                yield Progress(ev.done, ev.total, f"Preview ({engine.label or engine_name})")
+                yield deliver(ev)  # the playhead's frame again: now filled with its whole chunk
+                yield Progress(len(shown), len(frames), stage)
 
 
 def export_job(source: Path, doc: MaskDocument, req, engine: str, device: str, token):

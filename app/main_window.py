@@ -137,11 +137,12 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         a["clear_frame"].triggered.connect(self.clear_frame_mask)
         self.preview_bar.engineChosen.connect(self._engine_chosen)
         self.preview.frameFilled.connect(self._preview_filled)
-        self.preview.progress.connect(lambda p: self._show_progress("Preview", p))
+        self.preview.progress.connect(lambda p: self.job_status.report("Preview", p, self.preview.cancel))
         self.preview.ended.connect(self._preview_ended)
         self.preview.failed.connect(lambda e, tb: self.presenter.exception(e, tb, "Preview failed"))
         self.preview.invalidated.connect(lambda: self.timeline.set_filled(set()))
         self.preview.started.connect(self._update_enabled)
+        self.preview.started.connect(self._preview_hint)
         self.timeline.scrubbed.connect(self.seek)
         self.timeline.thumbNeeded.connect(self._want_thumb)
         self._connect_playback()
@@ -274,14 +275,20 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
                                   range(a, b + 1), self.current, self.settings.preview_long_side,
                                   self.settings.device)
 
+    def _preview_hint(self) -> None:
+        """The Result view's line for frames not filled yet, with the frames shown so far."""
+        done, total = self.preview.shown_count()
+        self.viewer.set_pending(f"Filling\u2026 {done} of {total} frames ready" if self.preview.running else None)
+
     def _preview_filled(self, i: int) -> None:
         self.timeline.add_filled(i)
+        self._preview_hint()
         if i == self.current and self.frame_rgb is not None:
             self.viewer.set_result(self.preview.result_full(i, self.frame_rgb))
 
     def _preview_ended(self, outcome: str) -> None:
-        self.job_bar.setVisible(bool(self.jobs))
-        self.job_label.setText("" if outcome == "ok" else f"Preview {outcome}")
+        self._preview_hint()
+        self.job_status.end("Preview", "" if outcome == "ok" else f"Preview {outcome}")
         self._update_enabled()
 
     # -- jobs ------------------------------------------------------------------------------------
@@ -290,7 +297,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         """Start ``make_job(token)`` on a worker thread; ``on_success(result)`` / ``on_failure()``
         are connected before it starts, so no result is ever missed."""
         runner = JobRunner(make_job, name, self)
-        runner.progress.connect(lambda p: self._show_progress(name, p))
+        runner.progress.connect(lambda p: self.job_status.report(name, p, runner.cancel if cancellable else None))
         runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
         if on_success is not None:
             runner.succeeded.connect(on_success)
@@ -304,15 +311,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
     def _job_ended(self, runner: JobRunner) -> None:
         if runner in self.jobs:
             self.jobs.remove(runner)
-        if not self.jobs and not self.preview.running:
-            self.job_bar.setVisible(False)
-            self.job_label.setText("")
+        self.job_status.end(runner.name)
 
     def _show_progress(self, name: str, p) -> None:
-        self.job_bar.setVisible(True)
-        self.job_bar.setRange(0, max(1, p.total))
-        self.job_bar.setValue(p.done)
-        self.job_label.setText(p.stage or name)
+        self.job_status.report(name, p)
 
     def _fill_recent(self) -> None:
         menu = self.menus["recent"]
