@@ -86,7 +86,8 @@ class JobStatus(QWidget):
         self.bar.setRange(0, total)
         self.bar.setValue(min(total, getattr(p, "done", 0)))
         others = len(self._order) - 1
-        text = f"{getattr(p, 'stage', '') or name} {100 * min(total, p.done) // total} %"
+        stage = getattr(p, "stage", "") or name
+        text = f"{stage[:1].upper()}{stage[1:]} {100 * min(total, p.done) // total} %"
         self.label.setText(text + (f" (+{others} more)" if others else ""))
         self.bar.setVisible(True)
         self.cancel_btn.setVisible(cancel is not None)

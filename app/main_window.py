@@ -13,6 +13,7 @@ _qtfix.apply()  # before any Qt object is used (see the module)
 # ruff: noqa: E402
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -241,7 +242,11 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         if self.clip is None:
             return
         doc = self.masks.doc
-        self.viewer.set_mask(doc.compose(self.current), doc.coverage(self.current))
+        mask, cov = doc.compose(self.current), doc.coverage(self.current)
+        live = self.segment.live_mask(self.current) if self.segment is not None else None
+        if live is not None:  # a track running: its mask of this frame, before it is committed
+            mask, cov = np.maximum(mask, live), np.maximum(cov, live)
+        self.viewer.set_mask(mask, cov)
 
     def _masks_changed(self) -> None:
         self.preview.invalidate()
