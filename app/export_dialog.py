@@ -54,7 +54,7 @@ class ExportDialog(QDialog):
     requested = Signal(object)
 
     def __init__(self, parent, source: Path, frame_count: int, in_out: tuple[int, int], has_audio: bool,
-                 engine_label: str) -> None:
+                 engine_label: str, folder: str | Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export video")
         self.setObjectName("exportDialog")
@@ -111,7 +111,8 @@ class ExportDialog(QDialog):
         form.addRow("Detail", self.residuals)
         form.addRow("Engine", QLabel(engine_label, self))
         prow = QHBoxLayout()
-        self.path = QLineEdit(str(source.with_name(source.stem + "_vanish.mp4")), self)
+        out_dir = Path(folder) if folder and Path(folder).is_dir() else source.parent  # the last export's
+        self.path = QLineEdit(str(out_dir / (source.stem + "_vanish.mp4")), self)
         browse = QPushButton("Browse...", self)
         browse.clicked.connect(self._browse)
         prow.addWidget(self.path, 1)

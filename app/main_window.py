@@ -34,6 +34,7 @@ from .playback import PlaybackMixin
 from .preview import PreviewController
 from .project_ctl import ProjectMixin
 from .project_io import is_project
+from .recent import is_autosave, recent_labels
 from .render import to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
@@ -190,7 +191,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         w, h = clip.size
         self.timeline.set_clip(clip.frame_count, clip.rate, w / h)
         self.transport.show_range(0, clip.frame_count - 1, clip.rate)
-        if path:
+        if path and not is_autosave(path):  # a recovery copy is not a file the user opened
             self.settings.add_recent(str(path))
         self.status_label.setText(f"{clip.path.name}: {w}x{h}, {clip.frame_count} frames, "
                                   f"{float(clip.rate):.3g} fps{', audio' if clip.has_audio else ''}")
@@ -324,8 +325,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
     def _fill_recent(self) -> None:
         menu = self.menus["recent"]
         menu.clear()
-        for p in self.settings.recent():
-            menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+        paths = self.settings.recent()
+        for p, label in zip(paths, recent_labels(paths), strict=True):
+            menu.addAction(label, lambda p=p: self.open_path(p)).setToolTip(p)
         if menu.isEmpty():
             menu.addAction("(none)").setEnabled(False)
         else:
@@ -362,8 +364,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
 
     def _update_title(self) -> None:
         name = self.clip.path.name if self.clip else "No video"
-        if self.project is not None:
+        if self.project is not None and not is_autosave(self.project.folder):
             name = f"{self.project.name} ({name})"
+        elif getattr(self, "_recovered", False):
+            name = f"{name} (recovered, not saved yet)"
         self.setWindowTitle(f"{name}[*] - Vanish")
         self.setWindowModified(not self.masks.undo_stack.isClean() or getattr(self, "_recovered", False))
 
