@@ -59,7 +59,8 @@ def working_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
 
 
-QUICK_CONTEXT = 6  # frames each side of the playhead the quick first fill reads
+QUICK_CONTEXT = 4  # frames each side of the playhead the quick first fill reads
+QUICK_FLOW_SIDE = 320  # and the long side its flow is computed at (the full pass refines it)
 
 
 def quick_engine(engine):
@@ -70,8 +71,9 @@ def quick_engine(engine):
     from inpaint_core.engines.propagate import PropagateEngine
 
     if type(engine) is PropagateEngine:
-        return PropagateEngine(preset=engine.preset, flow_scale=engine.flow_scale,
-                               flow_max_side=engine.flow_max_side, chunk=1, overlap=QUICK_CONTEXT,
+        return PropagateEngine(preset=engine.preset, flow_scale=None,
+                               flow_max_side=min(QUICK_FLOW_SIDE, engine.flow_max_side), chunk=1,
+                               overlap=QUICK_CONTEXT,
                                delta=engine.delta, completion=engine.completion, seam=engine.seam,
                                filler_options=engine.filler_options)
     return None

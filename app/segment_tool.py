@@ -181,14 +181,16 @@ class SegmentTool(QObject):
         lay = self.layer()
         self.win.masks.set_frames(lay, {frame: res.mask}, "Segment object")
         self.keys.add(frame)
-        how = "Segment Anything" if res.method == "sam" else f"GrabCut fallback ({self._session_reason})"
+        how = "Segment Anything" if res.method == "sam" else "GrabCut fallback"
+        why = f" - {self._session_reason}" if res.method != "sam" and self._session_reason else ""
         from inpaint_core.segment.prompt_check import check_prompt_mask
 
+        # what matters first: when the status bar is narrow, the reason is what gets cut
         self.warning = check_prompt_mask(res.mask, box) or ""
         if self.warning:
-            self.status.emit(f"Check the mask: {self.warning} ({how})")
+            self.status.emit(f"Check the mask: {self.warning} ({how}){why}")
         else:
-            self.status.emit(f"{how}: {res.area} pixels, score {res.score:.2f}")
+            self.status.emit(f"{how}: {res.area} pixels, score {res.score:.2f}{why}")
 
     # -- tracking --------------------------------------------------------------------------------
     def track(self, forward: bool) -> JobRunner | None:
