@@ -303,7 +303,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, QMain
         """Start ``make_job(token)`` on a worker thread; ``on_success(result)`` / ``on_failure()``
         are connected before it starts, so no result is ever missed."""
         runner = JobRunner(make_job, name, self)
-        runner.progress.connect(lambda p: self.job_status.report(name, p, runner.cancel if cancellable else None))
+        # the status bar's cancel button, for jobs that stop cleanly midway (a save is atomic and
+        # quick; a mask folder half written is not worth offering)
+        stop = runner.cancel if cancellable and name not in ("Saving", "Export masks") else None
+        runner.progress.connect(lambda p: self.job_status.report(name, p, stop))
         runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
         if on_success is not None:
             runner.succeeded.connect(on_success)
