@@ -46,8 +46,8 @@ TABLE = {
     "preview": ("Preview", "Ctrl+P", "fa5s.magic"),
     "cancel_preview": ("Stop preview", "Esc", "fa5s.stop"),
     "clear_frame": ("Clear mask on this frame", None, None),
-    "track_back": ("Track object backward (to the in point)", "Shift+S", "fa5s.chevron-circle-left"),
-    "track_fwd": ("Track object forward (to the out point)", "Ctrl+Shift+S", "fa5s.chevron-circle-right"),
+    "track_back": ("Track object backward (to the in point)", "Ctrl+Alt+Left", "fa5s.chevron-circle-left"),
+    "track_fwd": ("Track object forward (to the out point)", "Ctrl+Alt+Right", "fa5s.chevron-circle-right"),
 }
 SHAPE_KEYS = {"hand": "H", "brush": "B", "eraser": "E", "rect": "R", "polygon": "P", "lasso": "Q", "segment": "S"}
 

@@ -32,11 +32,14 @@ class ExportMixin:
 
     def ask_export(self) -> ExportDialog | None:
         if self.clip is None:
+            self.presenter.present("Export", "Open a video first: there is nothing to export yet. "
+                                   "(File > Open, or drag a video onto the window.)")
             return None
         label = self.preview_bar.engine.currentText()
         dlg = ExportDialog(self, self.clip.path, self.clip.frame_count,
                            (self.timeline.in_frame, self.timeline.out_frame), self.clip.has_audio, label,
-                           self.document_settings(), info=getattr(self.clip, "info", None))
+                           self.document_settings(), info=getattr(self.clip, "info", None),
+                           folder=self.settings.export_dir)
         dlg.requested.connect(lambda req, d=dlg: self._export_requested(d, req))
         self.export_dialogs.append(dlg)
         dlg.show()
@@ -46,6 +49,7 @@ class ExportMixin:
         if not self.masks.doc.has_mask():
             self.presenter.present("Export", "Nothing to remove yet: paint a mask or draw a shape first.")
             return
+        self.settings.export_dir = str(Path(req.out).parent)  # the next export starts there
         dlg.attach(self.start_export(req))
 
     def start_export(self, req: ExportRequest):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -44,7 +44,7 @@ FORMATS = [
 
 def fmt_seconds(s: float | None) -> str:
     if s is None:
-        return "estimating..."
+        return "estimating\u2026"
     s = int(round(s))
     return f"{s // 60}:{s % 60:02d}" if s < 3600 else f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
@@ -56,7 +56,8 @@ class ExportDialog(QDialog):
     requested = Signal(object)
 
     def __init__(self, parent, source: Path, frame_count: int, in_out: tuple[int, int], has_audio: bool,
-                 engine_label: str, settings: ExportSettings | None = None, info=None) -> None:
+                 engine_label: str, settings: ExportSettings | None = None, info=None,
+                 folder: str | Path | None = None) -> None:
         super().__init__(parent)
         self.info = info  # the source's VideoInfo: "Match source" and what the output keeps
         own = Path(source).suffix.lower()
@@ -68,6 +69,12 @@ class ExportDialog(QDialog):
         self.frame_count = frame_count
         self.in_out = in_out
         self.runner = None
+        self.clock = time.monotonic  # seconds; tests may put a fake clock here
+        self._t0 = 0.0
+        self._eta = EtaEstimator()
+        # the elapsed time ticks on its own: progress events may be many seconds apart
+        self._ticker = QTimer(self, interval=250)
+        self._ticker.timeout.connect(self._tick)
         lay = QVBoxLayout(self)
         self.settings_box = QWidget(self)
         form = QFormLayout(self.settings_box)
@@ -116,7 +123,8 @@ class ExportDialog(QDialog):
         form.addRow("Engine", QLabel(engine_label, self))
         self._mask_rows(form, settings or ExportSettings())
         prow = QHBoxLayout()
-        self.path = QLineEdit(str(source.with_name(source.stem + "_vanish" + self.formats[0][2])), self)
+        out_dir = Path(folder) if folder and Path(folder).is_dir() else source.parent  # the last export's
+        self.path = QLineEdit(str(out_dir / (source.stem + "_vanish" + self.formats[0][2])), self)
         browse = QPushButton("Browse...", self)
         browse.clicked.connect(self._browse)
         prow.addWidget(self.path, 1)
@@ -247,8 +255,8 @@ class ExportDialog(QDialog):
     def attach(self, runner) -> None:
         """Follow ``runner`` (a JobRunner of the export job)."""
         self.runner = runner
-        self._eta = EtaEstimator()
-        self._t0 = time.monotonic()
+        self._eta = EtaEstimator(clock=self.clock)
+        self._t0 = self.clock()
         self.settings_box.setEnabled(False)
         self.export_btn.setEnabled(False)
         self.open_btn.setVisible(False)
@@ -256,7 +264,8 @@ class ExportDialog(QDialog):
         for w in (self.stage, self.bar, self.eta):
             w.setVisible(True)
         self.stage.setText("Starting...")
-        self.eta.setText("")
+        self._tick()
+        self._ticker.start()
         runner.progress.connect(self._progress)
         runner.succeeded.connect(self._done)
         runner.failed.connect(lambda e, tb: self._finished(f"Failed: {e}"))
@@ -266,18 +275,26 @@ class ExportDialog(QDialog):
         self.bar.setRange(0, max(1, p.total))
         self.bar.setValue(p.done)
         self.stage.setText(f"{(p.stage or 'export').capitalize()}: {p.done} / {p.total}")
-        self.eta.setText(f"Elapsed {fmt_seconds(time.monotonic() - self._t0)}   "
-                         f"remaining {fmt_seconds(self._eta.update(p))}")
+        self._eta.update(p)
+        self._tick()
+
+    def _tick(self) -> None:
+        """Elapsed time (every second, with or without progress) and the remaining time once it
+        can be estimated."""
+        now = self.clock()
+        self.eta.setText(f"Elapsed {fmt_seconds(now - self._t0)}   "
+                         f"remaining {fmt_seconds(self._eta.remaining(now))}")
 
     def _done(self, result) -> None:
         frames = getattr(result, "frames", None)
         self.out_path = Path(getattr(result, "path", self.request().out))
         self._finished(f"Done: {frames} frames written to {self.out_path.name} in "
-                       f"{fmt_seconds(time.monotonic() - self._t0)}.")
+                       f"{fmt_seconds(self.clock() - self._t0)}.")
         self.bar.setValue(self.bar.maximum())
         self.open_btn.setVisible(True)
 
     def _finished(self, text: str) -> None:
+        self._ticker.stop()
         self.runner = None
         self.stage.setText(text)
         self.eta.setText("")

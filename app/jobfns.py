@@ -53,11 +53,34 @@ class ExportRequest:
     feather: float | None = None  # None: the document's feather
 
 
+QUICK_CONTEXT = 4  # frames each side of the playhead the quick first fill reads
+QUICK_FLOW_SIDE = 320  # and the long side its flow is computed at (the full pass refines it)
+
+
+def quick_engine(engine):
+    """An engine that fills one frame from a few neighbours, fast, or None where the engine cannot
+    do better than its own order (per-frame engines already start at the playhead; neural ones
+    would load their model twice). The classical engine fills whole chunks at once, so the
+    playhead's frame would otherwise wait for its whole chunk."""
+    from inpaint_core.engines.propagate import PropagateEngine
+
+    if type(engine) is PropagateEngine:
+        return PropagateEngine(preset=engine.preset, flow_scale=None,
+                               flow_max_side=min(QUICK_FLOW_SIDE, engine.flow_max_side), chunk=1,
+                               overlap=QUICK_CONTEXT,
+                               delta=engine.delta, completion=engine.completion, seam=engine.seam,
+                               filler_options=engine.filler_options)
+    return None
+
+
 def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, frames: list[int], priority: int,
-                device: str, token):
+                device: str, token, quick: bool = True):
     """Fill ``frames`` at low resolution, the playhead's neighbourhood first; yields Progress and
     :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
-    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`)."""
+    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``, the
+    playhead's frame is first filled on its own from a few neighbours (:func:`quick_engine`), then
+    again with the rest (that second fill is the export's). Progress counts the frames delivered
+    (shown), not the engine's internal steps."""
     from inpaint_core.export.lowres import LowResSource, lowres_plan
     from inpaint_core.video import VideoReader
 
@@ -67,15 +90,28 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
         src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose,
                            shots=clip.shots, cancel=token)
         x0, y0, w, h = src.inner
-        yield Progress(0, len(frames), "Preview")
+        stage = f"Preview ({engine.label or settings.engine})"
+        shown: set[int] = set()
+        yield Progress(0, len(frames), stage)
+
+        def deliver(ev):
+            rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
+            m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+            shown.add(ev.index)
+            return PreviewFrame(ev.index, rgb, m)
+
+        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
+        if fast is not None:
+            for ev in fast.run(src, frames=[priority], priority=priority):
+                token.raise_if_cancelled()
+                if isinstance(ev, Filled):
+                    yield deliver(ev)
+                    yield Progress(len(shown), len(frames), stage)
         for ev in engine.run(src, frames=frames, priority=priority):
             token.raise_if_cancelled()
             if isinstance(ev, Filled):
-                rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
-                m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-                yield PreviewFrame(ev.index, rgb, m)
-            elif isinstance(ev, Progress):
-                yield Progress(ev.done, ev.total, f"Preview ({engine.label or settings.engine})")
+                yield deliver(ev)  # the playhead's frame again: now filled with its whole chunk
+                yield Progress(len(shown), len(frames), stage)
 
 
 def engine_options(settings: ExportSettings, device: str) -> dict:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
-    QProgressBar,
     QSizePolicy,
     QSplitter,
     QToolBar,
@@ -15,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .jobstatus import JobStatus, StatusText
 from .toolbars import PreviewBar, ToolOptions
 from .tools import TOOLS
 
@@ -72,11 +71,8 @@ def build_layout(self) -> None:
     dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
     dock.setMinimumWidth(240)
     self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    self.status_label = QLabel("Open a video to start (drag it onto the window).", self)
-    self.job_label = QLabel("", self)
-    self.job_bar = QProgressBar(self)
-    self.job_bar.setFixedWidth(220)
-    self.job_bar.setVisible(False)
+    self.status_label = StatusText("Open a video to start (drag it onto the window).", self)
+    self.job_status = JobStatus(self)
+    self.job_label, self.job_bar = self.job_status.label, self.job_status.bar
     self.statusBar().addWidget(self.status_label, 1)
-    self.statusBar().addPermanentWidget(self.job_label)
-    self.statusBar().addPermanentWidget(self.job_bar)
+    self.statusBar().addPermanentWidget(self.job_status)

@@ -13,6 +13,7 @@ _qtfix.apply()  # before any Qt object is used (see the module)
 # ruff: noqa: E402
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -35,6 +36,7 @@ from .playback import PlaybackMixin
 from .preview import PreviewController
 from .project_ctl import ProjectMixin
 from .project_io import is_project
+from .recent import is_autosave, recent_labels
 from .render import to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
@@ -97,6 +99,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
 
         install_help(self)
         self.welcome = install_welcome(self)
+        from .focus import install_focus_rules  # the transport keys work after any panel click
+
+        install_focus_rules(self)
         self.preview_bar.populate(self.settings.engine)
         self.menus["recent"].aboutToShow.connect(self._fill_recent)
         self.setAcceptDrops(True)
@@ -138,11 +143,12 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         a["clear_frame"].triggered.connect(self.clear_frame_mask)
         self.preview_bar.engineChosen.connect(self._engine_chosen)
         self.preview.frameFilled.connect(self._preview_filled)
-        self.preview.progress.connect(lambda p: self._show_progress("Preview", p))
+        self.preview.progress.connect(lambda p: self.job_status.report("Preview", p, self.preview.cancel))
         self.preview.ended.connect(self._preview_ended)
         self.preview.failed.connect(lambda e, tb: self.presenter.exception(e, tb, "Preview failed"))
         self.preview.invalidated.connect(lambda: self.timeline.set_filled(set()))
         self.preview.started.connect(self._update_enabled)
+        self.preview.started.connect(self._preview_hint)
         self.timeline.scrubbed.connect(self.seek)
         self.timeline.thumbNeeded.connect(self._want_thumb)
         self._connect_playback()
@@ -200,7 +206,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         w, h = clip.size
         self.timeline.set_clip(clip.frame_count, clip.rate, w / h)
         self.transport.show_range(0, clip.frame_count - 1, clip.rate)
-        if path:
+        if path and not is_autosave(path):  # a recovery copy is not a file the user opened
             self.settings.add_recent(str(path))
         self.status_label.setText(f"{clip.path.name}: {w}x{h}, {clip.frame_count} frames, "
                                   f"{float(clip.rate):.3g} fps{', audio' if clip.has_audio else ''}")
@@ -252,7 +258,11 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         if self.clip is None:
             return
         doc = self.masks.doc
-        self.viewer.set_mask(doc.compose(self.current), doc.coverage(self.current))
+        mask, cov = doc.compose(self.current), doc.coverage(self.current)
+        live = self.segment.live_mask(self.current) if self.segment is not None else None
+        if live is not None:  # a track running: its mask of this frame, before it is committed
+            mask, cov = np.maximum(mask, live), np.maximum(cov, live)
+        self.viewer.set_mask(mask, cov)
 
     def _masks_changed(self) -> None:
         self.preview.invalidate()
@@ -285,14 +295,20 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         return self.preview.start(self.clip, self.masks.doc, self.document_settings(),
                                   range(a, b + 1), self.current, self.settings.device)
 
+    def _preview_hint(self) -> None:
+        """The Result view's line for frames not filled yet, with the frames shown so far."""
+        done, total = self.preview.shown_count()
+        self.viewer.set_pending(f"Filling\u2026 {done} of {total} frames ready" if self.preview.running else None)
+
     def _preview_filled(self, i: int) -> None:
         self.timeline.add_filled(i)
+        self._preview_hint()
         if i == self.current and self.frame_rgb is not None:
             self.viewer.set_result(self.preview.result_full(i, self.frame_rgb))
 
     def _preview_ended(self, outcome: str) -> None:
-        self.job_bar.setVisible(bool(self.jobs))
-        self.job_label.setText("" if outcome == "ok" else f"Preview {outcome}")
+        self._preview_hint()
+        self.job_status.end("Preview", "" if outcome == "ok" else f"Preview {outcome}")
         self._update_enabled()
 
     # -- jobs ------------------------------------------------------------------------------------
@@ -301,7 +317,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         """Start ``make_job(token)`` on a worker thread; ``on_success(result)`` / ``on_failure()``
         are connected before it starts, so no result is ever missed."""
         runner = JobRunner(make_job, name, self)
-        runner.progress.connect(lambda p: self._show_progress(name, p))
+        # the status bar's cancel button, for jobs that stop cleanly midway (a save is atomic and
+        # quick; a mask folder half written is not worth offering)
+        stop = runner.cancel if cancellable and name not in ("Saving", "Export masks") else None
+        runner.progress.connect(lambda p: self.job_status.report(name, p, stop))
         runner.failed.connect(lambda e, tb: self.presenter.exception(e, tb, f"{name} failed"))
         if on_success is not None:
             runner.succeeded.connect(on_success)
@@ -315,21 +334,17 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
     def _job_ended(self, runner: JobRunner) -> None:
         if runner in self.jobs:
             self.jobs.remove(runner)
-        if not self.jobs and not self.preview.running:
-            self.job_bar.setVisible(False)
-            self.job_label.setText("")
+        self.job_status.end(runner.name)
 
     def _show_progress(self, name: str, p) -> None:
-        self.job_bar.setVisible(True)
-        self.job_bar.setRange(0, max(1, p.total))
-        self.job_bar.setValue(p.done)
-        self.job_label.setText(p.stage or name)
+        self.job_status.report(name, p)
 
     def _fill_recent(self) -> None:
         menu = self.menus["recent"]
         menu.clear()
-        for p in self.settings.recent():
-            menu.addAction(Path(p).name, lambda p=p: self.open_path(p)).setToolTip(p)
+        paths = self.settings.recent()
+        for p, label in zip(paths, recent_labels(paths), strict=True):
+            menu.addAction(label, lambda p=p: self.open_path(p)).setToolTip(p)
         if menu.isEmpty():
             menu.addAction("(none)").setEnabled(False)
         else:
@@ -366,8 +381,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
 
     def _update_title(self) -> None:
         name = self.clip.path.name if self.clip else "No video"
-        if self.project is not None:
+        if self.project is not None and not is_autosave(self.project.folder):
             name = f"{self.project.name} ({name})"
+        elif getattr(self, "_recovered", False):
+            name = f"{name} (recovered, not saved yet)"
         self.setWindowTitle(f"{name}[*] - Vanish")
         self.setWindowModified(not self.masks.undo_stack.isClean() or getattr(self, "_recovered", False))
 

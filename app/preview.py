@@ -47,6 +47,7 @@ class PreviewController(QObject):
         self.results: dict[int, PreviewFrame] = {}
         self.runner: JobRunner | None = None
         self.revision = -1
+        self.wanted: list[int] = []  # the frames the running (or last) preview fills
         self._old: list[JobRunner] = []
 
     @property
@@ -63,6 +64,7 @@ class PreviewController(QObject):
             self.results.clear()
             self.invalidated.emit()
         self.revision = key
+        self.wanted = list(frames)
         todo = [i for i in frames if i not in self.results]
         facts = ClipFacts(clip.path, clip.frame_count, clip.size, getattr(clip.info, "shots", None) or None)
         args = (facts, snap, settings, todo, priority, device)
@@ -88,6 +90,10 @@ class PreviewController(QObject):
         if runner is self.runner:
             self.runner = None
             self.ended.emit(runner.outcome or "failed")
+
+    def shown_count(self) -> tuple[int, int]:
+        """(frames filled and ready to show, frames wanted) of the running or last preview."""
+        return sum(1 for i in self.wanted if i in self.results), len(self.wanted)
 
     def cancel(self) -> None:
         r = self.runner

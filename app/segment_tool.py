@@ -18,6 +18,8 @@ from inpaint_core.masks import PaintedLayer
 
 from .workers import JobRunner, LatestRequestWorker
 
+LOW_CONFIDENCE = 0.5  # tracked frames below this are marked on the timeline for re-seeding
+
 
 def segment_available() -> bool:
     try:
@@ -64,6 +66,11 @@ class SegmentTool(QObject):
         self.worker.ready.connect(self._result)
         self.worker.error.connect(lambda k, e: win.presenter.exception(e, "", "Segmentation failed"))
         self.runner: JobRunner | None = None
+        self.live: dict[int, object] = {}  # frame -> tracked mask not yet in the document
+        self.confidence: dict[int, float] = {}  # frame -> the tracker's confidence, for the timeline
+        self.warning = ""  # the last prompt's plausibility warning ("" when it looked right)
+        win.frameShown.connect(self._sync_markers)
+        win.masks.changed.connect(self._prune_confidence)
 
     # -- SAM or fallback (worker thread) --------------------------------------------------------
     def session(self):
@@ -127,6 +134,29 @@ class SegmentTool(QObject):
         self.win.viewer.scene().addItem(m)
         self._markers.append(m)
 
+    def _sync_markers(self, *_args) -> None:
+        """Prompt markers belong to the frame they were placed on: hidden on every other frame."""
+        here = self.win.current == self.frame
+        for m in self._markers:
+            m.setVisible(here)
+
+    def live_mask(self, i: int):
+        """The tracked mask of frame ``i`` while its track runs ((H, W) uint8 0/255), else None."""
+        return self.live.get(i)
+
+    def _prune_confidence(self) -> None:
+        """Forget the confidence of frames whose tracked mask is gone (undone, layer deleted)."""
+        if not self.confidence or self.runner is not None:
+            return
+        frames = {}
+        with contextlib.suppress(KeyError):
+            if self.layer_id is not None:
+                frames = self.win.masks.doc.layer(self.layer_id).frames
+        kept = {i: c for i, c in self.confidence.items() if i in frames}
+        if kept != self.confidence:
+            self.confidence = kept
+            self.win.timeline.set_confidence(kept)
+
     def reset(self, frame: int) -> None:
         for m in self._markers:
             self.win.viewer.scene().removeItem(m)
@@ -152,9 +182,16 @@ class SegmentTool(QObject):
         lay = self.layer()
         self.win.masks.set_frames(lay, {frame: res.mask}, "Segment object")
         self.keys.add(frame)
-        how = "Segment Anything" if res.method == "sam" else f"GrabCut fallback ({self._session_reason})"
-        warning = getattr(res, "warning", None)
-        self.status.emit(f"Warning: {warning} ({how})" if warning else f"{how}: {res.area} pixels, score {res.score:.2f}")
+        how = "Segment Anything" if res.method == "sam" else "GrabCut fallback"
+        why = f" - {self._session_reason}" if res.method != "sam" and self._session_reason else ""
+        from inpaint_core.segment.prompt_check import check_prompt_mask
+
+        # what matters first: when the status bar is narrow, the reason is what gets cut
+        self.warning = check_prompt_mask(res.mask, box) or getattr(res, "warning", None) or ""
+        if self.warning:
+            self.status.emit(f"Check the mask: {self.warning} ({how}){why}")
+        else:
+            self.status.emit(f"{how}: {res.area} pixels, score {res.score:.2f}{why}")
 
     # -- tracking --------------------------------------------------------------------------------
     def track(self, forward: bool) -> JobRunner | None:
@@ -191,22 +228,40 @@ class SegmentTool(QObject):
         def event(ev) -> None:
             if hasattr(ev, "mask") and hasattr(ev, "confidence"):
                 results[ev.index] = ev.mask
+                self.confidence[ev.index] = float(ev.confidence)
+                win.timeline.set_confidence(self.confidence)
+                self.live = results
+                win.seek(ev.index)  # the playhead follows the track: each mask appears as it is made
 
-        def done(_r) -> None:
-            win.masks.set_frames(lay, {i: m for i, m in results.items() if i not in self.keys},
-                                 "Track forward" if forward else "Track backward")
+        label = "Track forward" if forward else "Track backward"
+
+        def apply(stopped: bool) -> None:
+            self.live = {}
+            new = {i: m for i, m in results.items() if i not in self.keys}
+            if new:  # a stopped track keeps the frames it made (one undo step)
+                win.masks.set_frames(lay, new, label + (" (stopped)" if stopped else ""))
             self.tracked.emit(len(results))
-            self.status.emit(f"Tracked {len(results)} frames")
+            self.status.emit(f"Tracked {len(results)} frames" + (" (stopped)" if stopped else "")
+                             + self._low_confidence_note())
+            win.refresh_mask()
 
         runner = JobRunner(job, "Tracking", win)
         runner.event.connect(event)
-        runner.progress.connect(lambda p: win._show_progress("Tracking", p))
-        runner.succeeded.connect(done)
-        runner.failed.connect(lambda e, tb: win.presenter.exception(e, tb, "Tracking failed"))
-        runner.ended.connect(lambda: setattr(self, "runner", None))
+        runner.progress.connect(lambda p: win.job_status.report("Tracking", p, runner.cancel))
+        runner.succeeded.connect(lambda _r: apply(False))
+        runner.cancelledJob.connect(lambda: apply(True))
+        runner.failed.connect(lambda e, tb: (setattr(self, "live", {}),
+                                             win.presenter.exception(e, tb, "Tracking failed")))
+        runner.ended.connect(lambda: (setattr(self, "runner", None), win.job_status.end("Tracking")))
         self.runner = runner
         runner.start()
         return runner
+
+    def _low_confidence_note(self) -> str:
+        low = sorted(i for i, c in self.confidence.items() if c < LOW_CONFIDENCE)
+        if not low:
+            return ""
+        return f"; {len(low)} frames of low confidence (red on the timeline), first {low[0]}: segment them again"
 
     def stop(self) -> None:
         self.worker.stop()

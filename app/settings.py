@@ -80,6 +80,15 @@ class EditorSettings:
     def models_dir(self, v: str) -> None:
         self.s.setValue("models/dir", v)
 
+    @property
+    def export_dir(self) -> str:
+        """The folder of the last export ("" before the first)."""
+        return self._get("export/dir", "", str)
+
+    @export_dir.setter
+    def export_dir(self, v: str) -> None:
+        self.s.setValue("export/dir", str(v))
+
     def recent(self) -> list[str]:
         v = self.s.value("recent/files", [])
         if isinstance(v, str):

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QSizePolicy, QVBoxLayout,
 
 from .media import timecode
 
-RULER_H, THUMB_H, TRACK_H = 22, 54, 14
+RULER_H, THUMB_H, TRACK_H, CONF_H = 22, 54, 14, 5
+LOW_CONFIDENCE = 0.5
 
 
 class Timeline(QWidget):
@@ -26,7 +27,7 @@ class Timeline(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(RULER_H + THUMB_H + TRACK_H + 6)
+        self.setMinimumHeight(RULER_H + THUMB_H + TRACK_H + CONF_H + 6)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.frame_count = 0
@@ -37,6 +38,7 @@ class Timeline(QWidget):
         self.key_frames: list[int] = []
         self.painted: set[int] = set()
         self.filled: set[int] = set()
+        self.confidence: dict[int, float] = {}  # tracked frames -> confidence in [0, 1]
         self.thumb_aspect = 16 / 9
         self._thumbs: dict[int, QPixmap] = {}
         self._thumb_keys: list[int] = []
@@ -73,6 +75,22 @@ class Timeline(QWidget):
     def set_markers(self, key_frames: list[int], painted: set[int]) -> None:
         self.key_frames, self.painted = sorted(key_frames), set(painted)
         self.update()
+
+    def set_confidence(self, confidence: dict[int, float]) -> None:
+        """The tracker's per-frame confidence, drawn as a strip under the markers (green: sure,
+        red: below :data:`LOW_CONFIDENCE`, segment that frame again)."""
+        self.confidence = dict(confidence)
+        self.update()
+
+    def low_confidence(self) -> list[int]:
+        return sorted(i for i, c in self.confidence.items() if c < LOW_CONFIDENCE)
+
+    @staticmethod
+    def confidence_color(c: float) -> QColor:
+        if c < LOW_CONFIDENCE:
+            return QColor(235, 60, 60)
+        t = (c - LOW_CONFIDENCE) / (1 - LOW_CONFIDENCE)
+        return QColor(int(240 - 170 * t), int(170 + 40 * t), 70)
 
     def set_filled(self, filled: set[int]) -> None:
         self.filled = set(filled)
@@ -129,6 +147,7 @@ class Timeline(QWidget):
 
     # -- input -----------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # the keyboard follows the click
         if event.button() == Qt.MouseButton.LeftButton and self.frame_count:
             self._scrubbing = True
             self.scrubbed.emit(self.frame_at(event.position().x()))
@@ -214,13 +233,20 @@ class Timeline(QWidget):
                 p.setBrush(col)
                 p.drawPolygon([QPointF(fx, ky + 2), QPointF(fx + 4, ky + 7), QPointF(fx, ky + 12),
                                QPointF(fx - 4, ky + 7)])
+        # the tracker's confidence strip
+        cy = ky + TRACK_H
+        p.fillRect(0, cy, w, CONF_H, QColor(22, 23, 27))
+        for fr, c in self.confidence.items():
+            fx = self.x_of(fr)
+            if -fw <= fx <= w:
+                p.fillRect(QRectF(fx, cy, fw, CONF_H), self.confidence_color(c))
         # in/out range: dim outside it
         xin, xout = self.x_of(self.in_frame), self.x_of(self.out_frame + 1)
         dim = QColor(0, 0, 0, 130)
         if xin > 0:
-            p.fillRect(QRectF(0, RULER_H, xin, THUMB_H + TRACK_H), dim)
+            p.fillRect(QRectF(0, RULER_H, xin, THUMB_H + TRACK_H + CONF_H), dim)
         if xout < w:
-            p.fillRect(QRectF(xout, RULER_H, w - xout, THUMB_H + TRACK_H), dim)
+            p.fillRect(QRectF(xout, RULER_H, w - xout, THUMB_H + TRACK_H + CONF_H), dim)
         p.setPen(QPen(QColor(90, 160, 255), 2))
         p.drawLine(int(xin), 0, int(xin), self.height())
         p.drawLine(int(xout), 0, int(xout), self.height())

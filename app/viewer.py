@@ -91,6 +91,7 @@ class FrameView(QGraphicsView):
                    self.hint_item, *self.split_labels):
             self.scene().addItem(it)
         self.mode = "original"
+        self.pending_hint: str | None = None
         self.wipe = 0.5
         self.overlay_color = (255, 40, 90)
         self.overlay_opacity = 0.5
@@ -129,6 +130,13 @@ class FrameView(QGraphicsView):
         self.mask = mask
         self.coverage = coverage if coverage is not None else mask
         self._schedule(overlay=True)
+
+    def set_pending(self, hint: str | None) -> None:
+        """What the Result view says while a preview runs and this frame is not filled yet
+        (None: no preview runs)."""
+        if hint != self.pending_hint:
+            self.pending_hint = hint
+            self._schedule(overlay=False)
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -198,7 +206,7 @@ class FrameView(QGraphicsView):
         self.overlay_item.setVisible(show_overlay)
         self._overlay_dirty = False
         if self.mode in ("result", "split") and self.result is None:
-            self.hint_item.setText("No preview for this frame yet - press Preview")
+            self.hint_item.setText(self.pending_hint or "No preview for this frame yet - press Preview")
             self.hint_item.setPos(8, 8)
             self.hint_item.setVisible(True)
         else:
@@ -258,6 +266,7 @@ class FrameView(QGraphicsView):
         return abs(p.x() - x) * self.zoom_factor() < 6
 
     def mousePressEvent(self, event) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # the keyboard follows the click
         p = self._img(event)
         if event.button() == Qt.MouseButton.MiddleButton or (
             self.pan_mode and event.button() == Qt.MouseButton.LeftButton

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .recent import recent_labels
 from .transport import icon
 
 RECENT_SHOWN = 5
@@ -108,12 +109,13 @@ class WelcomeScreen(QFrame):
             self.recent_box.removeWidget(b)
             b.deleteLater()
         self.recent_buttons = []
-        for p in recent[:RECENT_SHOWN]:
-            b = QPushButton(Path(p).name, self)
+        shown = recent[:RECENT_SHOWN]
+        for p, label in zip(shown, recent_labels(shown), strict=True):
+            b = QPushButton(label, self)
             b.setObjectName("welcomeRecent")
             b.setToolTip(p)
             if not Path(p).exists():  # moved or deleted since: say so instead of failing on a click
-                b.setText(f"{Path(p).name} (not found)")
+                b.setText(f"{label} (not found)")
                 b.setEnabled(False)
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.clicked.connect(lambda _=False, p=p: self.recentChosen.emit(p))

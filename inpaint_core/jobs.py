@@ -57,26 +57,52 @@ NEVER_CANCELLED = CancelToken()
 
 @dataclass
 class EtaEstimator:
-    """Estimates the remaining seconds of a job from its progress events (moving average rate)."""
+    """Estimates the remaining seconds of a job from its progress events.
 
-    started: float = field(default_factory=time.monotonic)
-    _last: tuple[float, float] | None = None
-    _rate: float | None = None
+    :meth:`update` returns None ("estimating") until an estimate means something: at least
+    ``min_seconds`` since the stage began and at least ``min_fraction`` of it done. The rate is
+    measured over the later half of the work done so far (from the event at which half of the
+    current fraction was done), so start-up costs (a model load, a first chunk) fade out and, at
+    a steady pace, the estimate converges to the real remaining time. A fraction that goes back
+    (a new stage counting from 0, or a new total) starts over. :meth:`remaining` counts the last
+    estimate down between events. ``clock`` gives seconds (a fake one in tests)."""
 
-    def update(self, p: Progress) -> float | None:
-        now = time.monotonic()
+    min_seconds: float = 2.0
+    min_fraction: float = 0.02
+    clock: Callable[[], float] = time.monotonic
+    _points: list[tuple[float, float]] = field(default_factory=list)  # (time, fraction) of this stage
+    _total: int = -1
+    _estimate: tuple[float, float] | None = None  # (time, seconds remaining)
+
+    def update(self, p: Progress, now: float | None = None) -> float | None:
+        now = self.clock() if now is None else now
         frac = p.fraction
-        if self._last is not None:
-            dt, df = now - self._last[0], frac - self._last[1]
-            if dt > 0 and df > 0:
-                rate = df / dt
-                self._rate = rate if self._rate is None else 0.7 * self._rate + 0.3 * rate
-        elif frac > 0:
-            self._rate = frac / max(1e-6, now - self.started)
-        self._last = (now, frac)
-        if not self._rate:
+        pts = self._points
+        if not pts or frac < pts[-1][1] or p.total != self._total:
+            pts.clear()
+            self._total = p.total
+        pts.append((now, frac))
+        if len(pts) > 512:  # keep the history small: every other point, the first and last kept
+            self._points = pts = pts[:-1:2] + [pts[-1]]
+        self._estimate = None
+        t0, f0 = pts[0]
+        if now - t0 < self.min_seconds or frac - f0 < self.min_fraction:
             return None
-        return max(0.0, (1.0 - frac) / self._rate)
+        half = f0 + (frac - f0) / 2
+        tb, fb = next((t, f) for t, f in pts if f >= half)
+        if frac - fb <= 0 or now - tb <= 0:
+            tb, fb = t0, f0
+        left = max(0.0, (1.0 - frac) * (now - tb) / (frac - fb))
+        self._estimate = (now, left)
+        return left
+
+    def remaining(self, now: float | None = None) -> float | None:
+        """The last estimate, less the time since it was made (None while estimating)."""
+        if self._estimate is None:
+            return None
+        now = self.clock() if now is None else now
+        t, left = self._estimate
+        return max(0.0, left - (now - t))
 
 
 def run_job(

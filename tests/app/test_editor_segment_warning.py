@@ -25,5 +25,5 @@ def test_box_on_nothing_shows_a_warning(qtbot, win, tmp_path, monkeypatch):
         QTest.mouseMove(vp, pos(QPointF(115, 18)))
         QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos(QPointF(130, 28)))
     text = win.status_label.text()
-    assert text.startswith("Warning:"), text
+    assert text.startswith("Check the mask:"), text
     assert "GrabCut" in text
