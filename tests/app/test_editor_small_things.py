@@ -81,10 +81,11 @@ def test_a_recovered_session_never_shows_its_autosave_id(qtbot, win, clip_file, 
     qtbot.waitUntil(lambda: getattr(fresh, "recovery_dialog", None) is not None, timeout=5000)
     with qtbot.waitSignal(fresh.frameShown, timeout=30000):
         fresh.recovery_dialog.buttons()[0].click()  # Recover
-    qtbot.waitUntil(lambda: fresh.project is not None, timeout=5000)
+    qtbot.waitUntil(lambda: fresh._recovered and fresh.clip is not None, timeout=5000)
     title = fresh.windowTitle()
-    autosave_name = fresh.project.folder.name
-    assert autosave_name.startswith("clip-") and autosave_name not in title and "clip-" not in title
+    autosave_names = [p.name for p in autosave_root().iterdir()]
+    assert autosave_names and all(n.startswith("clip-") and n not in title for n in autosave_names)
+    assert "clip-" not in title
     assert title.startswith("clip.mp4 (recovered")
     assert not any(str(autosave_root()) in p for p in settings.recent())
     fresh.masks.undo_stack.setClean()
