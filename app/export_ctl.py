@@ -64,7 +64,9 @@ class ExportMixin:
         settings = replace(self.document_settings(), start=req.start, end=end).validated()
         device = self.settings.device
         out = Path(req.out)
-        return self.run_job(lambda tok: export_job(source, snap, settings, out, device, tok),
+        project = getattr(self, "project", None)
+        protect = [project.folder] if project is not None and getattr(project, "folder", None) else []
+        return self.run_job(lambda tok: export_job(source, snap, settings, out, device, tok, protect),
                             f"Export {out.name}")
 
     # -- the document's settings (one schema: inpaint_core.settings) ---------------------------

@@ -122,11 +122,13 @@ def engine_options(settings: ExportSettings, device: str) -> dict:
     return opts
 
 
-def export_job(source: Path, doc: MaskDocument, settings: ExportSettings, out: Path, device: str, token):
+def export_job(source: Path, doc: MaskDocument, settings: ExportSettings, out: Path, device: str, token,
+               protect=()):
     """Full-resolution export of ``doc``'s masks with ``settings`` (the same call as
-    ``vanish export PROJECT``; see :func:`inpaint_core.export.export_video`)."""
+    ``vanish export PROJECT``; see :func:`inpaint_core.export.export_video`). ``protect``: further
+    paths the output must not replace (the open project's folder), as the CLI's export checks."""
     from inpaint_core.export import export_video
 
     kw = settings.export_kwargs()
     kw["engine_options"] = engine_options(settings, device)
-    return (yield from export_video(source, doc, out, cancel=token, **kw))
+    return (yield from export_video(source, doc, out, cancel=token, protect=list(protect), **kw))

@@ -48,7 +48,7 @@ def check_structure(spec: ModelSpec, path: Path) -> None:
         _check_sam(kind.split(":", 1)[1], path)
         return
     if kind.startswith("sam2:"):
-        from ..segment.sam2check import check_sam2
+        from .sam2_checkpoint import check_sam2
 
         check_sam2(kind.split(":", 1)[1], path)
         return

@@ -14,7 +14,6 @@ the clip's frames there once. Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,27 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engines.base import Availability
 from ..errors import EngineUnavailable, ModelError
-from ..jobs import NEVER_CANCELLED, CancelToken, Progress
+from ..jobs import NEVER_CANCELLED, Availability, CancelToken, Progress
+from ..models.sam2_checkpoint import CONFIGS, package_available
 from .track import TrackedFrame
 
 # model-store name -> the sam2 package's config of that checkpoint
-CONFIGS = {
-    "sam21_tiny": "configs/sam2.1/sam2.1_hiera_t.yaml",
-    "sam21_small": "configs/sam2.1/sam2.1_hiera_s.yaml",
-    "sam21_base_plus": "configs/sam2.1/sam2.1_hiera_b+.yaml",
-    "sam21_large": "configs/sam2.1/sam2.1_hiera_l.yaml",
-}
 DEFAULT = "sam21_tiny"
 METHOD_SAM2 = "sam2"
-
-
-def package_available() -> bool:
-    try:
-        return importlib.util.find_spec("sam2") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def available(name: str = DEFAULT, checkpoint: str | Path | None = None) -> Availability:

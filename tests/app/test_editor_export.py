@@ -131,3 +131,16 @@ def test_export_dialog_defaults_to_match_source_and_says_what_is_kept(qtbot, win
     dlg.format.setCurrentIndex(dlg.format.findData("match"))
     assert dlg.request().fmt is None
     dlg.close()
+
+
+def test_export_into_the_open_project_is_refused(qtbot, win, clip_file, tmp_path):
+    """The editor's export holds the same output-safety rule as the CLI: the open project's own
+    folder is never an export target (a PNG folder export into it would replace its masks)."""
+    masked_window(qtbot, win, clip_file)
+    folder = tmp_path / "p.vanish"
+    assert wait_job(qtbot, win.save_project_as(folder)) == "ok"
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    runner = win.start_export(ExportRequest(folder / "masks", "png", 0, 24, None, False, "none"))
+    assert wait_job(qtbot, runner, timeout=60000) == "failed"
+    assert win.presenter.history and "p.vanish" in str(win.presenter.history[-1])
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before

@@ -87,7 +87,7 @@ def test_video_predictor_cancellation(tiny_predictor):
 def test_structure_check_accepts_the_architecture_and_rejects_others(tiny_predictor, tmp_path):
     import torch
 
-    from inpaint_core.segment.sam2check import check_sam2
+    from inpaint_core.models.sam2_checkpoint import check_sam2
 
     state = {k: v.detach().clone() for k, v in tiny_predictor.state_dict().items()}
     good = tmp_path / "sam2.1_hiera_tiny.pt"

@@ -4,15 +4,30 @@ must load into it strictly (every key and shape)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from ..errors import ModelError
 
+#: store model name -> the sam2 package's config of that model
+CONFIGS = {
+    "sam21_tiny": "configs/sam2.1/sam2.1_hiera_t.yaml",
+    "sam21_small": "configs/sam2.1/sam2.1_hiera_s.yaml",
+    "sam21_base_plus": "configs/sam2.1/sam2.1_hiera_b+.yaml",
+    "sam21_large": "configs/sam2.1/sam2.1_hiera_l.yaml",
+}
+
+
+def package_available() -> bool:
+    """Whether the optional ``sam2`` package is installed (nothing is imported)."""
+    try:
+        return importlib.util.find_spec("sam2") is not None
+    except (ImportError, ValueError):
+        return False
+
 
 def check_sam2(name: str, path: Path) -> None:
     """:class:`ModelError` unless ``path`` is a SAM 2.1 checkpoint of store model ``name``."""
-    from .sam2video import CONFIGS, package_available
-
     if name not in CONFIGS:
         raise ModelError(f"unknown SAM 2 model {name!r}")
     if not package_available():
