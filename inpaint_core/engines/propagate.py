@@ -13,8 +13,9 @@ import cv2
 import numpy as np
 
 from .. import flow as F
+from ..errors import VanishError
 from ..jobs import Progress
-from .base import ClipSource, Engine, Filled, FlowCorrespondence
+from .base import ClipSource, Engine, Filled, FlowCorrespondence, composite
 from .propagation import ChunkFiller, Seed
 
 
@@ -32,6 +33,11 @@ class PropagateEngine(Engine):
     ``chunk``/``overlap``: output frames per chunk and context frames on each side (None: chosen
     so a chunk holds about ``chunk_pixels`` pixels). ``delta``: cycle-consistency threshold in
     pixels. ``completion``: how flow is completed in holes (``"background"`` or ``"laplace"``).
+    ``fill_method``: ``auto`` (propagate; a still hole in a still scene filled per frame),
+    ``propagate`` (always follow the flow), ``clean-plate``, ``surface`` or ``edge-blend`` (see
+    :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``exemplar``
+    (patch-based, :mod:`.exemplar`) or ``telea``. ``references``: {frame: image path or (H, W, 3)
+    uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
     """
 
     name = "propagate"
@@ -41,7 +47,15 @@ class PropagateEngine(Engine):
     def __init__(self, preset: str = "medium", flow_scale: float | None = None,
                  flow_max_side: int = 480, chunk: int | None = None, overlap: int | None = None,
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
-                 seam: bool = True, filler_options: dict | None = None, **_ignored) -> None:
+                 seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
+                 spatial: str = "exemplar", references: dict | None = None, **_ignored) -> None:
+        from .fillmethods import check_method
+
+        self.fill_method = check_method(fill_method)
+        if spatial not in ("exemplar", "telea"):
+            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar or telea.")
+        self.spatial = spatial
+        self.references = dict(references or {})
         self.filler_options = dict(filler_options or {})
         self.preset = preset
         self.flow_scale = flow_scale
@@ -95,6 +109,15 @@ class PropagateEngine(Engine):
         self, clip: ClipSource, frames: Sequence[int] | range | None = None, priority: int | None = None
     ) -> Iterator[Progress | Filled]:
         frames = list(range(clip.frame_count)) if frames is None else list(frames)
+        if self.fill_method in ("clean-plate", "surface", "edge-blend"):
+            yield from self._run_per_frame(clip, frames)
+            return
+        refs = self._references(clip)
+        spatial_fn = spatial_fill
+        if self.spatial == "exemplar":
+            from .exemplar import ExemplarFill
+
+            spatial_fn = ExemplarFill()
         total = len(set(frames))
         plans = self.plan(clip, frames)
         if priority is not None:
@@ -124,9 +147,17 @@ class PropagateEngine(Engine):
                 continue
             imgs = [clip.frame(i) for i in idx]
             seeds = {i - lo: delivered[i] for i in idx if i in delivered and not (a <= i < b)}
-            filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fill, seeds=seeds, delta=self.delta,
+            for i in idx:  # the user's clean frames: trusted sources, delivered as given
+                if i in refs and masks[i - lo].any():
+                    rgb = composite(refs[i], imgs[i - lo], masks[i - lo])
+                    seeds[i - lo] = Seed(rgb, np.full(rgb.shape[:2], -1, np.int32),
+                                         np.zeros(rgb.shape[:2] + (2,), np.float32))
+            opts = dict(self.filler_options)
+            if self.fill_method == "propagate":
+                opts.setdefault("still_check", False)
+            filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
                                  completion=self.completion, seam=self.seam,
-                                 cancel=clip.cancel.raise_if_cancelled, **self.filler_options)
+                                 cancel=clip.cancel.raise_if_cancelled, **opts)
             want = [i - lo for i in core]
             res = filler.run(want)
             del filler, imgs
@@ -141,6 +172,42 @@ class PropagateEngine(Engine):
                 done += 1
                 yield Progress(done, total, "propagate")
             self._keep(delivered, out, a, b, overlap, pending)
+
+    def _references(self, clip: ClipSource) -> dict[int, np.ndarray]:
+        from .fillmethods import load_references
+
+        return load_references(self.references, clip.size, clip.frame_count)
+
+    def _run_per_frame(self, clip: ClipSource, frames: list[int]) -> Iterator[Progress | Filled]:
+        """The fill methods that need no flow: clean plate (per shot), surface, edge blend."""
+        from .exemplar import ExemplarFill
+        from .fillmethods import PlateFiller, edge_blend, surface_fill
+
+        refs = self._references(clip)
+        total = len(frames)
+        yield Progress(0, total, self.fill_method)
+        plates: dict[tuple[int, int], PlateFiller] = {}
+        ex = ExemplarFill()
+        for done, i in enumerate(frames, 1):
+            clip.cancel.raise_if_cancelled()
+            img, hole = clip.frame(i), clip.mask(i) > 0
+            if i in refs:
+                out = composite(refs[i], img, hole.astype(np.uint8))
+            elif not hole.any():
+                out = img
+            elif self.fill_method == "edge-blend":
+                out = edge_blend(img, hole)
+            elif self.fill_method == "surface":
+                out = surface_fill(ex, img, hole)
+            else:
+                shot = next((s for s in clip.shots if s[0] <= i < s[1]), (0, clip.frame_count))
+                if shot not in plates:
+                    plates.clear()  # one shot's plate at a time
+                    plates[shot] = PlateFiller(clip.frame, clip.mask, shot[0], shot[1],
+                                               clip.cancel.raise_if_cancelled)
+                out = plates[shot].fill(img, hole)
+            yield Filled(i, out, None)
+            yield Progress(done, total, self.fill_method)
 
     @staticmethod
     def _keep(delivered: dict[int, Seed], out: dict[int, Seed], a: int, b: int, overlap: int,

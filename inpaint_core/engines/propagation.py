@@ -79,8 +79,10 @@ class ChunkFiller:
                  cancel: Callable[[], None] | None = None, key_rounds: int = 4,
                  seam: bool = True, loose: float = LOOSE, seam_limit: float = 255.0,
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
-                 chain_error: float = CHAIN_ERROR) -> None:
+                 chain_error: float = CHAIN_ERROR, still_check: bool = True) -> None:
         self.chain_error = chain_error
+        #: False: never take the "nothing revealed" shortcut (fill method ``propagate``)
+        self.still_check = still_check
         self.key_every = key_every
         self.loose = loose
         self.seam_limit = seam_limit
@@ -255,7 +257,7 @@ class ChunkFiller:
         (default all). Frames that have a seed are returned as seeded."""
         want = list(range(self.n)) if want is None else want
         self._flows()
-        self.no_reveal = self._nothing_revealed()
+        self.no_reveal = self.still_check and self._nothing_revealed()
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
         for t, seed in self.seeds.items():
             self.images.append(seed.rgb)
