@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import VanishError
 from .argtypes import size_arg
+from .fillargs import add_fill_arguments, fill_options
 from .progress import ProgressPrinter
 
 RESIDUALS = ("both", "temporal", "spatial", "none")
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--grow", type=int, metavar="PX", help="mask growth in source pixels")
     p.add_argument("--feather", type=float, metavar="PX", help="soft-edge radius in source pixels")
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
+    add_fill_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from ..jobs import run_job
 
     video, masks, engine, options, grow, feather = _inputs(args)
+    options = {**options, **fill_options(args, video)}
     job = export_video(
         video, masks, args.out, engine=engine, engine_options=options, work_size=args.work_size,
         residuals=args.residuals, fmt=args.fmt, crf=args.crf, start=args.start, end=args.end,

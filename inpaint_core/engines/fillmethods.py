@@ -27,10 +27,10 @@ import numpy as np
 
 from .. import flow as F
 from ..errors import VanishError
+from . import FILL_METHODS
 from .exemplar import ExemplarFill
 from .propagation import seam_correct
 
-FILL_METHODS = ("auto", "propagate", "clean-plate", "surface", "edge-blend")
 #: frames sampled over a shot for the clean plate
 PLATE_SAMPLES = 48
 #: grey-level change to either neighbour sample above which a pixel counts as moving
