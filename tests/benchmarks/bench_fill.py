@@ -74,6 +74,14 @@ def main() -> None:
     ap.add_argument("--out", default=str(RESULTS / "fill.json"))
     args = ap.parse_args()
     engines = args.engines.split(",")
+    from inpaint_core.engines.exemplar import ExemplarFill
+
+    t0 = time.perf_counter()
+    warm = np.zeros((64, 96, 3), np.uint8)
+    warm_hole = np.zeros((64, 96), bool)
+    warm_hole[20:40, 30:60] = True
+    ExemplarFill()(warm, warm_hole)  # load the compiled kernels once per process, outside the timings
+    print(f"exemplar kernels loaded in {time.perf_counter() - t0:.2f} s (once per process)")
     rows, sheet = [], []
     for cname in args.clips.split(","):
         path, start = CLIPS[cname]
@@ -93,6 +101,8 @@ def main() -> None:
                     f"{k}={rec.get(k, float('nan')):.3f}" for k in KEYS if rec.get(k) is not None), flush=True)
                 if out is not None:
                     tiles.append(out[t])
+                write_json({"frames": args.frames, "engines": engines, "rows": rows, "partial": True},
+                           Path(args.out))
             if fam == args.families.split(",")[0]:
                 hole = masks[t] > 0
                 edge = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) - hole.astype(np.uint8)
