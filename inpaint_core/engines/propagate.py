@@ -124,6 +124,11 @@ class PropagateEngine(Engine):
             first = next((k for k, (a, b, _) in enumerate(plans) if a <= priority < b), None)
             if first is not None:
                 plans = plans[first:] + plans[:first]
+        if refs:  # outward from the chunks holding a reference, so its pixels reach every chunk
+            ref_chunks = [k for k, (a, b, _) in enumerate(plans) if any(a <= r < b for r in refs)]
+            if ref_chunks:
+                plans = [p for _, p in sorted(enumerate(plans),
+                                              key=lambda kp: (min(abs(kp[0] - r) for r in ref_chunks), kp[0]))]
         _, overlap = self._chunking(clip.size)
         flow_fn = self._flow_fn(clip.size)
         done = 0

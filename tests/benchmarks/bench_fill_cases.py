@@ -115,7 +115,9 @@ def main() -> None:
     ap.add_argument("--plate", action="store_true")
     ap.add_argument("--frames", type=int, default=0, help="frames (default: 16 for --reference, 60 for --plate)")
     args = ap.parse_args()
-    data = {}
+    import json
+
+    data = json.loads(OUT.read_text()) if OUT.is_file() else {}  # keep the other case's results
     if args.plate:
         data["plate"] = plate_case(args.frames or 60)
     if args.reference:

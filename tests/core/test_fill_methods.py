@@ -82,7 +82,9 @@ def test_unknown_fill_method_is_a_clear_error():
         PropagateEngine(fill_method="blur")
 
 
-def test_a_reference_frame_is_carried_through_the_shot():
+@pytest.mark.parametrize("chunking", [{}, {"chunk": 3, "overlap": 2}])
+def test_a_reference_frame_is_carried_through_the_shot(chunking):
+    # with small chunks, the chunks run outward from the reference's, so it reaches the first frames
     # a hole no other frame reveals in part: a pan whose hole is wider than the pan's travel
     n, speed = 10, 2
     big = texture(H + 8, W + speed * n + 8, 6)
@@ -90,8 +92,8 @@ def test_a_reference_frame_is_carried_through_the_shot():
     mask = np.zeros((H, W), np.uint8)
     mask[16:56, 20:76] = 255
     masks = [mask] * n
-    plain, _ = run(PropagateEngine(), ArrayClipSource(truth, masks, grow=0))
-    withref, _ = run(PropagateEngine(references={5: truth[5]}), ArrayClipSource(truth, masks, grow=0))
+    plain, _ = run(PropagateEngine(**chunking), ArrayClipSource(truth, masks, grow=0))
+    withref, _ = run(PropagateEngine(references={5: truth[5]}, **chunking), ArrayClipSource(truth, masks, grow=0))
     hole = mask > 0
     assert np.array_equal(withref[5].rgb, truth[5])  # the reference frame is delivered as given
     for t in range(n):  # every frame gains (the fine noise texture is unforgiving of sub-pixel drift)
