@@ -79,7 +79,7 @@ def plate_case(n: int) -> dict:
         f = bg.copy()
         g = bg.copy()
         m = np.zeros((240, 432), np.uint8)
-        for k, (y, r, v) in enumerate(((80, 34, 1.2), (170, 28, -1.0))):
+        for y, r, v in ((80, 34, 1.2), (170, 28, -1.0)):
             cx = int(60 + v * t * 2.5) if v > 0 else int(380 + v * t * 2.5)
             disc = np.zeros_like(m)
             cv2.circle(disc, (cx, y), r, 255, -1)
