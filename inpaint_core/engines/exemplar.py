@@ -100,7 +100,7 @@ def _patchmatch(img, conf, ty, tx, tidx, valid, nny, nnx, nnd, r, iters, seed, k
 
 
 @numba.njit(cache=True, nogil=True)
-def _vote(img, hy, hx, tidx, nny, nnx, nnd, r, out):
+def _vote(img, hy, hx, tidx, nny, nnx, nnd, r, out, spread):
     """Each hole pixel (hy[i], hx[i]) := weighted mean of what the matches of the patches covering
     it put there; weights fall with the match distance. Writes ``out`` (M, 3)."""
     h, w = tidx.shape
@@ -109,7 +109,7 @@ def _vote(img, hy, hx, tidx, nny, nnx, nnd, r, out):
     s = 0.0
     for k in range(nnd.shape[0]):
         s += nnd[k]
-    sigma2 = max(s / max(nnd.shape[0], 1), 1.0)
+    sigma2 = max(spread * s / max(nnd.shape[0], 1), 1.0)
     nc = img.shape[2]
     acc = np.zeros(nc)
     for i in range(m):
@@ -216,9 +216,11 @@ class ExemplarFill:
     """
 
     def __init__(self, patch: int = PATCH, em: int = 3, em_fine: int = 2, pm_iters: int = 3,
-                 features: float = 1.0, decay: float = 1.3, warm: float = 0.9, sharp: bool = True,
-                 seed: int = 0, sharp_all: bool = False) -> None:
+                 features: float = 1.0, decay: float = 1.3, warm: float = 0.9, sharp: bool = False,
+                 seed: int = 0, sharp_all: bool = False, spread: float = 0.3) -> None:
         self.sharp_all = sharp_all
+        #: vote weights exp(-d / (2 spread mean(d))): small = only the best matches count
+        self.spread = spread
         #: in a warm start, a patch searches again where its match's distance grew beyond this
         #: factor of the previous one (plus 25 squared grey levels)
         self.stick = 1.5
@@ -227,7 +229,7 @@ class ExemplarFill:
         self.features, self.decay = features, decay
         self.warm, self.sharp, self.seed = warm, sharp, seed
         self._calls = 0
-        self._prev: tuple | None = None  # hole, nny map, nnx map, distance map
+        self._prev: tuple | None = None  # hole, nny map, nnx map, distance map, filled image
 
     def __call__(self, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:
         return self.fill(rgb, hole)
@@ -252,7 +254,7 @@ class ExemplarFill:
             if sharp and e == rounds - 1:
                 _copy_centres(lv.img, lv.hy, lv.hx, lv.tidx, nny, nnx, out)
             else:
-                _vote(lv.img, lv.hy, lv.hx, lv.tidx, nny, nnx, nnd, self.r, out)
+                _vote(lv.img, lv.hy, lv.hx, lv.tidx, nny, nnx, nnd, self.r, out, self.spread)
             lv.img[lv.hy, lv.hx] = out
         return nnd
 
@@ -319,7 +321,7 @@ class ExemplarFill:
         # the distances of the final field on the final image: what a warm start compares with
         _patchmatch(lv.img, lv.conf, lv.ty, lv.tx, lv.tidx, lv.valid, fy, fx, nnd, self.r, 0, seed,
                     np.ones(lv.ty.size, np.float32))
-        self._prev = (hole.copy(), my, mx, self._dist_map(lv, nnd))
+        self._prev = (hole.copy(), my, mx, self._dist_map(lv, nnd), lv.img.copy())
         out[hole] = np.clip(base[hole][:, :3] + 0.5, 0, 255).astype(np.uint8)
         return out
 
@@ -361,19 +363,32 @@ class ExemplarFill:
         if len(lv.src) == 0:
             return self._telea(rgb, hole)
         fy, fx = pmy[lv.ty, lv.tx], pmx[lv.ty, lv.tx]
-        fy, fx = self._checked(lv, fy, fx, fy >= 0, rng)
-        # the previous field's matches as the starting image, then one search/vote round
+        h, w = hole.shape
+        inherited = (fy >= 0) & (fy < h) & (fx >= 0) & (fx < w)
+        inherited[inherited] = lv.valid[fy[inherited], fx[inherited]]
+        fy, fx = self._checked(lv, fy, fx, inherited, rng)
+        # the previous fill where the hole was already a hole, the inherited matches elsewhere
         tmp = np.empty((lv.hy.size, lv.img.shape[2]), np.float32)
         _copy_centres(lv.img, lv.hy, lv.hx, lv.tidx, fy, fx, tmp)
         lv.img[lv.hy, lv.hx] = tmp
+        was = prev[0] & hole
+        lv.img[was] = prev[4][was]
+        before = lv.img.copy()
         # only the patches whose match got worse (the scene changed there) search again
         nnd = np.zeros(lv.ty.size, np.float32)
         _patchmatch(lv.img, lv.conf, lv.ty, lv.tx, lv.tidx, lv.valid, fy, fx, nnd, self.r, 0, seed,
                     np.ones(lv.ty.size, np.float32))
         old = pnd[lv.ty, lv.tx]
-        keep = (nnd > self.stick * old + 25.0).astype(np.float32)
+        # new targets and those whose old match is gone start from random matches: they search
+        keep = (~inherited | ~np.isfinite(old) | (nnd > self.stick * old + 25.0)).astype(np.float32)
         if keep.any():
             nnd = self._rounds(lv, fy, fx, 1, seed, sharp=self.sharp, keep=keep)
-        self._prev = (hole.copy(), *self._field_maps(lv, fy, fx), self._dist_map(lv, nnd))
+            # pixels no re-searched patch covers keep their previous fill (no flicker)
+            moved = np.zeros(hole.shape, np.uint8)
+            moved[lv.ty[keep > 0], lv.tx[keep > 0]] = 1
+            k = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * self.r + 1, 2 * self.r + 1))
+            still = was & ~(cv2.dilate(moved, k) > 0)
+            lv.img[still] = before[still]
+        self._prev = (hole.copy(), *self._field_maps(lv, fy, fx), self._dist_map(lv, nnd), lv.img.copy())
         out[hole] = np.clip(lv.img[hole][:, :3] + 0.5, 0, 255).astype(np.uint8)
         return out
