@@ -135,6 +135,32 @@ def surface_fill(fill: ExemplarFill, rgb: np.ndarray, hole: np.ndarray) -> np.nd
     return out
 
 
+#: frames (either side) a reference is warped to directly; farther frames get it along the chains
+REFERENCE_REACH = 30
+
+
+def reference_fill(frame: np.ndarray, hole: np.ndarray, ref: np.ndarray,
+                   flow_fn: Callable[[np.ndarray, np.ndarray], np.ndarray], completion: str = "auto",
+                   grow: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Fill ``hole`` of ``frame`` by warping the reference image ``ref`` (the clean version of
+    another frame of the shot) along the direct flow frame -> ref, completed inside the hole (a
+    chain of per-frame flows drifts; one flow does not accumulate). Returns (filled (H, W, 3)
+    uint8, used (H, W) bool: hole pixels whose flow lands inside ``ref``), seam-corrected."""
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)
+    grown = cv2.dilate(hole.astype(np.uint8), k) > 0
+    flow = F.complete_flow(flow_fn(frame, ref), grown, model=completion)
+    used = hole & F.inside(flow)
+    warped = F.warp(ref, flow, interpolation=cv2.INTER_CUBIC)
+    ring = cv2.dilate(hole.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))) > 0
+    canvas = frame.astype(np.float32)
+    canvas[ring & ~hole] = warped[ring & ~hole]
+    canvas[used] = warped[used]
+    seam_correct(canvas, frame, used, ring & (used | ~hole), limit=30.0)
+    out = frame.copy()
+    out[used] = np.clip(canvas[used] + 0.5, 0, 255).astype(np.uint8)
+    return out, used
+
+
 def parse_reference(text: str) -> tuple[int, str]:
     """``"FRAME=IMAGE"`` -> (frame, image path); VanishError when malformed."""
     frame, eq, path = text.partition("=")

@@ -173,11 +173,25 @@ class PropagateEngine(Engine):
                 corr = None
                 if hole.any():
                     corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
+                    if refs and i not in refs:
+                        self._warp_reference(clip, i, hole, res.rgb[k], refs, shot, flow_fn)
                 out[i] = Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])
                 yield Filled(i, res.rgb[k], corr)
                 done += 1
                 yield Progress(done, total, "propagate")
             self._keep(delivered, out, a, b, overlap, pending)
+
+    def _warp_reference(self, clip, i: int, hole: np.ndarray, rgb: np.ndarray, refs, shot, flow_fn) -> None:
+        """Replace, in place, the fill of frame ``i`` by the nearest reference of its shot warped
+        along the direct flow, where that lands inside the reference (frames within reach)."""
+        from .fillmethods import REFERENCE_REACH, reference_fill
+
+        near = [r for r in refs if shot[0] <= r < shot[1] and abs(r - i) <= REFERENCE_REACH]
+        if not near:
+            return
+        r = min(near, key=lambda x: abs(x - i))
+        filled, used = reference_fill(clip.frame(i), hole, refs[r], flow_fn, self.completion)
+        rgb[used] = filled[used]
 
     def _references(self, clip: ClipSource) -> dict[int, np.ndarray]:
         from .fillmethods import load_references
