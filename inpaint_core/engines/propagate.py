@@ -39,6 +39,8 @@ class PropagateEngine(Engine):
     or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
     the shared clips, far below on dogs_jump, see tests/benchmarks/results/fill.log). ``references``: {frame: image path or (H, W, 3)
     uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
+    ``layers``: complete the flow with an object layer for things moving through the hole
+    (:mod:`.motionlayers`).
     """
 
     name = "propagate"
@@ -49,7 +51,9 @@ class PropagateEngine(Engine):
                  flow_max_side: int = 480, chunk: int | None = None, overlap: int | None = None,
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
-                 spatial: str = "telea", references: dict | None = None, **_ignored) -> None:
+                 spatial: str = "telea", references: dict | None = None, layers: bool = False,
+                 **_ignored) -> None:
+        self.layers = bool(layers)
         from .fillmethods import check_method
 
         self.fill_method = check_method(fill_method)
@@ -161,6 +165,7 @@ class PropagateEngine(Engine):
             opts = dict(self.filler_options)
             if self.fill_method == "propagate":
                 opts.setdefault("still_check", False)
+            opts.setdefault("layers", self.layers)
             filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
                                  completion=self.completion, seam=self.seam,
                                  cancel=clip.cancel.raise_if_cancelled, **opts)

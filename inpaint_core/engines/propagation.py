@@ -79,7 +79,10 @@ class ChunkFiller:
                  cancel: Callable[[], None] | None = None, key_rounds: int = 4,
                  seam: bool = True, loose: float = LOOSE, seam_limit: float = 255.0,
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
-                 chain_error: float = CHAIN_ERROR, still_check: bool = True) -> None:
+                 chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False) -> None:
+        #: complete the flow with a second motion layer for objects moving through the hole
+        #: (:mod:`.motionlayers`)
+        self.layers = layers
         self.chain_error = chain_error
         #: False: never take the "nothing revealed" shortcut (fill method ``propagate``)
         self.still_check = still_check
@@ -116,11 +119,25 @@ class ChunkFiller:
         k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.flow_grow + 1,) * 2)
         grown = [cv2.dilate(h.astype(np.uint8), k) > 0 for h in self.holes]
         self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd = [], [], [], [], [], []
+        layered = None
+        if self.layers and self.n > 1:
+            from .motionlayers import complete_with_layers
+
+            raw_f, raw_b = [], []
+            for t in range(self.n - 1):
+                self.check()
+                raw_f.append(self.flow_fn(self.frames[t], self.frames[t + 1]))
+                raw_b.append(self.flow_fn(self.frames[t + 1], self.frames[t]))
+            layered = complete_with_layers(raw_f, raw_b, grown, self.completion)[:2]
+            del raw_f, raw_b
         for t in range(self.n - 1):
             self.check()
             a, b = self.frames[t], self.frames[t + 1]
-            f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion)
-            g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion)
+            if layered is not None:
+                f, g = layered[0][t], layered[1][t]
+            else:
+                f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion)
+                g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion)
             self.fwd.append(f)  # t -> t+1, on frame t
             self.bwd.append(g)  # t+1 -> t, on frame t+1
             # cycle error relative to the allowed error: <= 1 passes the strict test
@@ -322,9 +339,17 @@ class ChunkFiller:
         union = np.logical_or.reduce(self.holes)
         if not union.any() or inter.sum() < 0.8 * union.sum():
             return False
-        moved = sum(float(np.median(np.linalg.norm(f[h], axis=1))) for f, h in zip(self.fwd, self.holes))
         radius = float(cv2.distanceTransform(inter.astype(np.uint8), cv2.DIST_L2, 3).max())
-        return moved < radius
+        # the camera's motion over the hole (a homography fitted to the flow around it): objects
+        # moving through a still shot's hole reveal nothing behind it, and chains that follow
+        # them copy other times' pixels (thin logo strokes over passers-by: 14.1 dB in the hole
+        # against Telea's 16.5 on schoolgirls)
+        moved = 0.0
+        for f, h in zip(self.fwd, self.holes):
+            bg = F.background_flow(f, h)
+            field = f if bg is None else bg
+            moved += float(np.median(np.linalg.norm(field[h], axis=1)))
+        return moved < max(radius, 2.0)
 
     def _key_fill(self, k: int, canvas, remaining, known_extra) -> None:
         rgb = np.clip(canvas[k] + 0.5, 0, 255).astype(np.uint8)

@@ -109,10 +109,93 @@ def plate_case(n: int) -> dict:
     return res
 
 
+def _object_masks(clip: str, n: int, size=(432, 240), shift: int = 0) -> list[np.ndarray]:
+    folder = SHARED / "data/clips" / clip / "masks"
+    files = sorted(folder.glob("*.png"))[:n]
+    out = []
+    for f in files:
+        m = cv2.resize(cv2.imread(str(f), cv2.IMREAD_GRAYSCALE), size, interpolation=cv2.INTER_NEAREST)
+        out.append(np.where(np.roll(m, shift, axis=1) > 127, 255, 0).astype(np.uint8))
+    return out
+
+
+def moving_case(n: int) -> dict:
+    """Object-shaped holes of one clip moving over another clip beside its moving person/dog."""
+    from tests.benchmarks.bench_propagate import CLIPS, read_frames
+
+    res = {}
+    sheet = []
+    for video, holes_from, shift in (("dogs_jump", "schoolgirls", 0), ("schoolgirls", "dogs_jump", 0),
+                                     ("dogs_jump", "schoolgirls", 120)):
+        frames = read_frames(SHARED / CLIPS[video][0], 0, n)
+        masks = _object_masks(holes_from, len(frames), shift=shift)
+        frames = frames[:len(masks)]
+        key = f"{video}+{holes_from}_holes" + (f"+{shift}px" if shift else "")
+        res[key] = {}
+        tiles = [frames[len(frames) // 2]]
+        for label, eng in (("propagate", PropagateEngine()), ("telea", TeleaEngine())):
+            out, secs = fill(eng, frames, masks, grow=2)
+            whole = float(np.mean([metrics.psnr(o, f) for o, f in zip(out, frames)]))
+            se = sum(float(((o.astype(float) - f) ** 2)[m > 0].sum()) for o, f, m in zip(out, frames, masks))
+            hole = metrics.psnr_from_mse(se / max(1, sum(int((m > 0).sum()) * 3 for m in masks)))
+            res[key][label] = {"psnr": whole, "psnr_hole": hole, "seconds": secs}
+            print(f"moving: {key:36s} {label:10s} PSNR {whole:.2f}  in-hole {hole:.2f} dB ({secs:.1f} s)", flush=True)
+            tiles.append(out[len(frames) // 2])
+        m = masks[len(frames) // 2] > 0
+        edge = (cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~m
+        sheet.append(np.concatenate([np.where(edge[..., None], np.array([255, 0, 255], np.uint8), t) for t in tiles], 1))
+    cv2.imwrite(str(OUT.with_name("fill_moving_contact.png")), cv2.cvtColor(np.concatenate(sheet, 0), cv2.COLOR_RGB2BGR))
+    return res
+
+
+def _hole_psnr(out, truth, masks) -> float:
+    se = sum(float(((o.astype(float) - g) ** 2)[m > 0].sum()) for o, g, m in zip(out, truth, masks))
+    return metrics.psnr_from_mse(se / max(1, sum(int((m > 0).sum()) * 3 for m in masks)))
+
+
+def ghost_case(n: int) -> dict:
+    """A textured object moving across a stationary hole: a synthetic pan, and running_car 32-91
+    (a car passes under its logo mask). Today's engine, with motion layers, and Telea."""
+    from tests.benchmarks.bench_propagate import CLIPS, read_frames
+
+    w, h = 432, 240
+    bgp = cv2.resize(load_photo(SHARED / "data/photos/Dune.jpg"), (w + 2 * n + 10, h), interpolation=cv2.INTER_AREA)
+    obj = cv2.resize(load_photo(SHARED / "data/photos/Garden.jpg"), (70, 50), interpolation=cv2.INTER_AREA)
+    synth = []
+    for t in range(n):
+        f = np.ascontiguousarray(bgp[:, 2 * t:2 * t + w]).copy()
+        x = 60 + 6 * t
+        if x + 70 < w:
+            f[100:150, x:x + 70] = obj
+        synth.append(f)
+    box = np.zeros((h, w), np.uint8)
+    box[90:160, 180:260] = 255
+    car = read_frames(SHARED / CLIPS["running_car"][0], 32, n)
+    m = cv2.imread(str(SHARED / "data/clips/running_car/watermark_mask.png"), cv2.IMREAD_GRAYSCALE)
+    logo = np.where(cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST) > 127, 255, 0).astype(np.uint8)
+    res, sheet = {}, []
+    for key, frames, mask, t in (("synthetic_pan_object", synth, box, n // 2), ("running_car_32", car, logo, 25)):
+        masks = [mask] * len(frames)
+        res[key] = {}
+        tiles = [frames[t]]
+        for label, eng in (("today", PropagateEngine()), ("layers", PropagateEngine(layers=True)),
+                           ("telea", TeleaEngine())):
+            out, secs = fill(eng, frames, masks, grow=2)
+            res[key][label] = {"psnr_hole": _hole_psnr(out, frames, masks), "seconds": secs}
+            print(f"ghost: {key:22s} {label:8s} in-hole PSNR {res[key][label]['psnr_hole']:.2f} dB ({secs:.1f} s)",
+                  flush=True)
+            tiles.append(out[t])
+        sheet.append(np.concatenate(tiles, 1))
+    cv2.imwrite(str(OUT.with_name("fill_ghost_contact.png")), cv2.cvtColor(np.concatenate(sheet, 0), cv2.COLOR_RGB2BGR))
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reference", action="store_true")
     ap.add_argument("--plate", action="store_true")
+    ap.add_argument("--moving", action="store_true")
+    ap.add_argument("--ghost", action="store_true")
     ap.add_argument("--frames", type=int, default=0, help="frames (default: 16 for --reference, 60 for --plate)")
     args = ap.parse_args()
     import json
@@ -120,6 +203,10 @@ def main() -> None:
     data = json.loads(OUT.read_text()) if OUT.is_file() else {}  # keep the other case's results
     if args.plate:
         data["plate"] = plate_case(args.frames or 60)
+    if args.ghost:
+        data["ghost"] = ghost_case(args.frames or 60)
+    if args.moving:
+        data["moving"] = moving_case(args.frames or 60)
     if args.reference:
         data["reference"] = reference_case(args.frames or 16)
     write_json(data, OUT)

@@ -114,3 +114,27 @@ def test_reference_arguments_are_checked(tmp_path):
     cv2.imwrite(str(tmp_path / "r.png"), img)
     got = load_references({"1": str(tmp_path / "r.png")}, (32, 24), 5)
     assert list(got) == [1] and got[1].shape == (24, 32, 3) and int(got[1].mean()) == 77
+
+
+def test_an_object_moving_through_a_still_hole_is_carried_as_an_object():
+    # the camera pans left by 2 px/frame; a textured block moves right by 5 px/frame through a
+    # stationary hole: with the object layer the chains follow the block, not the background
+    n, h, w = 16, 96, 160
+    bg = texture(h, w + 2 * n + 8, 11)
+    obj = texture(24, 32, 12)
+    frames = []
+    for t in range(n):
+        f = np.ascontiguousarray(bg[:, 2 * t:2 * t + w]).copy()
+        x = 30 + 5 * t
+        f[36:60, x:x + 32] = obj
+        frames.append(f)
+    mask = np.zeros((h, w), np.uint8)
+    mask[30:66, 70:100] = 255
+    masks = [mask] * n
+
+    def hole_psnr(eng):
+        out, _ = run(eng, ArrayClipSource(frames, masks, grow=0))
+        return np.mean([metrics.psnr(out[t].rgb, frames[t], mask > 0) for t in range(4, 12)])
+
+    with_layers, without = hole_psnr(PropagateEngine(layers=True)), hole_psnr(PropagateEngine())
+    assert with_layers > without + 3
