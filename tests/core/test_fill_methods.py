@@ -138,3 +138,29 @@ def test_an_object_moving_through_a_still_hole_is_carried_as_an_object():
 
     with_layers, without = hole_psnr(PropagateEngine(layers=True)), hole_psnr(PropagateEngine())
     assert with_layers > without + 3
+
+
+def test_a_still_shot_does_not_copy_what_has_since_left_the_hidden_place():
+    # still camera; a red block stands at x=40..70 in frames 0-3 and is gone from frame 4 on; a
+    # hole moving right by 1 px/frame covers that place from frame 2: chains back in time land on
+    # the block, which has left by the time they are used
+    n = 24
+    bg = (texture(H, W, 8).astype(np.float32) * 0.4 + 60).astype(np.uint8)
+    frames, masks = [], []
+    for t in range(n):
+        f = bg.copy()
+        if t < 4:
+            f[20:50, 40:70] = (240, 20, 20)
+        frames.append(f)
+        m = np.zeros((H, W), np.uint8)
+        if t >= 2:
+            m[16:54, 36 + (t - 2) // 2:74 + (t - 2) // 2] = 255
+        masks.append(m)
+
+    def red_share(**opts):
+        out, _ = run(PropagateEngine(filler_options=opts), ArrayClipSource(frames, masks, grow=0))
+        fills = [out[t].rgb[masks[t] > 0].astype(int) for t in range(12, n)]
+        return float(np.mean([((f[:, 0] - f[:, 1]) > 120).mean() for f in fills]))
+
+    assert red_share() < 0.02
+    assert red_share(arbitrate=False) > 0.1  # the check is what keeps the block out
