@@ -115,7 +115,7 @@ def _object_masks(clip: str, n: int, size=(432, 240), shift: int = 0) -> list[np
     out = []
     for f in files:
         m = cv2.resize(cv2.imread(str(f), cv2.IMREAD_GRAYSCALE), size, interpolation=cv2.INTER_NEAREST)
-        out.append(np.where(np.roll(m, shift, axis=1) > 127, 255, 0).astype(np.uint8))
+        out.append(np.where(np.roll(m, shift, axis=1) > 0, 255, 0).astype(np.uint8))
     return out
 
 
