@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from inpaint_core.video import VideoReader  # noqa: E402
 from tests.benchmarks.bench_propagate import CLIPS, SHARED, read_frames  # noqa: E402
 
 OUT = ROOT / "tests" / "benchmarks" / "results" / "peers.json"
-WORK = Path("/tmp") / "vanish_peers"
+WORK = Path(tempfile.gettempdir()) / "vanish_peers"
 
 
 def ffmpeg(*args: str) -> None:
