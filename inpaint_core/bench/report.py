@@ -24,6 +24,10 @@ COLUMNS = (
     ("warp_error", "Ewarp x1e3", "{:.3f}"),
     ("warp_error_hole", "Ewarp hole x1e3", "{:.2f}"),
     ("flicker", "flicker", "{:.2f}"),
+    ("psnr_revealed", "PSNR rev", "{:.2f}"),
+    ("psnr_unrevealed", "PSNR unrev", "{:.2f}"),
+    ("ssim_unrevealed", "SSIM unrev", "{:.4f}"),
+    ("texture_unrevealed", "tex unrev", "{:.2f}"),
     ("fps", "fps", "{:.1f}"),
     ("peak_rss_mb", "peak MB", "{:.0f}"),
 )

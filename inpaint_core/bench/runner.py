@@ -34,9 +34,10 @@ from ..jobs import CancelToken, Progress, run_job
 from .clips import Clip, expand_clip_paths, load_clip
 from .masks import MASK_TYPES, generate_masks
 from .memory import PeakMemory
+from .regions import REGION_KEYS, region_scores, revealed_masks
 
 SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "warp_error_self",
-              "flicker")
+              "flicker") + REGION_KEYS
 NOTES = [
     metrics.VFID_NOTE,
     "Each engine runs on the mask grown by its own default_grow; in-hole scores use the original mask.",
@@ -47,6 +48,11 @@ NOTES = [
     "frame and (warp_error_hole) over the hole of frame t; warp_error_self estimates the flow on the "
     "result instead (a blurry fill can score below the truth there); the ground_truth entry of a clip "
     "is the true video's own; flicker: mean |temporal difference error| inside the hole in 8-bit levels.",
+    "Regions (with the warping error): revealed = hole pixels that some other frame shows, following the "
+    "truth's flow (cycle-consistent steps); unrevealed = the rest; psnr_/ssim_ pooled over each region; "
+    "texture_* = mean squared Laplacian of the result over the region / the truth's (1.0 = as sharp).",
+    "An engine named 'name:key=value,...' runs engine 'name' with those options (e.g. "
+    "propagate:fill_method=telea).",
     "fps counts the engine's run only; setup_s is engine construction (model loading); peak_rss_mb is "
     "the growth of the process's resident memory over setup and run.",
 ]
@@ -195,14 +201,39 @@ def run_engine(
     return run
 
 
-def score_run(run: EngineRun, truth: np.ndarray, masks: np.ndarray, flows=None) -> dict[str, float]:
+def parse_engine_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"name:key=value,key=value"`` -> (engine name, options); values that read as int or float are
+    converted. A plain name has no options."""
+    name, _, rest = spec.partition(":")
+    opts: dict[str, Any] = {}
+    for item in filter(None, rest.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            raise VanishError(f"Engine option '{item}' in '{spec}' is not key=value.")
+        for conv in (int, float):
+            try:
+                opts[key] = conv(value)
+                break
+            except ValueError:
+                continue
+        else:
+            opts[key] = value
+    return name, opts
+
+
+def score_run(run: EngineRun, truth: np.ndarray, masks: np.ndarray, flows=None,
+              revealed=None) -> dict[str, float]:
     """Scores of a finished run against ``truth`` inside the original ``masks`` (see
     :func:`inpaint_core.metrics.clip_scores`); ``flows``: the truth's
-    :func:`~inpaint_core.metrics.reference_flows`, None to skip the warping errors. An empty dict
-    for runs that did not finish."""
+    :func:`~inpaint_core.metrics.reference_flows`, None to skip the warping errors; ``revealed``:
+    :func:`.regions.revealed_masks`, None to skip the per-region scores. An empty dict for runs that
+    did not finish."""
     if run.status != "ok" or run.frames is None:
         return {}
-    return metrics.clip_scores(list(run.frames), list(truth), list(masks), warp=flows is not None, flows=flows)
+    out = metrics.clip_scores(list(run.frames), list(truth), list(masks), warp=flows is not None, flows=flows)
+    if revealed is not None:
+        out.update(region_scores(list(run.frames), list(truth), list(masks), revealed))
+    return out
 
 
 def summarize(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -285,6 +316,7 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
         idx = _sample_indices(len(clip), config.samples)
         # the true video's motion, which every engine's warping error is measured along
         flows = metrics.reference_flows(list(clip.frames)) if config.warp else None
+        revealed = revealed_masks(list(masks), flows) if flows is not None else None
         cs = ClipSamples(clip.name, idx, [clip.frames[i] for i in idx], [masks[i] for i in idx])
         rec: dict[str, Any] = {
             "name": clip.name, "path": clip.path, "source_size": list(clip.source_size),
@@ -292,14 +324,19 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
             "mask_type": config.mask_type, "mask_seed": mask_seed,
             "area_ratio": float((masks > 0).mean()),
             "ground_truth": _truth_warp(clip.frames, masks, flows),
+            "revealed_share": (float(sum(int(r.sum()) for r in revealed)) / max(1, int((masks > 0).sum()))
+                               if revealed is not None else None),
             "engines": [],
         }
         for name in config.engines:
             stage = f"{clip.name}: {name}"
-            run = yield from run_engine(name, clip.frames, masks, config.engine_options.get(name), cancel, stage)
+            base, spec_opts = parse_engine_spec(name)
+            opts = {**(config.engine_options.get(base) or {}), **spec_opts}
+            run = yield from run_engine(base, clip.frames, masks, opts or None, cancel, stage)
+            run.engine = name
             cancel.raise_if_cancelled()
             yield Progress(0, 1, f"{clip.name}: scoring {name}")
-            scores = score_run(run, clip.frames, masks, flows)
+            scores = score_run(run, clip.frames, masks, flows, revealed)
             entry = run.record()
             entry["n_frames"] = 0 if run.frames is None else len(run.frames)
             entry.update(scores)

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import VanishError
 from ..settings import SCHEMA, ExportSettings, SettingsError
 from .argtypes import size_arg
+from .fillargs import add_fill_arguments, fill_options
 from .progress import ProgressPrinter
 
 RESIDUALS = SCHEMA["residuals"].choices
@@ -62,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-smart-render", action="store_true",
                    help="re-encode every frame, even those whose mask is empty and that could be copied")
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
+    add_fill_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -113,10 +115,14 @@ def run(args: argparse.Namespace) -> int:
     from ..jobs import run_job
 
     video, masks, settings = _inputs(args)
+    fill = fill_options(args, video)  # --fill-method, --reference: the classical engine's options
+    if fill:
+        settings.engine_options = {**settings.engine_options, **fill}
     _warn_losses(video, args.out, settings.format)
     job = export_video(video, masks, args.out, work_size=args.work_size, write_masks=args.write_masks,
-                       resume=args.resume, protect=[args.input], fill_layer=args.fill_layer,
-                       smart_render=not args.no_smart_render, **settings.export_kwargs())
+                       resume=args.resume, protect=[args.input, *fill.get("references", {}).values()],
+                       fill_layer=args.fill_layer, smart_render=not args.no_smart_render,
+                       **settings.export_kwargs())
     with ProgressPrinter() as bar:
         result = run_job(job, bar)
     fps = result.frames / max(1e-9, sum(result.seconds.values()))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import VanishError
 from .argtypes import size_arg
+from .fillargs import add_fill_arguments, fill_options
 from .progress import ProgressPrinter
 
 
@@ -49,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int, metavar="N", help="quality for mp4/webm/h265")
     p.add_argument("--no-audio", action="store_true", help="leave the audio out")
     p.add_argument("--no-shots", action="store_true", help="treat the clip as one shot (skip the cut scan)")
+    add_fill_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -64,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     check_output_folder(out.parent if str(out.parent) else Path("."))
-    check_not_input(out, [video, args.masks])
+    options.update(fill_options(args, video))
+    check_not_input(out, [video, args.masks, *options.get("references", {}).values()])
     job = inpaint_job(video, args.masks, args.out, args.engine, options, args.size, args.fmt, args.pad,
                       args.grow, args.crf, not args.no_audio, not args.no_shots)
     with target_lock(out, "inpaint"), ProgressPrinter() as bar:

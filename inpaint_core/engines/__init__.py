@@ -20,6 +20,8 @@ ENGINE_PATHS: dict[str, str] = {
     "telea": "inpaint_core.engines.telea:TeleaEngine",
 }
 DEFAULT_ENGINE = "propagate"
+#: the classical engine's fill methods (see :mod:`.fillmethods`); the first is the default
+FILL_METHODS = ("auto", "propagate", "clean-plate", "surface", "edge-blend")
 
 
 def engine_class(name: str) -> type[Engine]:

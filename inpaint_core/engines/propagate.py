@@ -13,8 +13,9 @@ import cv2
 import numpy as np
 
 from .. import flow as F
+from ..errors import VanishError
 from ..jobs import Progress
-from .base import ClipSource, Engine, Filled, FlowCorrespondence
+from .base import ClipSource, Engine, Filled, FlowCorrespondence, composite
 from .propagation import ChunkFiller, Seed
 
 
@@ -32,6 +33,14 @@ class PropagateEngine(Engine):
     ``chunk``/``overlap``: output frames per chunk and context frames on each side (None: chosen
     so a chunk holds about ``chunk_pixels`` pixels). ``delta``: cycle-consistency threshold in
     pixels. ``completion``: how flow is completed in holes (``"background"`` or ``"laplace"``).
+    ``fill_method``: ``auto`` (propagate; a still hole in a still scene filled per frame),
+    ``propagate`` (always follow the flow), ``clean-plate``, ``surface`` or ``edge-blend`` (see
+    :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``telea`` (default)
+    or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
+    the shared clips, far below on dogs_jump, see tests/benchmarks/results/fill.log). ``references``: {frame: image path or (H, W, 3)
+    uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
+    ``layers``: complete the flow with an object layer for things moving through the hole
+    (:mod:`.motionlayers`).
     """
 
     name = "propagate"
@@ -41,7 +50,17 @@ class PropagateEngine(Engine):
     def __init__(self, preset: str = "medium", flow_scale: float | None = None,
                  flow_max_side: int = 480, chunk: int | None = None, overlap: int | None = None,
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
-                 seam: bool = True, filler_options: dict | None = None, **_ignored) -> None:
+                 seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
+                 spatial: str = "telea", references: dict | None = None, layers: bool = False,
+                 **_ignored) -> None:
+        self.layers = bool(layers)
+        from .fillmethods import check_method
+
+        self.fill_method = check_method(fill_method)
+        if spatial not in ("exemplar", "telea"):
+            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar or telea.")
+        self.spatial = spatial
+        self.references = dict(references or {})
         self.filler_options = dict(filler_options or {})
         self.preset = preset
         self.flow_scale = flow_scale
@@ -95,12 +114,26 @@ class PropagateEngine(Engine):
         self, clip: ClipSource, frames: Sequence[int] | range | None = None, priority: int | None = None
     ) -> Iterator[Progress | Filled]:
         frames = list(range(clip.frame_count)) if frames is None else list(frames)
+        if self.fill_method in ("clean-plate", "surface", "edge-blend"):
+            yield from self._run_per_frame(clip, frames)
+            return
+        refs = self._references(clip)
+        spatial_fn = spatial_fill
+        if self.spatial == "exemplar":
+            from .exemplar import ExemplarFill
+
+            spatial_fn = ExemplarFill()
         total = len(set(frames))
         plans = self.plan(clip, frames)
         if priority is not None:
             first = next((k for k, (a, b, _) in enumerate(plans) if a <= priority < b), None)
             if first is not None:
                 plans = plans[first:] + plans[:first]
+        if refs:  # outward from the chunks holding a reference, so its pixels reach every chunk
+            ref_chunks = [k for k, (a, b, _) in enumerate(plans) if any(a <= r < b for r in refs)]
+            if ref_chunks:
+                plans = [p for _, p in sorted(enumerate(plans),
+                                              key=lambda kp: (min(abs(kp[0] - r) for r in ref_chunks), kp[0]))]
         _, overlap = self._chunking(clip.size)
         flow_fn = self._flow_fn(clip.size)
         done = 0
@@ -124,9 +157,18 @@ class PropagateEngine(Engine):
                 continue
             imgs = [clip.frame(i) for i in idx]
             seeds = {i - lo: delivered[i] for i in idx if i in delivered and not (a <= i < b)}
-            filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fill, seeds=seeds, delta=self.delta,
+            for i in idx:  # the user's clean frames: trusted sources, delivered as given
+                if i in refs and masks[i - lo].any():
+                    rgb = composite(refs[i], imgs[i - lo], masks[i - lo])
+                    seeds[i - lo] = Seed(rgb, np.full(rgb.shape[:2], -1, np.int32),
+                                         np.zeros(rgb.shape[:2] + (2,), np.float32))
+            opts = dict(self.filler_options)
+            if self.fill_method == "propagate":
+                opts.setdefault("still_check", False)
+            opts.setdefault("layers", self.layers)
+            filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
                                  completion=self.completion, seam=self.seam,
-                                 cancel=clip.cancel.raise_if_cancelled, **self.filler_options)
+                                 cancel=clip.cancel.raise_if_cancelled, **opts)
             want = [i - lo for i in core]
             res = filler.run(want)
             del filler, imgs
@@ -136,11 +178,61 @@ class PropagateEngine(Engine):
                 corr = None
                 if hole.any():
                     corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
+                    if refs and i not in refs:
+                        self._warp_reference(clip, i, hole, res.rgb[k], refs, shot, flow_fn)
                 out[i] = Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])
                 yield Filled(i, res.rgb[k], corr)
                 done += 1
                 yield Progress(done, total, "propagate")
             self._keep(delivered, out, a, b, overlap, pending)
+
+    def _warp_reference(self, clip, i: int, hole: np.ndarray, rgb: np.ndarray, refs, shot, flow_fn) -> None:
+        """Replace, in place, the fill of frame ``i`` by the nearest reference of its shot warped
+        along the direct flow, where that lands inside the reference (frames within reach)."""
+        from .fillmethods import REFERENCE_REACH, reference_fill
+
+        near = [r for r in refs if shot[0] <= r < shot[1] and abs(r - i) <= REFERENCE_REACH]
+        if not near:
+            return
+        r = min(near, key=lambda x: abs(x - i))
+        filled, used = reference_fill(clip.frame(i), hole, refs[r], flow_fn, self.completion)
+        rgb[used] = filled[used]
+
+    def _references(self, clip: ClipSource) -> dict[int, np.ndarray]:
+        from .fillmethods import load_references
+
+        return load_references(self.references, clip.size, clip.frame_count)
+
+    def _run_per_frame(self, clip: ClipSource, frames: list[int]) -> Iterator[Progress | Filled]:
+        """The fill methods that need no flow: clean plate (per shot), surface, edge blend."""
+        from .exemplar import ExemplarFill
+        from .fillmethods import PlateFiller, edge_blend, surface_fill
+
+        refs = self._references(clip)
+        total = len(frames)
+        yield Progress(0, total, self.fill_method)
+        plates: dict[tuple[int, int], PlateFiller] = {}
+        ex = ExemplarFill()
+        for done, i in enumerate(frames, 1):
+            clip.cancel.raise_if_cancelled()
+            img, hole = clip.frame(i), clip.mask(i) > 0
+            if i in refs:
+                out = composite(refs[i], img, hole.astype(np.uint8))
+            elif not hole.any():
+                out = img
+            elif self.fill_method == "edge-blend":
+                out = edge_blend(img, hole)
+            elif self.fill_method == "surface":
+                out = surface_fill(ex, img, hole)
+            else:
+                shot = next((s for s in clip.shots if s[0] <= i < s[1]), (0, clip.frame_count))
+                if shot not in plates:
+                    plates.clear()  # one shot's plate at a time
+                    plates[shot] = PlateFiller(clip.frame, clip.mask, shot[0], shot[1],
+                                               clip.cancel.raise_if_cancelled)
+                out = plates[shot].fill(img, hole)
+            yield Filled(i, out, None)
+            yield Progress(done, total, self.fill_method)
 
     @staticmethod
     def _keep(delivered: dict[int, Seed], out: dict[int, Seed], a: int, b: int, overlap: int,

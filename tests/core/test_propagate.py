@@ -182,7 +182,9 @@ def test_passer_by_beside_a_still_hole_is_not_copied_into_it():
         assert (ev.correspondence.source_frame[mask > 0] == -1).all()
         if i == 0 or i >= 16:
             fill = ev.rgb[mask > 0].astype(np.int32)
-            assert (fill[:, 0] - fill[:, 1] > 60).mean() == 0, i
+            # the base's own texture reaches R-G = 76 (an exemplar fill copies such pixels); the
+            # passer-by is at 210
+            assert (fill[:, 0] - fill[:, 1] > 90).mean() == 0, i
 
 
 def test_single_frame_shots_are_filled_spatially():
