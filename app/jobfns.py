@@ -64,12 +64,13 @@ def quick_engine(engine):
     playhead's frame would otherwise wait for its whole chunk."""
     from inpaint_core.engines.propagate import PropagateEngine
 
-    if type(engine) is PropagateEngine:
+    if type(engine) is PropagateEngine and not engine.references:  # a reference may lie far away
         return PropagateEngine(preset=engine.preset, flow_scale=None,
                                flow_max_side=min(QUICK_FLOW_SIDE, engine.flow_max_side), chunk=1,
                                overlap=QUICK_CONTEXT,
                                delta=engine.delta, completion=engine.completion, seam=engine.seam,
-                               filler_options=engine.filler_options)
+                               filler_options=engine.filler_options, fill_method=engine.fill_method,
+                               spatial=engine.spatial, layers=engine.layers)
     return None
 
 
