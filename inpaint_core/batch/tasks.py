@@ -5,8 +5,9 @@ dicts, so any worker with the package and the media paths can run them).
   them into tasks (never across a shot), and key every task by a digest of its inputs and settings.
 - :func:`segment_task`: export one task's frames into a lossless segment in the job's work folder,
   or keep the segment already there when its digest and checksum verify.
-- :func:`join_task`: encode the segments into the output with the source's timing and audio (the
-  target appears atomically), then leave only ``done.json`` in the work folder.
+- :func:`join_task`: encode the segments into the output as the single-process export would (its
+  encode plan, the source's samples, smart render, timing, tags and audio; the target appears
+  atomically), then leave only ``done.json`` in the work folder.
 
 The work folder of output ``DIR/NAME`` is ``DIR/.NAME.batch/``. A task that meets bad input returns
 ``{"error": message}`` instead of raising, so the rest of the batch goes on.
@@ -230,7 +231,7 @@ def join_task(spec: dict, plan: dict, segments: list[dict]) -> dict:
     job = resolve(spec)
     out = Path(spec["output"])
     n = run_job(encode_segments(job["video"], [t["path"] for t in plan["tasks"]], out, fmt=job["format"],
-                                crf=job["crf"], audio=job["audio"]))
+                                crf=job["crf"], audio=job["audio"], masks=job["masks"]))
     wd = work_dir(out)
     for t in plan["tasks"]:  # the output holds them now
         Path(t["path"]).unlink(missing_ok=True)

@@ -2,9 +2,14 @@
 outputs against single-process ``vanish export`` runs (frames, timestamps, audio), a long clip cut
 into tasks, a worker killed mid-task, a stopped batch resumed, a corrupt input failing alone.
 
-Outputs are lossless (.mkv, FFV1) where frames are compared bit for bit: libx264 here does not give
-the same bytes for the same frames from one process to the next, so two H.264 encodes of identical
-frames differ by encoder noise; the one .mp4 job checks frames, timestamps and audio at that level."""
+Lossless outputs (.mkv, FFV1 in the source's own samples) are compared bit for bit, and the batch
+output is the decoded source outside the mask in every plane. The .mp4 job: the join feeds libx264
+the same samples, timestamps and keyframes as the single export (asserted in-process in
+tests/e2e/test_export_segments.py), but libx264 here does not give the same bytes for the same input
+from one run to the next (it depends on how fast frames arrive), so the two files differ by one
+generation of encoder noise; both are compared with the lossless single export instead, and the
+batch must be as close to it as the single export is.
+"""
 
 from __future__ import annotations
 
@@ -102,14 +107,30 @@ def audio_samples(path):
         return np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
 
 
+def native_planes(path):
+    """Every frame of ``path`` in its own sample format (per frame a list of planes), and the format."""
+    from inpaint_core.video.native import from_av
+
+    with av.open(str(path)) as c:
+        return [from_av(f).planes for f in c.decode(video=0)], c.streams.video[0].codec_context.pix_fmt
+
+
+def block_any(mask, shape):
+    """(H, W) bool ``mask`` at a plane's (h, w): a sample is in it when any pixel of its block is."""
+    by, bx = mask.shape[0] // shape[0], mask.shape[1] // shape[1]
+    return mask.reshape(shape[0], by, shape[1], bx).any(axis=(1, 3))
+
+
 def psnr(a, b, hole):
     d = (a[hole].astype(np.float64) - b[hole].astype(np.float64)) ** 2
     return float("inf") if d.mean() == 0 else 10 * np.log10(255.0 ** 2 / d.mean())
 
 
-def compare(name, got_path, ref_path, hole, borders=(), lossy=False):
-    """Assert the batch output matches the reference (frames identical for lossless outputs, else
-    full-frame PSNR >= 30 dB between the two encodes); print identical frames and PSNRs."""
+def compare(name, got_path, ref_path, hole, borders=(), truth=None):
+    """Assert the batch output matches the reference: frames identical for lossless outputs; for a
+    lossy one (``truth``: the lossless single export of the same input), the batch output as close
+    to ``truth`` inside the hole as the single export is (0.5 dB), same codec, profile and pixel
+    format. Timestamps, frame count and audio always equal. Prints identical frames and PSNRs."""
     got, got_pts = decode(got_path)
     ref, ref_pts = decode(ref_path)
     assert len(got) == len(ref), (name, len(got), len(ref))
@@ -120,10 +141,15 @@ def compare(name, got_path, ref_path, hole, borders=(), lossy=False):
     for b in borders:
         at = [f"{ps[i]:.1f}" for i in (b - 1, b) if 0 <= i < len(ps)]
         print(f"  border at frame {b}: in-hole PSNR of frames {b - 1},{b}: {', '.join(at)} dB")
-    if lossy:
-        full = min(psnr(a, b, np.ones(hole.shape, bool)) for a, b in zip(got, ref))
-        print(f"  two H.264 encodes of the same frames: min full-frame PSNR {full:.1f} dB")
-        assert full >= 30.0, (name, full)
+    if truth is not None:
+        true = decode(truth)[0]
+        pg = [psnr(a, t, hole) for a, t in zip(got, true)]
+        pr = [psnr(b, t, hole) for b, t in zip(ref, true)]
+        print(f"  in-hole PSNR against the lossless single export: batch min {min(pg):.2f} / mean "
+              f"{np.mean(pg):.2f} dB, single export min {min(pr):.2f} / mean {np.mean(pr):.2f} dB")
+        assert min(pg) >= min(pr) - 0.5 and np.mean(pg) >= np.mean(pr) - 0.5, (name, pg, pr)
+        vg, vr = probe(got_path), probe(ref_path)
+        assert (vg.codec, vg.profile, vg.pix_fmt) == (vr.codec, vr.profile, vr.pix_fmt), name
     else:
         assert same == len(got) and min(ps) >= 45.0, (name, same, min(ps))
     ia, ib = probe(got_path), probe(ref_path)
@@ -149,6 +175,7 @@ def test_three_clips_and_a_corrupt_one_match_single_exports(cluster, media, tmp_
     jobs = [spec(k, clips[k], mask, tmp_path / f"{k}{ext[k]}") for k in ext]
     jobs.append(spec("corrupt", bad, mask, tmp_path / "corrupt_out.mp4"))
     refs = {k: start_single_export(clips[k], mask, tmp_path / f"ref_{k}{ext[k]}") for k in ext}
+    truth = single_export(clips["plain"], mask, tmp_path / "truth_plain.mkv")
     rep = run_batch(jobs, scheduler=c.scheduler_address, report=tmp_path / "report.json")
     rows = {r["name"]: r for r in rep["jobs"]}
     assert rows["corrupt"]["status"] == "failed" and "corrupt.mp4" in rows["corrupt"]["error"], rows["corrupt"]
@@ -156,7 +183,19 @@ def test_three_clips_and_a_corrupt_one_match_single_exports(cluster, media, tmp_
     assert not (tmp_path / "corrupt_out.mp4").exists()
     for k in ("audio", "vfr", "plain"):
         assert rows[k]["status"] == "done", rows[k]
-        compare(k, tmp_path / f"{k}{ext[k]}", finished(refs[k]), hole, lossy=ext[k] == ".mp4")
+        compare(k, tmp_path / f"{k}{ext[k]}", finished(refs[k]), hole, truth=truth if k == "plain" else None)
+    # lossless: outside the grown, feathered mask every sample of every plane is the source's
+    got, fmt = native_planes(tmp_path / "audio.mkv")
+    src, src_fmt = native_planes(clips["audio"])
+    assert fmt == src_fmt == "yuv420p" and len(got) == len(src)
+    near = np.zeros(hole.shape, bool)
+    near[16:52, 22:68] = True  # the mask grown and feathered (within 8 px)
+    for i, (a, b) in enumerate(zip(got, src)):
+        for k, (pa, pb) in enumerate(zip(a, b)):
+            keep = ~block_any(near, pb.shape)
+            assert np.array_equal(pa[keep], pb[keep]), (i, k)
+        assert not np.array_equal(a[0], b[0]), i
+    print(f"audio.mkv: {len(got)} frames, {fmt}, every plane the source's outside the mask")
     assert (tmp_path / "report.json").is_file()
     assert probe(tmp_path / "audio.mkv").audio and not probe(tmp_path / "vfr.mkv").audio
 
