@@ -82,8 +82,9 @@ class GopLayout:
         return self.starts[k], stop
 
 
-class GopPackets:
-    """The source's packets of whole GOPs, in decode order, read sequentially."""
+class SourcePackets:
+    """The source's video packets read sequentially from the keyframe at or before frame ``start``
+    (``pts``: every frame's pts, presentation order); one packet can be held back for the next ask."""
 
     def __init__(self, path, pts: list[int], start: int) -> None:
         self._c = open_input(path)
@@ -93,6 +94,13 @@ class GopPackets:
             self._c.seek(pts[start], stream=self._s, backward=True, any_frame=False)
         self._it = self._c.demux(self._s)
         self._held = None
+
+    def close(self) -> None:
+        self._c.close()
+
+
+class GopPackets(SourcePackets):
+    """The source's packets of whole GOPs, in decode order, read sequentially."""
 
     def gop(self, a: int, b: int) -> list:
         """Packets of frames ``a <= i < b`` (one closed GOP, or the start of one), decode order."""
@@ -111,6 +119,3 @@ class GopPackets:
                 self._held = pkt
                 break
         return got
-
-    def close(self) -> None:
-        self._c.close()

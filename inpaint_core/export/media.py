@@ -17,8 +17,8 @@ import numpy as np
 from ..errors import VideoError
 from ..video.colors import frame_to_rgb, frame_to_rgb16
 from ..video.decoder import DecodeHead
-from ..video.index import open_input, video_stream
 from ..video.native import NativeFrame, from_av
+from .gop import SourcePackets
 
 
 class NativeFeed:
@@ -97,18 +97,9 @@ def _three(frame: av.VideoFrame, rotation: int):
     return frame_to_rgb(frame, rotation), nf, full16
 
 
-class PacketFeed:
+class PacketFeed(SourcePackets):
     """The source's video packets by frame index, read in order (for intra-only codecs, where decode
     order is presentation order and every packet is a keyframe)."""
-
-    def __init__(self, path, pts: list[int], start: int) -> None:
-        self._c = open_input(path)
-        self._s = video_stream(self._c, path)
-        self._pts = pts
-        if start > 0:
-            self._c.seek(pts[start], stream=self._s, backward=True, any_frame=False)
-        self._it = self._c.demux(self._s)
-        self._held = None
 
     def packet(self, i: int):
         """The packet of frame ``i`` (frames must be asked for in increasing order), or None."""
@@ -126,9 +117,6 @@ class PacketFeed:
                 self._held = pkt
                 return None
             return pkt if pkt.is_keyframe else None
-
-    def close(self) -> None:
-        self._c.close()
 
 
 def native_patches(out: NativeFrame, src: NativeFrame, i: int) -> dict[int, tuple]:

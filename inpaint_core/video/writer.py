@@ -147,27 +147,10 @@ class VideoWriter:
 
     def write(self, rgb: np.ndarray, pts: int) -> None:
         """Encode one frame. ``rgb`` uint8 (height, width, 3); ``pts`` > the previous frame's."""
-        if self._closed:
-            raise OutputError(f"{self.path}: the writer is already closed.")
-        if self.cancel is not None and self.cancel.cancelled:
-            self.abort()
-            raise Cancelled()
         rgb = np.asarray(rgb)
         if rgb.dtype != np.uint8 or rgb.shape != (self.height, self.width, 3):
             raise ValueError(f"expected uint8 ({self.height}, {self.width}, 3), got {rgb.dtype} {rgb.shape}")
-        pts = int(pts)
-        if self._last_pts is not None and pts <= self._last_pts:
-            raise ValueError(f"pts must increase: {pts} after {self._last_pts}")
-        try:
-            self._sink.write(np.ascontiguousarray(rgb), pts)
-        except VanishError:
-            self.abort()
-            raise
-        except (OSError, av.error.FFmpegError) as exc:
-            self.abort()
-            raise self._output_error(exc, "write") from exc
-        self._last_pts = pts
-        self.frames_written += 1
+        self._put(np.ascontiguousarray(rgb), pts, "rgb")
 
     def write_native(self, frame, pts: int, key: bool = False) -> None:
         """Encode one :class:`~inpaint_core.video.native.NativeFrame` (the source's own samples);
@@ -206,7 +189,9 @@ class VideoWriter:
         if self._last_pts is not None and pts <= self._last_pts:
             raise ValueError(f"pts must increase: {pts} after {self._last_pts}")
         try:
-            if isinstance(self._sink, PngSink):
+            if kind == "rgb":
+                self._sink.write(item, pts)
+            elif isinstance(self._sink, PngSink):
                 from .native import to_av
 
                 rgb = to_av(item).to_ndarray(format="rgb24") if kind in ("native", "key") else None
