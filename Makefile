@@ -3,6 +3,8 @@
 #               plugin needs, then open the editor (or run the headless demo without a display)
 #   make test   set everything up, then run the whole test suite
 PYTHON ?= python3
+# the suite runs on two worker processes (pytest-xdist); PYTEST_ARGS= runs it in one
+PYTEST_ARGS ?= -n 2
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.vanish-installed
