@@ -193,6 +193,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
 
     def set_clip(self, clip: MediaClip, path: str | None = None, doc: MaskDocument | None = None) -> None:
         self.close_clip()
+        self._saved_range = None
         self.clip = clip
         self.masks.reset(doc or MaskDocument(clip.size, clip.frame_count))
         self.reset_document_settings()
@@ -213,6 +214,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         pending, self._pending_project = self._pending_project, None
         if pending is not None:  # this video belongs to a project being opened
             self._project_opened(*pending)
+        self._saved_range = self.shape_range()  # the range as opened (a project's own, or the clip)
         self._update_title()
         self._update_enabled()
         self.seek(0)
@@ -386,7 +388,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         elif getattr(self, "_recovered", False):
             name = f"{name} (recovered, not saved yet)"
         self.setWindowTitle(f"{name}[*] - Vanish")
-        self.setWindowModified(not self.masks.undo_stack.isClean() or getattr(self, "_recovered", False))
+        self.setWindowModified(self.has_unsaved())
 
     def _update_enabled(self) -> None:
         has = self.clip is not None

@@ -72,6 +72,7 @@ class PlaybackMixin:
             ia, ob = (a, a) if a is not None else (b, b)
         self.timeline.set_range(ia, ob)
         self.transport.show_range(ia, ob, self.clip.rate)
+        self._update_title()  # the unsaved mark: the range is part of the project
 
     def clear_range(self) -> None:
         if self.clip is not None:

@@ -50,7 +50,15 @@ class ProjectMixin:
     # -- unsaved changes -------------------------------------------------------------------------
     def has_unsaved(self) -> bool:
         """Whether the open masks hold work that is not in a saved project."""
-        return self.clip is not None and (not self.masks.undo_stack.isClean() or self._recovered)
+        if self.clip is None:
+            return False
+        return not self.masks.undo_stack.isClean() or self._recovered or self.range_unsaved()
+
+    def range_unsaved(self) -> bool:
+        """Whether the in/out marks moved since the clip or project was opened or last saved (the
+        project keeps its range, so moving them is an edit too)."""
+        saved = getattr(self, "_saved_range", None)
+        return self.clip is not None and saved is not None and saved != self.shape_range()
 
     def confirm_unsaved(self, then, action: str = "continuing") -> QMessageBox | None:
         """Run ``then()`` now when nothing is unsaved; otherwise ask "Save changes?" (non-blocking):
@@ -84,6 +92,8 @@ class ProjectMixin:
         self._drop_autosave()
         self.masks.undo_stack.setClean()
         self._recovered = False
+        if self.clip is not None:
+            self._saved_range = self.shape_range()  # the marks as they are now count as unchanged
         self._update_title()
 
     def ask_new(self) -> None:
@@ -179,12 +189,14 @@ class ProjectMixin:
     def _save_to(self, proj: Project, after=None):
         snap = self.masks.doc.snapshot()
         idx = self.masks.undo_stack.changes()
+        rng = self.shape_range()  # the range the target below holds
         target = project_io.SaveTarget.of(proj, self.document_settings())
 
         def saved(new_project: Project) -> None:
             self.project = new_project
             unchanged = self.masks.undo_stack.changes() == idx
-            if unchanged:
+            self._saved_range = rng
+            if unchanged and not self.range_unsaved():
                 self.masks.undo_stack.setClean()
                 self._recovered = False
                 self._drop_autosave()  # its work is now safely in the project
@@ -199,14 +211,16 @@ class ProjectMixin:
     # -- autosave and recovery -------------------------------------------------------------------
     def autosave(self):
         """Write a recovery copy when there are unsaved changes (on a worker thread)."""
-        if self.clip is None or not self.has_unsaved() or self._saved_revision == self.masks.doc.revision:
+        if self.clip is None or not self.has_unsaved():
+            return None
+        key = (self.masks.doc.revision, self.shape_range())  # a moved in/out mark is a change too
+        if self._saved_revision == key:
             return None
         snap = self.masks.doc.snapshot()
         clip, proj = self.clip, self.project
         engine = self.document_settings()
-        rev = snap.revision
         return self.run_job(lambda tok: _autosave_job(clip, snap, proj, engine), "Autosave", cancellable=False,
-                            on_success=lambda _f: setattr(self, "_saved_revision", rev))
+                            on_success=lambda _f: setattr(self, "_saved_revision", key))
 
     def keep_or_drop_autosave(self) -> None:
         """On close: unsaved changes (a close that skipped the prompt) go to the recovery copy;

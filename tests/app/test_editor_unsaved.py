@@ -217,3 +217,28 @@ def test_killed_editor_work_is_recovered_saved_and_reopened(qtbot, settings, tmp
     for i in range(expected.shape[0]):
         assert np.array_equal(again.masks.doc.compose(i), expected[i]), i
     again.close()
+
+
+def test_moving_the_in_out_marks_is_an_unsaved_edit(qtbot, settings, clip_file, tmp_path):
+    """The project keeps its in/out range: moving a mark (the I key) marks the window modified,
+    quitting asks, Save stores the range, and the reopened project has it; a clean quit after that
+    saves nothing and asks nothing."""
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    w.show()
+    open_clip(qtbot, w, clip_file)
+    _mark(w)
+    assert wait_job(qtbot, w.save_project_as(tmp_path / "r.vanish")) == "ok"
+    assert not w.has_unsaved() and not w.isWindowModified()
+    w.seek(5)
+    qtbot.waitUntil(lambda: w.current == 5, timeout=5000)
+    w.viewer.setFocus()
+    QTest.keyClick(w.viewer, Qt.Key.Key_I)
+    assert w.shape_range()[0] == 5
+    assert w.has_unsaved() and w.isWindowModified()
+    _key(w, Qt.Key.Key_Q)
+    _answer(qtbot, w, _B.Save)  # the open project: saved in place, then the window closes
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=20000)
+    saved = project_io.Project.load(tmp_path / "r.vanish")
+    assert saved.settings.export.get("start") == 5
+    assert project_io.pending_recoveries() == []

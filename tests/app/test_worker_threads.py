@@ -21,7 +21,7 @@ SCRIPT = r"""
 import sys
 import time
 import numpy as np
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from app import _qtfix
 from app.workers import JobRunner, LatestRequestWorker
 from inpaint_core import flow
@@ -48,9 +48,11 @@ which = sys.argv[1]
 if which == "job":
     r = JobRunner(job, "probe")
     seen = []
-    r.ended.connect(lambda: seen.append(r.outcome))
-    r.finished.connect(app.quit)  # the runner deletes itself after this: do not touch it later
-    r.start()
+    r.ended.connect(lambda: seen.append(r.outcome))  # the runner deletes itself later: not touched after
+    poll = QTimer(interval=20)
+    poll.timeout.connect(lambda: seen and app.quit())  # a quit() from the thread can be lost
+    poll.start()
+    QTimer.singleShot(0, r.start)
     app.exec()
     time.sleep(1.0)  # let the thread finish its teardown (where the crash was)
     print("outcome", seen[0])
@@ -58,7 +60,7 @@ else:
     w = LatestRequestWorker(fill)
     w.ready.connect(lambda k, v: app.quit())
     w.start()
-    w.request(1)
+    QTimer.singleShot(0, lambda: w.request(1))  # once the loop runs (see above)
     app.exec()
     w.stop()
     w.wait()
