@@ -19,7 +19,7 @@ FRAMES = 6
 
 
 class SelfTestError(Exception):
-    pass
+    """A self-test step did not give what it should (the message says which)."""
 
 
 def _wait(app, cond, timeout_s: float, what: str, errors: list[str]) -> None:

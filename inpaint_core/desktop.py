@@ -10,6 +10,7 @@ session's PATH (a virtual environment).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -81,10 +82,8 @@ def _refresh(base: Path) -> None:
     for cmd in (["update-desktop-database", "-q", str(base / "applications")],
                 ["gtk-update-icon-cache", "-q", "-t", str(base / "icons" / "hicolor")]):
         if shutil.which(cmd[0]):
-            try:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):  # a cache refresh is optional
                 subprocess.run(cmd, capture_output=True, timeout=60)
-            except (OSError, subprocess.SubprocessError):
-                pass
 
 
 def install_desktop(base: Path | None = None, command: list[str] | None = None) -> Installed:

@@ -8,6 +8,7 @@ loaded in a child process (:mod:`.qtcheck`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -58,13 +59,10 @@ def check_qt(load: bool = True) -> list[Check]:
 
 
 def _meminfo_total() -> int | None:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), open("/proc/meminfo", encoding="ascii") as fh:  # not Linux: below
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):

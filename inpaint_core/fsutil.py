@@ -166,11 +166,9 @@ def target_lock(target: str | os.PathLike, what: str = "export"):
         if same:
             break
         os.close(fd)
-    try:
+    with contextlib.suppress(OSError):  # the pid is a courtesy for a person reading the lock
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-    except OSError:
-        pass
     try:
         yield
     finally:

@@ -11,6 +11,7 @@ this process down with it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import re
@@ -131,11 +132,9 @@ def can_install() -> list[str] | None:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         return []
     if shutil.which("sudo"):
-        try:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):  # no usable sudo
             if subprocess.run(["sudo", "-n", "true"], capture_output=True, timeout=20).returncode == 0:
                 return ["sudo", "-n"]
-        except (OSError, subprocess.SubprocessError):
-            pass
     return None
 
 

@@ -253,12 +253,11 @@ def export_video(
         def write(i: int, frame) -> None:
             try:
                 pts = reader.pts[i] - pts0
-                if frame is None:
-                    pass  # copied from the source by smart.copy
-                elif native:
-                    writer.write_native(frame, pts, key=smart.key(i))
-                else:
-                    writer.write(frame, pts)
+                if frame is not None:  # None: copied from the source by smart.copy
+                    if native:
+                        writer.write_native(frame, pts, key=smart.key(i))
+                    else:
+                        writer.write(frame, pts)
                 if native:
                     store[i].native = None  # written: only its RGB is still needed (as a reference)
             except OSError as exc:

@@ -12,6 +12,7 @@ within a byte limit, dropping the oldest steps first.
 
 from __future__ import annotations
 
+import abc
 import copy
 import itertools
 from collections.abc import Iterable, Sequence
@@ -127,14 +128,15 @@ def unique_name(doc: MaskDocument, base: str) -> str:
     return base  # pragma: no cover
 
 
-class Edit:
+class Edit(abc.ABC):
     """A change of a :class:`MaskDocument`. ``apply(doc)`` performs it and returns its inverse;
     ``nbytes`` is the mask data it holds."""
 
     nbytes = 0
 
-    def apply(self, doc: MaskDocument) -> Edit:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def apply(self, doc: MaskDocument) -> Edit:
+        """Perform the change on ``doc``; returns the edit that undoes it."""
 
 
 @dataclass

@@ -5,6 +5,7 @@ early. Such a track is reported, never dropped or shortened silently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -40,15 +41,13 @@ def short_audio(path: str | os.PathLike) -> list[ShortAudio]:
         mp4 = "mp4" in c.format.name
         count = {s.index: 0 for s in streams}
         end = {s.index: 0.0 for s in streams}
-        try:
+        with contextlib.suppress(av.error.FFmpegError):  # a damaged tail: what was read before it counts
             for pkt in c.demux(streams):
                 if pkt.size == 0 or pkt.pts is None:
                     continue
                 count[pkt.stream_index] += 1
                 end[pkt.stream_index] = max(end[pkt.stream_index],
                                             float((pkt.pts + (pkt.duration or 0)) * pkt.time_base))
-        except av.error.FFmpegError:
-            pass  # a damaged tail: what was read before it counts
         for s in streams:
             start = float(s.start_time * s.time_base) if s.start_time is not None else 0.0
             declared = float(s.duration * s.time_base) if s.duration else None
