@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -49,6 +50,20 @@ def normal_permissions(path: str | os.PathLike) -> None:
 def is_disk_full(exc: BaseException) -> bool:
     """Whether ``exc`` is an OSError for a full disk or an exhausted quota."""
     return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+
+
+def place(tmp: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Move the finished ``tmp`` (a file or a folder beside ``target``) onto ``target``. An
+    existing target folder is moved aside first and deleted only once ``tmp`` is in place, so the
+    target is never half-written."""
+    tmp, target = Path(tmp), Path(target)
+    if tmp.is_dir() and target.is_dir():
+        old = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.old"
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
 
 
 def check_output_folder(folder: str | os.PathLike) -> None:

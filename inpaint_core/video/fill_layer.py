@@ -23,6 +23,7 @@ import numpy as np
 from av.video.reformatter import ColorRange
 
 from ..errors import OutputError
+from ..fsutil import place
 from .colors import PRIMARIES, SPACES, TRCS, sws_matrix, value_of
 
 
@@ -97,13 +98,7 @@ class FillLayerWriter:
                "rate": f"{self.rate.numerator}/{self.rate.denominator}", "pts": self.pts,
                "times": [float((p - p0) * self.time_base) for p in self.pts]}
         (self._tmp / "timestamps.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
-        if self.path.is_dir():
-            old = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.old"
-            os.replace(self.path, old)
-            os.replace(self._tmp, self.path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self._tmp, self.path)
+        place(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:

@@ -16,11 +16,8 @@ def avcc_parameter_sets(extradata: bytes | None) -> bytes | None:
     try:
         for count_mask in (0x1F, 0xFF):
             count = extradata[pos] & count_mask
-            pos += 1
-            for _ in range(count):
-                n = struct.unpack(">H", extradata[pos:pos + 2])[0]
-                out += struct.pack(">I", n) + extradata[pos + 2:pos + 2 + n]
-                pos += 2 + n
+            units, pos = _units(extradata, pos + 1, count)
+            out += units
     except (IndexError, struct.error):
         return None
     return out or None
@@ -36,14 +33,22 @@ def hvcc_parameter_sets(extradata: bytes | None) -> bytes | None:
     try:
         for _ in range(extradata[22]):
             count = struct.unpack(">H", extradata[pos + 1:pos + 3])[0]
-            pos += 3
-            for _ in range(count):
-                n = struct.unpack(">H", extradata[pos:pos + 2])[0]
-                out += struct.pack(">I", n) + extradata[pos + 2:pos + 2 + n]
-                pos += 2 + n
+            units, pos = _units(extradata, pos + 3, count)
+            out += units
     except (IndexError, struct.error):
         return None
     return out or None
+
+
+def _units(record: bytes, pos: int, count: int) -> tuple[bytes, int]:
+    """``count`` 2-byte-length NAL units of a decoder configuration record from ``pos``, as 4-byte
+    length-prefixed units, and the position after them."""
+    out = b""
+    for _ in range(count):
+        n = struct.unpack(">H", record[pos:pos + 2])[0]
+        out += struct.pack(">I", n) + record[pos + 2:pos + 2 + n]
+        pos += 2 + n
+    return out, pos
 
 
 def annexb(data: bytes) -> bytes:

@@ -19,7 +19,7 @@ import av
 import numpy as np
 
 from ..errors import Cancelled, OutputError, VanishError
-from ..fsutil import check_output_folder, is_disk_full
+from ..fsutil import check_output_folder, is_disk_full, place
 from ..jobs import CancelToken
 from .colors import default_space
 from .formats import OutputFormat, output_format
@@ -235,13 +235,7 @@ class VideoWriter:
         return self.path
 
     def _commit(self) -> None:
-        if self.format.is_folder and self.path.is_dir():
-            old = self.path.parent / f".{self.path.name}.{uuid.uuid4().hex[:8]}.old"
-            os.replace(self.path, old)
-            os.replace(self._tmp, self.path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self._tmp, self.path)
+        place(self._tmp, self.path)
 
     def abort(self) -> None:
         """Stop and delete the temporary output; the target is left as it was."""
