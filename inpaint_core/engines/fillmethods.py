@@ -29,7 +29,7 @@ from .. import flow as F
 from ..errors import VanishError
 from . import FILL_METHODS
 from .exemplar import ExemplarFill
-from .propagation import seam_correct
+from .seams import seam_correct
 
 #: frames sampled over a shot for the clean plate
 PLATE_SAMPLES = 48
