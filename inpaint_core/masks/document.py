@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layers import Layer, MaskStack, PaintedLayer, Size, _Packed
+from ..errors import MaskError
+from . import keys as _keys
+from .layers import Layer, MaskStack, PaintedLayer, ShapeLayer, Size, _Packed
 
 
 def copy_layer(layer: Layer) -> Layer:
@@ -77,7 +79,7 @@ class MaskDocument:
         return self.stack.compose(i)
 
     def key_frames(self) -> list[int]:
-        """Sorted frames that carry painted masks or start/end a shape layer."""
+        """Sorted frames that carry painted masks, start/end a shape layer or hold a shape key."""
         keys: set[int] = set()
         for lay in self.layers:
             if isinstance(lay, PaintedLayer):
@@ -85,6 +87,7 @@ class MaskDocument:
             else:
                 stop = self.frame_count if lay.stop is None else lay.stop
                 keys.update((lay.start, max(lay.start, stop - 1)))
+                keys.update(getattr(lay, "keys", {}))
         return sorted(k for k in keys if 0 <= k < self.frame_count)
 
     def painted_frames(self) -> list[int]:
@@ -117,6 +120,13 @@ class MaskDocument:
         inverse = edit.apply(self)
         self.touch()
         return inverse
+
+    def set_shape_keys(self, layer_id: str, keys: dict[int, Sequence[Sequence[float]]]) -> Edit:
+        """Set many key frames of shape layer ``layer_id`` at once ({frame: points}, see
+        :mod:`.keys`; existing keys at other frames stay), e.g. from a shape tracker. Returns
+        the inverse: record it as one undo step (``History.record(inverse, text)``), or build
+        the edit with :class:`SetShapeKeys` and ``History.do`` it."""
+        return self.apply(SetShapeKeys(layer_id, keys))
 
 
 def unique_name(doc: MaskDocument, base: str) -> str:
@@ -216,6 +226,59 @@ class SetLayer(Edit):
         old = getattr(layer, self.attr)
         setattr(layer, self.attr, self.value)
         return SetLayer(self.layer_id, self.attr, old)
+
+
+@dataclass
+class SetShape(Edit):
+    """Replace geometry fields of shape layer ``layer_id``: ``fields`` maps ``rect``,
+    ``points``, ``keys``, ``start`` or ``stop`` to its new value (see :mod:`.keys` for helpers
+    that compute them). The inverse holds the old values; nothing is changed in place."""
+
+    layer_id: str
+    fields: dict
+
+    FIELDS = ("rect", "points", "keys", "start", "stop")
+
+    def apply(self, doc: MaskDocument) -> SetShape:
+        layer = doc.layer(self.layer_id)
+        if not isinstance(layer, ShapeLayer):
+            raise TypeError(f"layer {layer.name!r} is not a shape layer")
+        bad = set(self.fields) - set(self.FIELDS)
+        if bad:
+            raise ValueError(f"cannot set {sorted(bad)} of a shape; use {', '.join(self.FIELDS)}")
+        new = dict(self.fields)
+        if "keys" in new:
+            new["keys"] = _keys.norm_keys(layer.shape, new["keys"])
+        if "rect" in new:
+            new["rect"] = tuple(float(v) for v in new["rect"])
+            if min(new["rect"][2:]) <= 0:
+                raise MaskError("A rectangle needs a positive width and height.")
+        if "points" in new:
+            new["points"] = [(float(x), float(y)) for x, y in new["points"]]
+        start = new.get("start", layer.start)
+        stop = new.get("stop", layer.stop)
+        if start < 0 or (stop is not None and stop <= start):
+            raise MaskError(f"Invalid frame range [{start}, {stop}) for layer {layer.name!r}.")
+        old = {k: getattr(layer, k) for k in new}
+        for k, v in new.items():
+            setattr(layer, k, v)
+        layer.invalidate()
+        return SetShape(self.layer_id, old)
+
+
+@dataclass
+class SetShapeKeys(Edit):
+    """Set key frames ``keys`` ({frame: points}) of shape layer ``layer_id``, keeping its keys at
+    other frames: one step for many keys (a tracked shape)."""
+
+    layer_id: str
+    keys: dict
+
+    def apply(self, doc: MaskDocument) -> SetShape:
+        layer = doc.layer(self.layer_id)
+        merged = dict(getattr(layer, "keys", {}))
+        merged.update({int(f): p for f, p in self.keys.items()})
+        return SetShape(self.layer_id, {"keys": merged}).apply(doc)
 
 
 @dataclass

@@ -5,8 +5,8 @@ All masks are (H, W) uint8, 0 = keep, 255 = remove, at the stack's ``size`` = (w
 - :class:`PaintedLayer`: sparse per-frame bitmaps (brush strokes, tracked segmentations). Each
   frame's mask is kept as its bounding box, bit-packed (1 bit per pixel): an empty frame costs
   nothing and a small object on a 4K frame costs a few hundred bytes.
-- :class:`ShapeLayer`: one stationary shape (rectangle, polygon or bitmap) over a frame range
-  ``[start, stop)`` (watermarks, logos).
+- :class:`ShapeLayer`: one shape (rectangle, polygon or bitmap) over a frame range
+  ``[start, stop)`` (watermarks, logos); stationary, or key-framed (see :mod:`.keys`).
 - :class:`MaskStack`: ordered layers with a name, visibility and per-layer dilation;
   ``compose(i)`` is the union of the visible layers at frame ``i``.
 - :class:`MaskSettings`: the grow (dilation of the composed mask for the engine) and feather
@@ -22,10 +22,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..errors import MaskError
+from . import keys as _keys
 from .ops import feather, grow_mask
 
 Size = tuple[int, int]  # (width, height)
@@ -200,11 +200,13 @@ class PaintedLayer(Layer):
 
 
 class ShapeLayer(Layer):
-    """A stationary shape over frames ``[start, stop)`` (``stop`` None = to the end of the clip).
+    """A shape over frames ``[start, stop)`` (``stop`` None = to the end of the clip).
 
     ``shape`` is ``"rect"`` (``rect`` = (x, y, w, h) in pixels), ``"polygon"`` (``points`` =
     [(x, y), ...], filled) or ``"bitmap"`` (``bitmap`` = (H, W) mask). Build with
-    :meth:`rectangle`, :meth:`polygon` or :meth:`from_bitmap`.
+    :meth:`rectangle`, :meth:`polygon` or :meth:`from_bitmap`. ``keys`` ({frame: points}, see
+    :mod:`.keys`; rectangles and polygons only) animates the shape; without keys it is stationary.
+    ``keys`` is replaced, never changed in place (document snapshots share it).
     """
 
     kind = "shape"
@@ -213,7 +215,7 @@ class ShapeLayer(Layer):
     def __init__(self, size: Size, shape: str, *, rect: Sequence[float] | None = None,
                  points: Sequence[Sequence[float]] | None = None, bitmap: np.ndarray | None = None,
                  start: int = 0, stop: int | None = None, name: str = "Shape", visible: bool = True,
-                 dilation: int = 0, id: str | None = None) -> None:
+                 dilation: int = 0, id: str | None = None, keys=None) -> None:
         super().__init__(size, name, visible, dilation, id)
         if shape not in self.SHAPES:
             raise MaskError(f"Unknown shape {shape!r}; use one of {', '.join(self.SHAPES)}.")
@@ -233,7 +235,9 @@ class ShapeLayer(Layer):
                 raise MaskError("A bitmap shape needs a mask image.")
             _check_mask(bitmap, self.size, "The shape bitmap")
             self._bitmap = np.where(bitmap > 0, 255, 0).astype(np.uint8)
+        self.keys: _keys.Keys = _keys.norm_keys(shape, keys)
         self._cached: np.ndarray | None = None
+        self._keyed: tuple[_keys.Points, np.ndarray] | None = None
 
     @classmethod
     def rectangle(cls, size: Size, x: float, y: float, w: float, h: float, **kw) -> ShapeLayer:
@@ -257,31 +261,44 @@ class ShapeLayer(Layer):
     def bitmap(self) -> np.ndarray:
         """The shape rasterised at ``size``: (H, W) uint8 0/255 (read-only; cached)."""
         if self._cached is None:
-            w, h = self.size
             if self.shape == "bitmap":
                 m = self._bitmap
+            elif self.shape == "rect":
+                m = _keys.rasterize("rect", _keys.rect_points(self.rect), self.size)
             else:
-                m = np.zeros((h, w), np.uint8)
-                if self.shape == "rect":
-                    x, y, rw, rh = self.rect
-                    x0, y0 = max(0, int(round(x))), max(0, int(round(y)))
-                    x1, y1 = min(w, int(round(x + rw))), min(h, int(round(y + rh)))
-                    m[y0:y1, x0:x1] = 255
-                else:
-                    pts = np.round(np.asarray(self.points, np.float64)).astype(np.int32)
-                    cv2.fillPoly(m, [pts.reshape(-1, 1, 2)], 255)
+                m = _keys.rasterize("polygon", tuple(self.points), self.size)
             m.setflags(write=False)
             self._cached = m
         return self._cached
 
+    def points_at(self, i: int) -> _keys.Points:
+        """The shape's points at frame ``i`` (rect: two corners), interpolated between keys."""
+        if self.keys:
+            return _keys.interpolate(self.keys, i)
+        if self.shape == "rect":
+            return _keys.rect_points(self.rect)
+        return _keys.norm_points(self.shape, self.points)
+
     def mask(self, i: int) -> np.ndarray:
         if not self.covers(i):
             return np.zeros((self.size[1], self.size[0]), np.uint8)
-        return self.bitmap.copy()
+        if not self.keys:
+            return self.bitmap.copy()
+        pts = self.points_at(i)
+        if self._keyed is None or self._keyed[0] != pts:
+            self._keyed = (pts, _keys.rasterize(self.shape, pts, self.size))
+        return self._keyed[1].copy()
+
+    def geometry_key(self, i: int) -> str:
+        """A string that changes whenever the shape's geometry at frame ``i`` does."""
+        if self.keys:
+            return f"k:{self.points_at(i)!r}"
+        return f"{self.rect!r}:{self.points!r}"
 
     def invalidate(self) -> None:
-        """Forget the rasterised shape after ``rect`` or ``points`` were edited in place."""
+        """Forget the rasterised shape after ``rect``, ``points`` or ``keys`` were replaced."""
         self._cached = None
+        self._keyed = None
 
 
 class MaskStack:
@@ -359,7 +376,7 @@ class MaskStack:
                     layer._bitmap_digest = mask_digest(layer.bitmap)
                 part = f"b{layer.dilation}:{layer._bitmap_digest}"
             else:
-                part = f"s{layer.dilation}:{layer.shape}:{layer.rect!r}:{layer.points!r}"
+                part = f"s{layer.dilation}:{layer.shape}:{layer.geometry_key(i)}"
             h.update(part.encode() + b";")
         return h.hexdigest()[:20]
 

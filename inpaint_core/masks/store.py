@@ -53,6 +53,8 @@ def layer_to_json(layer: Layer, masks_dir: Path, rel: str = "masks") -> dict[str
             d["points"] = [list(p) for p in layer.points]
         else:
             d["file"] = _store_bitmap(layer.bitmap, masks_dir, rel)
+        if layer.keys:  # absent when stationary, so older projects round-trip unchanged
+            d["keys"] = {str(f): [list(p) for p in pts] for f, pts in layer.keys.items()}
     else:
         raise MaskError(f"Cannot save a layer of kind {layer.kind!r}.")
     return d
@@ -133,7 +135,10 @@ def layer_from_json(d: Any, size: Size, root: Path, frame_count: int | None,
             if frame_count is not None and (start >= frame_count or (stop is not None and stop > frame_count)):
                 problems.append(f"{what}: its frames {start}..{'end' if stop is None else stop} reach past the "
                                 f"end of the clip ({frame_count} frames, 0..{frame_count - 1}).")
-            kw = dict(start=start, stop=stop, **common)
+            keys = d.get("keys") or {}
+            if not isinstance(keys, dict) or not all(str(k).isdigit() for k in keys):
+                raise ValueError(f"{what}: field 'keys' must map frame numbers to points")
+            kw = dict(start=start, stop=stop, keys={int(k): v for k, v in keys.items()}, **common)
             if shape == "rect":
                 return ShapeLayer(size, "rect", rect=_expect(d, "rect", list, what), **kw)
             if shape == "polygon":
