@@ -46,10 +46,12 @@ TABLE = {
     "preview": ("Preview", "Ctrl+P", "fa5s.magic"),
     "cancel_preview": ("Stop preview", "Esc", "fa5s.stop"),
     "clear_frame": ("Clear mask on this frame", None, None),
+    "delete_shape": ("Delete the selected shape", "Delete", "fa5s.trash-alt"),
+    "toggle_key": ("Add or remove a shape key at the playhead", "Ctrl+K", "fa5s.key"),
     "track_back": ("Track object backward (to the in point)", "Ctrl+Alt+Left", "fa5s.chevron-circle-left"),
     "track_fwd": ("Track object forward (to the out point)", "Ctrl+Alt+Right", "fa5s.chevron-circle-right"),
 }
-SHAPE_KEYS = {"hand": "H", "brush": "B", "eraser": "E", "rect": "R", "polygon": "P", "lasso": "Q", "segment": "S"}
+SHAPE_KEYS = {"hand": "H", "select": "V", "brush": "B", "eraser": "E", "rect": "R", "polygon": "P", "lasso": "Q", "segment": "S"}
 
 
 def build_actions(win: QMainWindow) -> dict[str, QAction]:
@@ -124,6 +126,8 @@ def build_menus(win: QMainWindow, a: dict[str, QAction], recent_menu_title: str 
     e.addAction(a["redo"])
     e.addSeparator()
     e.addAction(a["clear_frame"])
+    e.addAction(a["delete_shape"])
+    e.addAction(a["toggle_key"])
     e.addSeparator()
     for t in TOOLS:
         e.addAction(a[f"tool_{t}"])

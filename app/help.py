@@ -31,7 +31,7 @@ SECTIONS = [
               "actual", "overlay", "outline"]),
     ("Playback", ["play", "play_back", "pause", "play_fwd", "step_back", "step_fwd", "prev_key", "next_key",
                   "start", "end", "mark_in", "mark_out", "clear_range"]),
-    ("Masks and preview", ["brush_smaller", "brush_bigger", "track_back", "track_fwd", "undo", "redo",
+    ("Masks and preview", ["brush_smaller", "brush_bigger", "delete_shape", "toggle_key", "track_back", "track_fwd", "undo", "redo",
                            "preview", "cancel_preview"]),
     ("Files", ["open", "save", "save_as", "new", "export", "settings", "quit", "shortcuts"]),
 ]
@@ -41,6 +41,8 @@ GESTURES = [
     ("Drag (segment)", "a box around the object"),
     ("Drag (rectangle, lasso)", "a stationary shape over in-out"),
     ("Clicks (polygon)", "points; double-click closes"),
+    ("Drag a shape (select, or a shape tool)", "move it; its handles resize, vertices reshape"),
+    ("Drag the layer bar (timeline)", "move the shape's frames; its ends trim them"),
     ("Wheel / middle drag", "zoom / pan the viewer"),
     ("Ctrl+wheel", "zoom the timeline"),
 ]

@@ -102,6 +102,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         from .focus import install_focus_rules  # the transport keys work after any panel click
 
         install_focus_rules(self)
+        from .shape_edit import install_shape_editing  # select, handles, layer bar, key frames
+
+        install_shape_editing(self)
         self.preview_bar.populate(self.settings.engine)
         self.menus["recent"].aboutToShow.connect(self._fill_recent)
         self.setAcceptDrops(True)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
+from .layer_bar import LAYER_H, LayerBar
 from .media import timecode
 
 RULER_H, THUMB_H, TRACK_H, CONF_H = 22, 54, 14, 5
@@ -19,15 +20,18 @@ LOW_CONFIDENCE = 0.5
 
 class Timeline(QWidget):
     """Signals: ``scrubbed(frame)`` while the user clicks or drags, ``thumbNeeded(frame)`` for a
-    thumbnail not yet delivered (answer with :meth:`add_thumbnail`), ``viewChanged()``."""
+    thumbnail not yet delivered (answer with :meth:`add_thumbnail`), ``viewChanged()``,
+    ``layerRangeEdited(start, stop, moved)`` when the layer bar (``bar``) was dragged or trimmed."""
 
     scrubbed = Signal(int)
+    layerRangeEdited = Signal(int, object, bool)
     thumbNeeded = Signal(int)
     viewChanged = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(RULER_H + THUMB_H + TRACK_H + CONF_H + 6)
+        self.setMinimumHeight(RULER_H + THUMB_H + TRACK_H + CONF_H + LAYER_H + 6)
+        self.bar = LayerBar(self, RULER_H + THUMB_H + TRACK_H + CONF_H)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.frame_count = 0
@@ -148,16 +152,21 @@ class Timeline(QWidget):
     # -- input -----------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
         self.setFocus(Qt.FocusReason.MouseFocusReason)  # the keyboard follows the click
+        if event.button() == Qt.MouseButton.LeftButton and self.bar.press(event.position().x(), event.position().y()):
+            return
         if event.button() == Qt.MouseButton.LeftButton and self.frame_count:
             self._scrubbing = True
             self.scrubbed.emit(self.frame_at(event.position().x()))
 
     def mouseMoveEvent(self, event) -> None:
-        if self._scrubbing:
+        if self.bar.dragging:
+            self.bar.move(event.position().x())
+        elif self._scrubbing:
             self.scrubbed.emit(self.frame_at(event.position().x()))
 
     def mouseReleaseEvent(self, event) -> None:
         self._scrubbing = False
+        self.bar.release()
 
     def wheelEvent(self, event) -> None:
         d = event.angleDelta().y() or event.angleDelta().x()
@@ -240,6 +249,7 @@ class Timeline(QWidget):
             fx = self.x_of(fr)
             if -fw <= fx <= w:
                 p.fillRect(QRectF(fx, cy, fw, CONF_H), self.confidence_color(c))
+        self.bar.paint(p, w)
         # in/out range: dim outside it
         xin, xout = self.x_of(self.in_frame), self.x_of(self.out_frame + 1)
         dim = QColor(0, 0, 0, 130)

@@ -1,7 +1,9 @@
-"""Mask tools: brush, eraser, rectangle, polygon, lasso (and the hand for panning).
+"""Mask tools: select, brush, eraser, rectangle, polygon, lasso (and the hand for panning).
 
 The :class:`ToolController` turns viewer mouse signals (image coordinates) into edits on the
-:class:`MaskController`. Shapes become stationary layers over the current in/out range.
+:class:`MaskController`. Shapes become stationary layers over the current in/out range. With the
+select tool, or a press inside an existing shape with a shape tool, the shape editor
+(``shapes``, :mod:`.shape_edit`) selects, moves and reshapes it instead.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from .mask_controller import MaskController
 from .segment_tool import segment_available
 from .viewer import FrameView
 
-TOOLS = ("hand", "brush", "eraser", "rect", "polygon", "lasso") + (("segment",) if segment_available() else ())
+TOOLS = ("hand", "select", "brush", "eraser", "rect", "polygon", "lasso") + (("segment",) if segment_available() else ())
 TOOL_LABELS = {
     "hand": ("Hand (pan)", "H", "fa5s.hand-paper"),
+    "select": ("Select and edit shapes (drag to move, handles to reshape, Delete removes)", "V",
+               "fa5s.mouse-pointer"),
     "brush": ("Brush", "B", "fa5s.paint-brush"),
     "eraser": ("Eraser", "E", "fa5s.eraser"),
     "rect": ("Rectangle over in/out range", "R", "fa5s.vector-square"),
@@ -43,6 +47,8 @@ class ToolController(QObject):
         self.hardness = 0.8
         self.points: list[tuple[float, float]] = []
         self.segment = None  # the SegmentTool, when segmentation is part of this build
+        self.shapes = None  # the ShapeEditor (selection, handles), once installed
+        self._editing = False
         self._drag = False
         self._live = QTimer(self, singleShot=True, interval=15)
         self._live.timeout.connect(self.maskPainted.emit)
@@ -76,6 +82,8 @@ class ToolController(QObject):
     def _press(self, x: float, y: float, button, modifiers) -> None:
         if self.view.frame is None:
             return
+        if self._shape_press(x, y, button):
+            return
         if self.tool == "segment" and self.segment is not None:
             self.segment.press(x, y, button)
         elif self.tool in ("brush", "eraser") and button == Qt.MouseButton.LeftButton:
@@ -95,12 +103,26 @@ class ToolController(QObject):
                     self.points.append((x, y))
                     self.view.show_shape(self.points, False)
 
+    def _shape_press(self, x: float, y: float, button) -> bool:
+        """Select/edit a shape instead of drawing: the select tool, or a press inside a shape
+        with a shape tool (not in the middle of a polygon)."""
+        if self.shapes is None or button != Qt.MouseButton.LeftButton:
+            return False
+        if self.tool == "select" or (self.tool in ("rect", "lasso", "polygon") and not self.points):
+            self._editing = self.shapes.press(x, y)
+            if not self._editing and self.tool == "select":
+                self.shapes.select(None)
+            return self._editing or self.tool == "select"
+        return False
+
     def _near_first(self, x: float, y: float) -> bool:
         fx, fy = self.points[0]
         return ((x - fx) ** 2 + (y - fy) ** 2) ** 0.5 * self.view.zoom_factor() < 8
 
     def _move(self, x: float, y: float, buttons) -> None:
-        if self.tool == "segment" and self.segment is not None:
+        if self._editing:
+            self.shapes.move(x, y)
+        elif self.tool == "segment" and self.segment is not None:
             self.segment.move(x, y)
         elif self.masks.stroking:
             if self.masks.stroke_to(x, y) is not None and not self._live.isActive():
@@ -116,6 +138,10 @@ class ToolController(QObject):
             self.view.show_shape([*self.points, (x, y)], False)
 
     def _release(self, x: float, y: float, button) -> None:
+        if self._editing:
+            self._editing = False
+            self.shapes.release()
+            return
         if self.tool == "segment" and self.segment is not None:
             self.segment.release(x, y, button)
             return
@@ -136,7 +162,7 @@ class ToolController(QObject):
                 self.add_shape("lasso", self._clip(pts))
 
     def _double(self, x: float, y: float) -> None:
-        if self.tool == "polygon":
+        if self.tool == "polygon" and self.points:
             if not self.points or abs(self.points[-1][0] - x) + abs(self.points[-1][1] - y) > 1:
                 self.points.append((x, y))  # the double-click's point closes the polygon
             self.finish_polygon()
