@@ -42,6 +42,7 @@ GESTURES = [
     ("Drag (rectangle, lasso)", "a stationary shape over in-out"),
     ("Clicks (polygon)", "points; double-click closes"),
     ("Drag a shape (select, or a shape tool)", "move it; its handles resize, vertices reshape"),
+    ("Shift+drag inside a shape", "draw a new shape over it"),
     ("Drag the layer bar (timeline)", "move the shape's frames; its ends trim them"),
     ("Wheel / middle drag", "zoom / pan the viewer"),
     ("Ctrl+wheel", "zoom the timeline"),

@@ -82,7 +82,7 @@ class ToolController(QObject):
     def _press(self, x: float, y: float, button, modifiers) -> None:
         if self.view.frame is None:
             return
-        if self._shape_press(x, y, button):
+        if self._shape_press(x, y, button, modifiers):
             return
         if self.tool == "segment" and self.segment is not None:
             self.segment.press(x, y, button)
@@ -103,12 +103,13 @@ class ToolController(QObject):
                     self.points.append((x, y))
                     self.view.show_shape(self.points, False)
 
-    def _shape_press(self, x: float, y: float, button) -> bool:
+    def _shape_press(self, x: float, y: float, button, modifiers) -> bool:
         """Select/edit a shape instead of drawing: the select tool, or a press inside a shape
-        with a shape tool (not in the middle of a polygon)."""
+        with a shape tool (not in the middle of a polygon; Shift draws a new shape there)."""
         if self.shapes is None or button != Qt.MouseButton.LeftButton:
             return False
-        if self.tool == "select" or (self.tool in ("rect", "lasso", "polygon") and not self.points):
+        shift = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+        if self.tool == "select" or (self.tool in ("rect", "lasso", "polygon") and not self.points and not shift):
             self._editing = self.shapes.press(x, y)
             if not self._editing and self.tool == "select":
                 self.shapes.select(None)

@@ -8,7 +8,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
-from inpaint_core.masks import ShapeLayer
+from inpaint_core.cli import main
+from inpaint_core.masks import ShapeLayer, open_masks
 from inpaint_core.masks.keys import rasterize
 from inpaint_core.project import Project
 from tests.app.conftest import open_clip, seek, wait_job
@@ -53,6 +54,7 @@ def test_move_and_resize_a_rectangle_by_its_handles(qtbot, win, clip_file):
     # a drag inside the rectangle with the rectangle tool moves it (no second rectangle)
     drag(win, [(90, 50), (100, 55), (110, 60)])
     assert len(shapes(win)) == 1 and win.masks.undo_stack.count() == steps + 1
+    assert win.masks.undo_stack.undoText().startswith("Move")
     for i in (0, 12, 23):
         assert stats(win.masks.doc.compose(i)) == (80 * 40, (109.5, 59.5)), i
     moved = masks(win)
@@ -67,6 +69,12 @@ def test_move_and_resize_a_rectangle_by_its_handles(qtbot, win, clip_file):
     assert all(np.array_equal(a, b) for a, b in zip(masks(win), moved, strict=True))
     win.acts["undo"].trigger()
     assert all(np.array_equal(a, b) for a, b in zip(masks(win), drawn, strict=True))
+    # Shift+drag inside it draws a second rectangle instead
+    vp = win.viewer.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, vp_pos(win, 60, 40))
+    QTest.mouseMove(vp, vp_pos(win, 80, 60))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier, vp_pos(win, 80, 60))
+    assert len(shapes(win)) == 2 and [round(v) for v in shapes(win)[1].rect] == [60, 40, 20, 20]
 
 
 def test_drag_a_polygon_vertex_and_delete_the_shape(qtbot, win, clip_file):
@@ -165,6 +173,10 @@ def test_key_frame_a_shape_at_two_frames(qtbot, win, clip_file, tmp_path):
     assert wait_job(qtbot, runner) == "ok"
     back = Project.load(tmp_path / "keys.vanish")
     assert all(np.array_equal(back.layers.compose(i), win.masks.doc.compose(i)) for i in range(N))
+    out = tmp_path / "masks"  # and the command line writes the same interpolated masks
+    assert main(["masks", "export", str(tmp_path / "keys.vanish"), "--out", str(out)]) == 0
+    src = open_masks(out, N, (192, 108))
+    assert all(np.array_equal(src.mask(i), win.masks.doc.compose(i)) for i in range(N))
     # removing the key at 20 (Ctrl+K there) leaves one key: the shape is stationary again
     seek(qtbot, win, 20)
     QTest.keyClick(win, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
