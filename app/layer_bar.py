@@ -93,7 +93,10 @@ class LayerBar:
         p.fillRect(QRectF(xs, y + 2, 3, LAYER_H - 4), QColor(150, 210, 255))  # trim ends
         p.fillRect(QRectF(xe - 3, y + 2, 3, LAYER_H - 4), QColor(150, 210, 255))
         p.setPen(QColor(230, 236, 245))
-        p.drawText(bar.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter, self.name)
+        tx = max(xs, 0.0) + 8 + (self.tl.ppf / 2 + 6 if s in self.keys else 0)  # after a first key
+        text = QRectF(tx, y, max(0.0, xe - tx - 6), LAYER_H)
+        p.drawText(text, Qt.AlignmentFlag.AlignVCenter,
+                   f"{self.name}  ({len(self.keys)} keys)" if self.keys else self.name)
         p.setPen(QPen(QColor(40, 30, 0), 1))
         p.setBrush(QColor(255, 200, 40))
         dk = 0 if self._view is None or self._drag[0] != "move" else self._view[0] - self.start
