@@ -22,6 +22,7 @@ from inpaint_core.masks.document import (
     RemoveLayer,
     SetFrames,
     SetLayer,
+    SetShapeKeys,
     unique_name,
 )
 
@@ -247,6 +248,12 @@ class MaskController(QObject):
         """Replace frames of ``layer`` with ``masks`` {index: (H, W) uint8 0/255} as one step."""
         if masks:
             self.undo_stack.push(SetFrames.of(layer.id, masks), text, layers=False)
+
+    def set_shape_keys(self, layer_id: str, keys: dict, text: str = "Track shape") -> None:
+        """Set key frames ``keys`` ({frame: points}, see :mod:`inpaint_core.masks.keys`) of shape
+        layer ``layer_id`` as one undo step (e.g. a shape tracker's result)."""
+        if keys:
+            self.undo_stack.push(SetShapeKeys(layer_id, keys), text, layers=False)
 
     # -- strokes ---------------------------------------------------------------------------------
     def begin_stroke(self, frame: int, x: float, y: float, radius: int, hardness: float, erase: bool):

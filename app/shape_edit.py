@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
@@ -184,6 +184,18 @@ class ShapeEditor(QObject):
             if editable(la) and la.visible and la.covers(i) and inside(la.shape, la.points_at(i), x, y):
                 return la.id, "move"
         return None
+
+    CURSORS = {"move": Qt.CursorShape.SizeAllCursor, "tl": Qt.CursorShape.SizeFDiagCursor,
+               "br": Qt.CursorShape.SizeFDiagCursor, "tr": Qt.CursorShape.SizeBDiagCursor,
+               "bl": Qt.CursorShape.SizeBDiagCursor, "t": Qt.CursorShape.SizeVerCursor,
+               "b": Qt.CursorShape.SizeVerCursor, "l": Qt.CursorShape.SizeHorCursor,
+               "r": Qt.CursorShape.SizeHorCursor}
+
+    def hover(self, x: float, y: float) -> None:
+        """Show what a press at (x, y) would do in the viewer's cursor."""
+        found = self.hit(x, y) if self.showing() else None
+        if found is not None:
+            self.view.setCursor(self.CURSORS.get(found[1], Qt.CursorShape.PointingHandCursor))
 
     # -- drags -----------------------------------------------------------------------------------
     def press(self, x: float, y: float) -> bool:

@@ -137,6 +137,8 @@ class ToolController(QObject):
             self.view.show_shape(self.points, True)
         elif self.tool == "polygon" and self.points:
             self.view.show_shape([*self.points, (x, y)], False)
+        elif self.shapes is not None and not self._drag:
+            self.shapes.hover(x, y)
 
     def _release(self, x: float, y: float, button) -> None:
         if self._editing:
