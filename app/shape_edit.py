@@ -128,7 +128,8 @@ class ShapeEditor(QObject):
                 self.selectionChanged.emit()
 
     def showing(self) -> bool:
-        return self.win.tools.tool in EDIT_TOOLS and self.view.frame is not None
+        return (self.win.tools.tool in EDIT_TOOLS and self.view.frame is not None
+                and self.view.mode != "result")
 
     # -- handles ---------------------------------------------------------------------------------
     def sync(self) -> None:
@@ -306,6 +307,7 @@ def install_shape_editing(win) -> ShapeEditor:
     ed.selectionChanged.connect(lambda: sync_timeline(win))
     win.frameShown.connect(lambda _i: ed.sync())
     win.tools.toolChanged.connect(lambda _t: ed.sync())
+    win._mode_group.triggered.connect(lambda _a: ed.sync())
     win.layers.list.currentItemChanged.connect(lambda *_: ed.active_changed())
     win.timeline.layerRangeEdited.connect(ed.set_range)
     win.acts["delete_shape"].triggered.connect(ed.delete_selected)

@@ -50,6 +50,10 @@ def test_move_and_resize_a_rectangle_by_its_handles(qtbot, win, clip_file):
     drawn = masks(win)
     assert stats(drawn[5]) == (80 * 40, (89.5, 49.5))
     assert sum(h.isVisible() for h in win.shape_editor.handles) == 8
+    win.acts["mode_result"].trigger()  # no handles over the result
+    assert not any(h.isVisible() for h in win.shape_editor.handles)
+    win.acts["mode_original"].trigger()
+    assert sum(h.isVisible() for h in win.shape_editor.handles) == 8
     steps = win.masks.undo_stack.count()
     # a drag inside the rectangle with the rectangle tool moves it (no second rectangle)
     drag(win, [(90, 50), (100, 55), (110, 60)])

@@ -131,3 +131,36 @@ def test_keys_round_trip_byte_identical_and_old_projects_load(tmp_path):
     path.write_text(json.dumps(doc, indent=1) + "\n")
     with pytest.raises(Exception, match="keys"):
         Project.load(proj.folder)
+
+
+def test_cli_export_of_a_project_follows_the_interpolated_shape(tmp_path):
+    import av
+
+    from inpaint_core.cli import main
+    from tests.app.clips import make_clip
+
+    video = make_clip(tmp_path / "v.mp4", frames=12, audio=False)  # 192x108, a texture moving
+    folder = tmp_path / "p.vanish"
+    assert main(["project", "new", str(video), "--out", str(folder)]) == 0
+    proj = Project.load(folder)
+    proj.layers.add(ShapeLayer.rectangle(proj.size, 10, 10, 30, 30, name="keyed",
+                                         keys={0: [(10, 10), (40, 40)], 11: [(140, 60), (170, 90)]}))
+    proj.save()
+    out = tmp_path / "o.mkv"
+    assert main(["export", str(folder), "--engine", "telea", "--out", str(out)]) == 0
+
+    def frames(path):
+        with av.open(str(path)) as c:
+            return [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(video=0)]
+
+    src, got = frames(video), frames(out)
+    assert len(got) == 12
+    # frame 6: the shape is 6/11 of the way, at (80.9, 37.3)-(110.9, 67.3)
+    got6 = np.array(proj.layers.layers[-1].points_at(6))
+    assert np.allclose(got6, [(10 + 130 * 6 / 11, 10 + 50 * 6 / 11), (40 + 130 * 6 / 11, 40 + 50 * 6 / 11)])
+    diff = np.abs(got[6] - src[6]).sum(axis=2)
+    assert diff[40:65, 84:108].mean() > 10  # filled where the interpolated shape is
+    assert (diff[0:45, 0:50] == 0).all()  # untouched where the first key had it
+    assert (diff[:, 125:] == 0).all()  # and where the last key has it
+    diff0 = np.abs(got[0] - src[0]).sum(axis=2)
+    assert diff0[14:36, 14:36].mean() > 10 and (diff0[:, 60:] == 0).all()
