@@ -1,7 +1,8 @@
 """The timeline's layer bar: the active shape layer's frame range as a bar, with its key frames as
 diamonds. Drag the bar's middle to move the range (its keys move with it), either end to trim it.
 The edit is reported once, on release (``Timeline.layerRangeEdited(start, stop, move)``, ``stop``
-exclusive, None = to the end of the clip); the bar follows the mouse meanwhile."""
+exclusive, None = to the end of the clip); the bar follows the mouse meanwhile. A click on the bar
+without dragging goes to that frame."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class LayerBar:
         if not (xs - END_PX <= x <= xe + END_PX):
             return False
         what = "start" if abs(x - xs) <= END_PX else "stop" if abs(x - xe) <= END_PX else "move"
-        self._drag = (what, self._frame(x), s, e)
+        self._drag = (what, self._frame(x), s, e, self.tl.frame_at(x))
         self._view = (s, e)
         return True
 
@@ -53,7 +54,7 @@ class LayerBar:
     def move(self, x: float) -> None:
         if self._drag is None:
             return
-        what, f0, s, e = self._drag
+        what, f0, s, e, _ = self._drag
         n = self.tl.frame_count
         d = self._frame(x) - f0
         if what == "move":
@@ -68,10 +69,12 @@ class LayerBar:
     def release(self) -> None:
         if self._drag is None:
             return
-        what = self._drag[0]
+        what, *_, clicked = self._drag
         (s, e), self._drag, self._view = self._view, None, None
         if (s, e) != (self.start, self.tl.frame_count if self.stop is None else self.stop):
             self.tl.layerRangeEdited.emit(s, None if e >= self.tl.frame_count else e, what == "move")
+        else:  # a click without a drag: go to that frame (a key's diamond, say)
+            self.tl.scrubbed.emit(clicked)
         self.tl.update()
 
     @property

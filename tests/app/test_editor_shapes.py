@@ -139,7 +139,11 @@ def test_trim_and_move_a_layer_on_the_timeline(qtbot, win, clip_file):
     bar_drag(win, 6, 10)  # the middle: the range moves by 4 frames
     assert (lay.start, lay.stop) == (4, 16)
     assert [bool(m.any()) for m in masks(win)] == [4 <= i < 16 for i in range(N)]
-    assert win.current == 0  # dragging the bar does not scrub
+    assert win.current == 0  # dragging the bar does not scrub; a click on it goes to that frame
+    steps = win.masks.undo_stack.count()
+    with qtbot.waitSignal(win.frameShown, timeout=10000):
+        bar_drag(win, 9.5, 9.5)
+    assert win.current == 9 and win.masks.undo_stack.count() == steps
     win.acts["undo"].trigger()
     assert all(np.array_equal(a, b) for a, b in zip(masks(win), trimmed, strict=True))
     win.acts["undo"].trigger()
