@@ -46,6 +46,7 @@ TABLE = {
     "preview": ("Preview", "Ctrl+P", "fa5s.magic"),
     "cancel_preview": ("Stop preview", "Esc", "fa5s.stop"),
     "clear_frame": ("Clear mask on this frame", None, None),
+    "subtract_mode": ("Subtract mode (new shapes and strokes cut the layers below)", "X", "fa5s.minus-circle"),
     "track_back": ("Track object backward (to the in point)", "Ctrl+Alt+Left", "fa5s.chevron-circle-left"),
     "track_fwd": ("Track object forward (to the out point)", "Ctrl+Alt+Right", "fa5s.chevron-circle-right"),
 }
@@ -69,7 +70,7 @@ def build_actions(win: QMainWindow) -> dict[str, QAction]:
         a.setToolTip(tip)
         win.addAction(a)
         acts[key] = a
-    for k in ("overlay", "outline"):
+    for k in ("overlay", "outline", "subtract_mode"):
         acts[k].setCheckable(True)
     acts["overlay"].setChecked(True)
     tools = QActionGroup(win)
@@ -124,6 +125,7 @@ def build_menus(win: QMainWindow, a: dict[str, QAction], recent_menu_title: str 
     e.addAction(a["redo"])
     e.addSeparator()
     e.addAction(a["clear_frame"])
+    e.addAction(a["subtract_mode"])
     e.addSeparator()
     for t in TOOLS:
         e.addAction(a[f"tool_{t}"])

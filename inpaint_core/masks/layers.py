@@ -378,20 +378,26 @@ class MaskStack:
         alpha after the cuts of the subtracting layers above it), bottom first."""
         return layer_alphas(self.layers, i)
 
+    def composed(self, i: int) -> tuple[np.ndarray, np.ndarray, list[tuple[Layer, np.ndarray]]]:
+        """(mask, alpha, parts) of frame ``i`` in one pass: :meth:`compose`, :meth:`compose_alpha`
+        and :meth:`layer_alphas` (what an overlay that colours each layer needs)."""
+        parts = self.layer_alphas(i)
+        alpha = np.zeros((self.size[1], self.size[0]), np.uint8)
+        for _, a in parts:
+            np.maximum(alpha, a, out=alpha)
+        mask = alpha
+        if any(lay.feather > 0 or lay.mode == "subtract" for lay in self.layers):
+            mask = np.where(alpha > 0, 255, 0).astype(np.uint8)
+        return mask, alpha, parts
+
     def compose_alpha(self, i: int) -> np.ndarray:
         """(H, W) uint8 0..255: the composed mask at frame ``i`` with per-layer feathers kept."""
-        out = np.zeros((self.size[1], self.size[0]), np.uint8)
-        for _, a in self.layer_alphas(i):
-            np.maximum(out, a, out=out)
-        return out
+        return self.composed(i)[1]
 
     def compose(self, i: int) -> np.ndarray:
         """(H, W) uint8 0/255: every pixel with any composed alpha at frame ``i`` (see
         :meth:`compose_alpha`): the hole the fill must cover."""
-        out = self.compose_alpha(i)
-        if any(lay.feather > 0 or lay.mode == "subtract" for lay in self.layers):
-            out = np.where(out > 0, 255, 0).astype(np.uint8)
-        return out
+        return self.composed(i)[0]
 
     def mask(self, i: int) -> np.ndarray:
         """Alias of :meth:`compose` so a stack can serve as a mask source."""
