@@ -84,7 +84,8 @@ class LayersPanel(QWidget):
         self.feather.setRange(0.0, 64.0)
         self.feather.setDecimals(1)
         self.feather.setSuffix(" px")
-        self.feather.setToolTip("Soft edge of the selected layer: its mask fades out over this many pixels")
+        self.feather.setToolTip("Soft edge of the selected layer: its mask fades out over this many pixels "
+                                "outside it (the fill covers the whole soft edge)")
         self.smooth = QSpinBox(self)
         self.smooth.setObjectName("layerSmooth")
         self.smooth.setRange(0, 12)
