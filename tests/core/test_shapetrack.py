@@ -89,3 +89,34 @@ def test_cancel_and_bad_points():
         list(gen)
     with pytest.raises(MaskError, match="at least 3"):
         list(track_shape(lambda i: frames[i], [(0, 0), (1, 1)], 0, 3))
+
+
+def test_cli_track_shape_writes_points_and_confidence(tmp_path, capsys):
+    import json
+
+    import av
+
+    from inpaint_core.cli import main as cli_main
+
+    frames, truth = _clip()
+    video = tmp_path / "square.mp4"
+    with av.open(str(video), "w") as c:
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        s.options = {"crf": "8", "preset": "ultrafast"}
+        for f in frames[:20]:
+            for pkt in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                c.mux(pkt)
+        for pkt in s.encode():
+            c.mux(pkt)
+    pts = " ".join(f"{x:.2f},{y:.2f}" for x, y in truth[0])
+    out = tmp_path / "track.json"
+    assert cli_main(["masks", "track-shape", str(video), "--points", pts, "--to", "19", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert sorted(int(k) for k in doc["frames"]) == list(range(20)) and doc["size"] == [W, H]
+    err = max(float(np.linalg.norm(np.mean(doc["frames"][str(t)]["points"], axis=0) - truth[t].mean(axis=0)))
+              for t in range(20))
+    print(f"\nCLI track-shape on H.264: centroid error max {err:.2f} px")
+    assert err < 2.0 and "20 frames" in capsys.readouterr().out
+    assert cli_main(["masks", "track-shape", str(video), "--points", "1,2", "--out", str(out)]) == 2
+    assert "at least 3" in capsys.readouterr().err
