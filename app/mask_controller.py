@@ -328,7 +328,8 @@ class MaskController(QObject):
         s, lay, frame = self._stroke, self._stroke_layer, self._stroke_frame
         self._stroke = None
         new, self._stroke_new_layer = self._stroke_new_layer, False
-        if s is None or s.dirty is None or (new and not lay.frames):
+        unchanged = s is None or s.dirty is None or lay._frames.get(frame) == self._stroke_before
+        if unchanged or (new and not lay.frames):  # e.g. erasing where nothing was: no step
             if new:  # a cut layer made for a stroke that painted nothing goes again
                 self.doc.apply(RemoveLayer(lay.id))
                 self.changed.emit()

@@ -104,6 +104,9 @@ def test_eraser_on_paint_still_erases_and_nothing_to_erase_takes_no_step(qtbot, 
     m = win.masks.doc.compose(0)
     assert m[50, 90] == 0 and m[50, 40] == 255
     assert all(isinstance(lay, PaintedLayer) and lay.mode == "add" for lay in win.masks.doc.layers)
+    before = win.masks.undo_stack.count()
+    drag(win, [(90, 90), (120, 95)])  # erasing where nothing is painted changes nothing: no step
+    assert win.masks.undo_stack.count() == before and np.array_equal(win.masks.doc.compose(0), m)
     # the brush in subtract mode paints a cut
     _key(win, Qt.Key.Key_B)
     _key(win, Qt.Key.Key_X)
