@@ -1,14 +1,16 @@
 """Track a vector shape through a clip: its points follow the motion of the pixels under it.
 
-For each step from frame ``f`` to the next one, corners are picked inside the shape on ``f``
-(``cv2.goodFeaturesToTrack`` restricted to the shape's polygon), followed into the next frame with
-pyramidal Lucas-Kanade optical flow, kept only when the backward track returns within
-``fb_max`` pixels, and a homography is fitted to them with RANSAC. The shape's points are moved
-by that homography. A rectangle therefore becomes a general quadrilateral (perspective, rotation,
+Corners are picked inside the shape (``cv2.goodFeaturesToTrack`` restricted to the shape's
+polygon) and followed frame by frame with pyramidal Lucas-Kanade optical flow, each kept only
+while its backward track returns within ``fb_max`` pixels. A homography from every corner's
+position on the start frame to its position now is fitted with RANSAC (outliers are dropped) and
+moves the shape's points: fitting from the start frame each time keeps per-step errors from
+compounding. Corners that are lost are replaced by new ones inside the shape (their start-frame
+position mapped back through the current homography). A rectangle therefore becomes a general quadrilateral (perspective, rotation,
 scale), which a polygon layer can hold.
 
-The confidence of a frame (0..1) is that of the step into it: the fraction of the corners found
-that end up RANSAC inliers, scaled down when fewer than ``min_inliers`` points support the fit. Where too few points can be tracked (a flat shape, the object left the
+The confidence of a frame (0..1) is the fraction of the corners followed into it that are RANSAC
+inliers, scaled down when fewer than ``min_inliers`` points support the fit. Where too few points can be tracked (a flat shape, the object left the
 frame) the shape keeps its last position and the confidence drops to 0 for that step, so an
 editor can mark the frame for a new key.
 
@@ -51,36 +53,37 @@ def shape_mask(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return m
 
 
-def step_homography(g0: np.ndarray, g1: np.ndarray, points: np.ndarray, *, max_features: int = 400,
-                    min_inliers: int = 12, fb_max: float = 1.0) -> tuple[np.ndarray | None, float]:
-    """The homography (3x3 float64) that carries the pixels under the shape ``points`` from the
-    grey frame ``g0`` to ``g1`` ((H, W) uint8), and the step's confidence in [0, 1]; (None, 0.0)
-    when too few points could be followed."""
-    mask = shape_mask(points, g0.shape)
+_LK = dict(winSize=(21, 21), maxLevel=3, criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
+
+
+def detect(gray: np.ndarray, points: np.ndarray, max_features: int, avoid: np.ndarray | None = None
+           ) -> np.ndarray:
+    """Up to ``max_features`` corners (M, 2) float32 inside the polygon ``points`` of the grey
+    frame ``gray``, at least a few pixels from the points in ``avoid`` (K, 2)."""
+    mask = shape_mask(points, gray.shape)
     area = int(np.count_nonzero(mask))
-    if area < 16:
-        return None, 0.0
-    spacing = max(3, int(np.sqrt(area / max_features)))
-    p0 = cv2.goodFeaturesToTrack(g0, max_features, 0.005, spacing, mask=mask, blockSize=5)
-    if p0 is None or len(p0) < 4:
-        return None, 0.0
-    lk = dict(winSize=(21, 21), maxLevel=3,
-              criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01))
-    p1, st, _ = cv2.calcOpticalFlowPyrLK(g0, g1, p0, None, **lk)
-    back, st_b, _ = cv2.calcOpticalFlowPyrLK(g1, g0, p1, None, **lk)
-    fb = np.linalg.norm((back - p0).reshape(-1, 2), axis=1)
-    good = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < fb_max)
-    a, b = p0[good].reshape(-1, 2), p1[good].reshape(-1, 2)
-    if len(a) < 4:
-        return None, 0.0
-    H, inl = cv2.findHomography(a, b, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.995)
-    if H is None or not np.isfinite(H).all():
-        return None, 0.0
-    n_in = int(inl.sum())
-    conf = (n_in / len(p0)) * min(1.0, n_in / float(min_inliers))
-    if n_in < min_inliers:
-        conf *= 0.5  # too few points to trust the fit
-    return H, float(np.clip(conf, 0.0, 1.0))
+    if area < 16 or max_features <= 0:
+        return np.zeros((0, 2), np.float32)
+    spacing = max(3, int(np.sqrt(area / max(1, max_features))))
+    if avoid is not None and len(avoid):
+        for x, y in np.round(avoid).astype(int):
+            cv2.circle(mask, (int(x), int(y)), spacing, 0, -1)
+    p = cv2.goodFeaturesToTrack(gray, max_features, 0.005, spacing, mask=mask, blockSize=5)
+    return np.zeros((0, 2), np.float32) if p is None else p.reshape(-1, 2).astype(np.float32)
+
+
+def follow(g0: np.ndarray, g1: np.ndarray, p0: np.ndarray, fb_max: float = 1.0
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Pyramidal LK of the points ``p0`` (M, 2) from ``g0`` to ``g1``: (positions (M, 2) float32,
+    ok (M,) bool: found both ways and back within ``fb_max`` pixels)."""
+    if len(p0) == 0:
+        return p0, np.zeros(0, bool)
+    a = p0.reshape(-1, 1, 2)
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(g0, g1, a, None, **_LK)
+    back, st_b, _ = cv2.calcOpticalFlowPyrLK(g1, g0, p1, None, **_LK)
+    fb = np.linalg.norm((back - a).reshape(-1, 2), axis=1)
+    ok = (st.ravel() == 1) & (st_b.ravel() == 1) & (fb < fb_max)
+    return p1.reshape(-1, 2), ok
 
 
 def track_shape(read_frame: Callable[[int], np.ndarray], points: Sequence[Sequence[float]] | np.ndarray,
@@ -95,8 +98,8 @@ def track_shape(read_frame: Callable[[int], np.ndarray], points: Sequence[Sequen
     (stage ``"tracking shape"``); raises :class:`~inpaint_core.errors.Cancelled` when ``cancel``
     fires. Low confidence (see the module docstring) marks frames to re-key."""
     cancel = cancel or NEVER_CANCELLED
-    pts = np.asarray(points, np.float32).reshape(-1, 2)
-    if len(pts) < 3 or not np.isfinite(pts).all():
+    shape0 = np.asarray(points, np.float32).reshape(-1, 2)
+    if len(shape0) < 3 or not np.isfinite(shape0).all():
         raise MaskError("A shape to track needs at least 3 finite points.")
     start, stop = int(start), int(stop)
     if start < 0 or stop < 0:
@@ -105,25 +108,48 @@ def track_shape(read_frame: Callable[[int], np.ndarray], points: Sequence[Sequen
     total = abs(stop - start) + 1
     yield Progress(0, total, STAGE)
     prev = _gray(read_frame(start))
+    # features as (position on the start frame, position now): the homography is always fitted from
+    # the start frame to the current one, so step errors do not compound into the shape
+    cur = detect(prev, shape0, max_features)
+    origin = cur.copy()
+    H_total = np.eye(3)
+    pts = shape0.copy()
     yield TrackedShape(start, pts.copy(), 1.0)
     yield Progress(1, total, STAGE)
     for k, i in enumerate(range(start + step, stop + step, step), 2):
         cancel.raise_if_cancelled()
-        cur = _gray(read_frame(i))
-        if cur.shape != prev.shape:
-            raise MaskError(f"Frame {i} is {cur.shape[1]}x{cur.shape[0]}; the clip is "
+        gray = _gray(read_frame(i))
+        if gray.shape != prev.shape:
+            raise MaskError(f"Frame {i} is {gray.shape[1]}x{gray.shape[0]}; the clip is "
                             f"{prev.shape[1]}x{prev.shape[0]}.")
-        H, conf = step_homography(prev, cur, pts, max_features=max_features, min_inliers=min_inliers,
-                                  fb_max=fb_max)
-        if H is not None:
-            moved = cv2.perspectiveTransform(pts.reshape(-1, 1, 2), H).reshape(-1, 2)
-            if np.isfinite(moved).all() and _plausible(pts, moved):
-                pts = moved.astype(np.float32)
-            else:
-                conf = 0.0
-        yield TrackedShape(i, pts.copy(), float(conf))
+        tried = len(cur)
+        moved, ok = follow(prev, gray, cur, fb_max)
+        origin, cur = origin[ok], moved[ok]
+        conf = 0.0
+        if len(cur) >= 4:
+            H, inl = cv2.findHomography(origin, cur, cv2.RANSAC, 1.5, maxIters=2000, confidence=0.995)
+            if H is not None and np.isfinite(H).all():
+                inl = inl.ravel().astype(bool)
+                new = cv2.perspectiveTransform(shape0.reshape(-1, 1, 2), H).reshape(-1, 2)
+                if np.isfinite(new).all() and _plausible(pts, new):
+                    n_in = int(inl.sum())
+                    conf = (n_in / max(1, tried)) * min(1.0, n_in / float(min_inliers))
+                    if n_in < min_inliers:
+                        conf *= 0.5  # too few points to trust the fit
+                    pts, H_total = new.astype(np.float32), H
+                    origin, cur = origin[inl], cur[inl]
+        if conf == 0.0:  # lost: start again from here, keeping the last position
+            cur = np.zeros((0, 2), np.float32)
+            origin = cur
+        if len(cur) < max_features // 2:  # top up with new corners inside the shape
+            extra = detect(gray, pts, max_features - len(cur), cur)
+            if len(extra):
+                back = cv2.perspectiveTransform(extra.reshape(-1, 1, 2), np.linalg.inv(H_total)).reshape(-1, 2)
+                cur = np.concatenate([cur, extra])
+                origin = np.concatenate([origin, back.astype(np.float32)])
+        yield TrackedShape(i, pts.copy(), float(np.clip(conf, 0.0, 1.0)))
         yield Progress(k, total, STAGE)
-        prev = cur
+        prev = gray
 
 
 def _plausible(before: np.ndarray, after: np.ndarray) -> bool:
