@@ -276,7 +276,8 @@ class MaskController(QObject):
         if k < len(layers) and isinstance(layers[k], PaintedLayer) and layers[k].mode == "subtract":
             return layers[k], False
         base = f"{above.name} cut" if above is not None else "Cut"
-        lay = PaintedLayer(self.doc.size, unique_name(self.doc, base))
+        taken = {other.name for other in layers}
+        lay = PaintedLayer(self.doc.size, base if base not in taken else unique_name(self.doc, base))
         lay.mode = "subtract"
         self.doc.apply(AddLayer(lay, k))
         return lay, True
