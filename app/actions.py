@@ -48,6 +48,7 @@ TABLE = {
     "clear_frame": ("Clear mask on this frame", None, None),
     "delete_shape": ("Delete the selected shape", "Delete", "fa5s.trash-alt"),
     "toggle_key": ("Add or remove a shape key at the playhead", "Ctrl+K", "fa5s.key"),
+    "subtract_mode": ("Subtract mode (new shapes and strokes cut the layers below)", "X", "fa5s.minus-circle"),
     "track_back": ("Track object backward (to the in point)", "Ctrl+Alt+Left", "fa5s.chevron-circle-left"),
     "track_fwd": ("Track object forward (to the out point)", "Ctrl+Alt+Right", "fa5s.chevron-circle-right"),
 }
@@ -71,7 +72,7 @@ def build_actions(win: QMainWindow) -> dict[str, QAction]:
         a.setToolTip(tip)
         win.addAction(a)
         acts[key] = a
-    for k in ("overlay", "outline"):
+    for k in ("overlay", "outline", "subtract_mode"):
         acts[k].setCheckable(True)
     acts["overlay"].setChecked(True)
     tools = QActionGroup(win)
@@ -128,6 +129,7 @@ def build_menus(win: QMainWindow, a: dict[str, QAction], recent_menu_title: str 
     e.addAction(a["clear_frame"])
     e.addAction(a["delete_shape"])
     e.addAction(a["toggle_key"])
+    e.addAction(a["subtract_mode"])
     e.addSeparator()
     for t in TOOLS:
         e.addAction(a[f"tool_{t}"])

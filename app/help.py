@@ -31,12 +31,12 @@ SECTIONS = [
               "actual", "overlay", "outline"]),
     ("Playback", ["play", "play_back", "pause", "play_fwd", "step_back", "step_fwd", "prev_key", "next_key",
                   "start", "end", "mark_in", "mark_out", "clear_range"]),
-    ("Masks and preview", ["brush_smaller", "brush_bigger", "delete_shape", "toggle_key", "track_back", "track_fwd", "undo", "redo",
+    ("Masks and preview", ["brush_smaller", "brush_bigger", "delete_shape", "toggle_key", "subtract_mode", "track_back", "track_fwd", "undo", "redo",
                            "preview", "cancel_preview"]),
     ("Files", ["open", "save", "save_as", "new", "export", "settings", "quit", "shortcuts"]),
 ]
 GESTURES = [
-    ("Drag", "brush paints, eraser removes"),
+    ("Drag", "brush paints, eraser removes (on a shape: cuts)"),
     ("Click / right-click", "segment: add / exclude the object"),
     ("Drag (segment)", "a box around the object"),
     ("Drag (rectangle, lasso)", "a stationary shape over in-out"),

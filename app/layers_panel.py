@@ -1,11 +1,16 @@
-"""The layers side panel: visibility, rename, delete, dilation and the active layer."""
+"""The layers side panel: visibility, rename, delete, the active layer and its refinement
+(expansion, feather, temporal smoothing, add/subtract mode); each layer shows its colour."""
 
 from __future__ import annotations
 
 import contextlib
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -19,16 +24,31 @@ from PySide6.QtWidgets import (
 from inpaint_core.masks import PaintedLayer, ShapeLayer
 
 from .mask_controller import MaskController
+from .render import layer_color
 from .transport import icon
+
+MODE_TEXT = {"add": "Add", "subtract": "Subtract"}
 
 
 def describe(layer) -> str:
+    cut = "subtracting " if layer.mode == "subtract" else ""
     if isinstance(layer, ShapeLayer):
         end = "end" if layer.stop is None else layer.stop - 1
-        return f"{layer.shape}, frames {layer.start}-{end}"
+        return f"{cut}{layer.shape}, frames {layer.start}-{end}"
     if isinstance(layer, PaintedLayer):
-        return f"painted on {len(layer.frames)} frames"
+        return f"{cut}painted on {len(layer.frames)} frames"
     return ""
+
+
+def swatch(layer, size: int = 14) -> QIcon:
+    """The layer's colour as a small square; a subtracting layer's has a minus bar across it."""
+    pm = QPixmap(size, size)
+    pm.fill(QColor(*layer_color(layer.color)))
+    if layer.mode == "subtract":
+        p = QPainter(pm)
+        p.fillRect(2, size // 2 - 1, size - 4, 3, QColor(20, 20, 20))
+        p.end()
+    return QIcon(pm)
 
 
 class LayersPanel(QWidget):
@@ -50,18 +70,46 @@ class LayersPanel(QWidget):
         row.addWidget(self.add_btn)
         row.addWidget(self.del_btn)
         row.addStretch(1)
-        row.addWidget(QLabel("Dilation", self))
-        self.dilation = QSpinBox(self)
-        self.dilation.setRange(0, 64)
-        self.dilation.setSuffix(" px")
-        self.dilation.setToolTip("Grow the selected layer's mask by this many pixels")
-        row.addWidget(self.dilation)
         lay.addLayout(row)
+        grid = QGridLayout()
+        self.dilation = QSpinBox(self)  # the signed expansion (its name in older projects)
+        self.dilation.setObjectName("layerExpansion")
+        self.dilation.setRange(-64, 64)
+        self.dilation.setSuffix(" px")
+        self.dilation.setToolTip("Grow (positive) or shrink (negative) the selected layer's mask by this "
+                                 "many pixels")
+        self.expansion = self.dilation
+        self.feather = QDoubleSpinBox(self)
+        self.feather.setObjectName("layerFeather")
+        self.feather.setRange(0.0, 64.0)
+        self.feather.setDecimals(1)
+        self.feather.setSuffix(" px")
+        self.feather.setToolTip("Soft edge of the selected layer: its mask fades out over this many pixels "
+                                "outside it (the fill covers the whole soft edge)")
+        self.smooth = QSpinBox(self)
+        self.smooth.setObjectName("layerSmooth")
+        self.smooth.setRange(0, 12)
+        self.smooth.setSuffix(" fr")
+        self.smooth.setToolTip("Temporal smoothing: each pixel takes the majority of the layer's masks within "
+                               "this many frames before and after (stops a tracked mask flickering)")
+        self.mode = QComboBox(self)
+        self.mode.setObjectName("layerMode")
+        for m, text in MODE_TEXT.items():
+            self.mode.addItem(text, m)
+        self.mode.setToolTip("Add: the layer adds to the mask. Subtract: it cuts every layer below it")
+        for r, (label, w) in enumerate((("Expand", self.dilation), ("Feather", self.feather),
+                                        ("Smooth", self.smooth), ("Mode", self.mode))):
+            grid.addWidget(QLabel(label, self), r // 2, 2 * (r % 2))
+            grid.addWidget(w, r // 2, 2 * (r % 2) + 1)
+        lay.addLayout(grid)
         self.list.itemChanged.connect(self._item_changed)
         self.list.currentItemChanged.connect(self._current_changed)
         self.add_btn.clicked.connect(self._add)
         self.del_btn.clicked.connect(self._delete)
         self.dilation.valueChanged.connect(self._dilation)
+        self.feather.valueChanged.connect(lambda v: self._set("feather", float(v)))
+        self.smooth.valueChanged.connect(lambda v: self._set("smooth", int(v)))
+        self.mode.currentIndexChanged.connect(lambda _: self._set("mode", self.mode.currentData()))
         masks.layersChanged.connect(self.refresh)
         masks.changed.connect(self._update_descriptions)
         self.refresh()
@@ -76,7 +124,7 @@ class LayersPanel(QWidget):
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
             it.setToolTip(describe(layer))
-            it.setIcon(icon("fa5s.paint-brush" if isinstance(layer, PaintedLayer) else "fa5s.vector-square"))
+            it.setIcon(swatch(layer))
             self.list.addItem(it)
             if layer.id == self.masks.active_id:
                 current = it
@@ -94,10 +142,16 @@ class LayersPanel(QWidget):
     def _sync_controls(self) -> None:
         layer = self.masks.active_layer()
         self.del_btn.setEnabled(layer is not None)
-        self.dilation.setEnabled(layer is not None)
-        self.dilation.blockSignals(True)
-        self.dilation.setValue(layer.dilation if layer is not None else 0)
-        self.dilation.blockSignals(False)
+        values = ((self.dilation, "dilation", 0), (self.feather, "feather", 0.0), (self.smooth, "smooth", 0))
+        for w, attr, default in values:
+            w.setEnabled(layer is not None)
+            w.blockSignals(True)
+            w.setValue(getattr(layer, attr) if layer is not None else default)
+            w.blockSignals(False)
+        self.mode.setEnabled(layer is not None)
+        self.mode.blockSignals(True)
+        self.mode.setCurrentIndex(self.mode.findData(layer.mode if layer is not None else "add"))
+        self.mode.blockSignals(False)
 
     def _item_changed(self, it: QListWidgetItem) -> None:
         lid = it.data(Qt.ItemDataRole.UserRole)
@@ -123,6 +177,9 @@ class LayersPanel(QWidget):
             self.masks.remove_layer(layer.id)
 
     def _dilation(self, v: int) -> None:
+        self._set("dilation", int(v))
+
+    def _set(self, attr: str, value) -> None:
         layer = self.masks.active_layer()
         if layer is not None:
-            self.masks.set_layer(layer.id, "dilation", int(v))
+            self.masks.set_layer(layer.id, attr, value)

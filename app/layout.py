@@ -26,6 +26,7 @@ def build_layout(self) -> None:
     tools_bar.setMovable(False)
     for t in TOOLS:
         tools_bar.addAction(self.acts[f"tool_{t}"])
+    tools_bar.addAction(self.acts["subtract_mode"])
     if "segment" in TOOLS:
         tools_bar.addAction(self.acts["track_back"])
         tools_bar.addAction(self.acts["track_fwd"])

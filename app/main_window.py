@@ -37,7 +37,7 @@ from .preview import PreviewController
 from .project_ctl import ProjectMixin
 from .project_io import is_project
 from .recent import is_autosave, recent_labels
-from .render import to_qimage
+from .render import layer_overlay, to_qimage
 from .settings import EditorSettings
 from .timeline import THUMB_H, TimelinePanel
 from .tools import TOOLS, ToolController
@@ -136,6 +136,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self.tool_options.opacity.valueChanged.connect(lambda v: self.viewer.set_overlay(opacity=v / 100))
         self.tool_options.colorChanged.connect(lambda c: self.viewer.set_overlay(color=c))
         a["overlay"].toggled.connect(lambda v: self.viewer.set_overlay(visible=v))
+        a["subtract_mode"].toggled.connect(lambda v: self.masks.set_draw_mode("subtract" if v else "add"))
         a["outline"].toggled.connect(lambda v: self.viewer.set_overlay(outline=v))
         a["zoom_in"].triggered.connect(lambda: self.viewer.zoom_by(1.25))
         a["zoom_out"].triggered.connect(lambda: self.viewer.zoom_by(0.8))
@@ -263,11 +264,13 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         if self.clip is None:
             return
         doc = self.masks.doc
-        mask, cov = doc.compose(self.current), doc.coverage(self.current)
+        mask, _, parts = doc.stack.composed(self.current)
+        cov, rgb = layer_overlay(parts, mask.shape)  # each layer in its own colour
         live = self.segment.live_mask(self.current) if self.segment is not None else None
         if live is not None:  # a track running: its mask of this frame, before it is committed
             mask, cov = np.maximum(mask, live), np.maximum(cov, live)
-        self.viewer.set_mask(mask, cov)
+            rgb[(live > 0) & ~(rgb.any(axis=2))] = self.viewer.overlay_color
+        self.viewer.set_mask(mask, cov, rgb)
 
     def _masks_changed(self) -> None:
         self.preview.invalidate()

@@ -4,7 +4,11 @@
 no mask pixels of its own: :class:`UndoStack` is a thin signalling wrapper over that history.
 
 A brush stroke is painted live into its layer (binarised at 128, the only rule) and recorded as
-one step when the mouse is released. ``changed`` is emitted after every edit, undo and redo (the
+one step when the mouse is released. In subtract mode (``draw_mode``) new shapes and brush strokes
+cut the layers below them. The eraser removes paint from a painted layer; on a shape it cuts: the
+stroke goes into a subtracting paint layer just above the shape (made by the first such stroke, in
+the same undo step), because a shape has no pixels to erase and a user who erases expects the
+mask to lose what was erased. ``changed`` is emitted after every edit, undo and redo (the
 preview cache listens to it).
 """
 
@@ -17,6 +21,7 @@ from inpaint_core.masks import Layer, PaintedLayer, ShapeLayer
 from inpaint_core.masks.document import (
     AddLayer,
     Edit,
+    Group,
     History,
     MaskDocument,
     RemoveLayer,
@@ -145,6 +150,7 @@ class MaskController(QObject):
 
     changed = Signal()  # mask pixels changed (any frame)
     layersChanged = Signal()  # list or properties of layers changed (implies ``changed``)
+    drawModeChanged = Signal(str)  # "add" or "subtract"
 
     def __init__(self, doc: MaskDocument, parent: QObject | None = None,
                  limit_bytes: int = UNDO_LIMIT_BYTES) -> None:
@@ -157,6 +163,16 @@ class MaskController(QObject):
         self._stroke_layer: PaintedLayer | None = None
         self._stroke_frame = 0
         self._stroke_before = None
+        self._stroke_new_layer = False
+        self.draw_mode = "add"
+
+    def set_draw_mode(self, mode: str) -> None:
+        """``"add"`` or ``"subtract"``: what new shapes and brush strokes do."""
+        if mode not in ("add", "subtract"):
+            raise ValueError(mode)
+        if mode != self.draw_mode:
+            self.draw_mode = mode
+            self.drawModeChanged.emit(mode)
 
     def reset(self, doc: MaskDocument) -> None:
         """Start editing another document (a new clip or project); history is cleared."""
@@ -187,10 +203,10 @@ class MaskController(QObject):
     def paint_layer(self) -> PaintedLayer:
         """The active painted layer, creating one (as its own undo step) if needed."""
         lay = self.active_layer()
-        if isinstance(lay, PaintedLayer):
+        if isinstance(lay, PaintedLayer) and lay.mode == "add":
             return lay
         for lay in reversed(self.doc.layers):
-            if isinstance(lay, PaintedLayer):
+            if isinstance(lay, PaintedLayer) and lay.mode == "add":
                 self.active_id = lay.id
                 return lay
         lay = PaintedLayer(self.doc.size, unique_name(self.doc, "Paint"))
@@ -224,6 +240,9 @@ class MaskController(QObject):
             lay = ShapeLayer.polygon(size, [(float(x), float(y)) for x, y in points], **rng)
         else:
             lay = ShapeLayer.from_bitmap(bitmap, **rng)
+        if self.draw_mode == "subtract":
+            lay.mode = "subtract"
+            lay.name = name or unique_name(self.doc, f"Cut {SHAPE_NAMES[kind].lower()}")
         self.add_layer(lay)
         return lay
 
@@ -234,7 +253,7 @@ class MaskController(QObject):
         lay = self.doc.layer(layer_id)
         if getattr(lay, attr) == value:
             return
-        labels = {"visible": "visibility", "name": "name", "dilation": "dilation"}
+        labels = {"visible": "visibility", "name": "name", "dilation": "expansion", "smooth": "smoothing"}
         merge = None if attr == "visible" else (layer_id, attr)
         self.undo_stack.push(SetLayer(layer_id, attr, value), f"Change {labels.get(attr, attr)} of {lay.name}",
                              merge=merge)
@@ -256,8 +275,46 @@ class MaskController(QObject):
             self.undo_stack.push(SetShapeKeys(layer_id, keys), text, layers=False)
 
     # -- strokes ---------------------------------------------------------------------------------
+    def cut_layer(self, above: Layer | None) -> tuple[PaintedLayer, bool]:
+        """The subtracting paint layer just above ``above`` (None: on top), and whether it had to be
+        made (added to the document now, outside the history: the stroke's step holds it)."""
+        layers = self.doc.layers
+        k = len(layers) if above is None else self.doc.index_of(above.id) + 1
+        if k < len(layers) and isinstance(layers[k], PaintedLayer) and layers[k].mode == "subtract":
+            return layers[k], False
+        base = f"{above.name} cut" if above is not None else "Cut"
+        taken = {other.name for other in layers}
+        lay = PaintedLayer(self.doc.size, base if base not in taken else unique_name(self.doc, base))
+        lay.mode = "subtract"
+        self.doc.apply(AddLayer(lay, k))
+        return lay, True
+
+    def stroke_target(self, erase: bool) -> tuple[PaintedLayer | None, bool, bool]:
+        """(layer, erase, new) for a stroke: what an eraser or brush stroke paints into. None
+        when there is nothing to erase."""
+        active = self.active_layer()
+        if erase:
+            if isinstance(active, PaintedLayer):
+                return active, True, False
+            if active is None or active.mode == "subtract":  # nothing that erasing could remove
+                return None, True, False
+            lay, new = self.cut_layer(active)
+            return lay, False, new
+        if self.draw_mode == "subtract":
+            if isinstance(active, PaintedLayer) and active.mode == "subtract":
+                return active, False, False
+            lay, new = self.cut_layer(active)
+            return lay, False, new
+        return self.paint_layer(), False, False
+
     def begin_stroke(self, frame: int, x: float, y: float, radius: int, hardness: float, erase: bool):
-        lay = self.paint_layer()
+        """Start a brush (or ``erase``) stroke at (x, y) on ``frame``; see the module docstring for
+        which layer it goes into. Returns the changed box or None (also when nothing can be
+        erased: then no step is recorded)."""
+        lay, erase, new = self.stroke_target(erase)
+        if lay is None:
+            return None
+        self._stroke_new_layer = new
         w, h = self.doc.size
         base = lay.mask(frame)  # decodes a frame still in a file, so the inverse holds its pixels
         self._stroke_before = lay._frames.get(frame)
@@ -278,11 +335,21 @@ class MaskController(QObject):
     def end_stroke(self) -> None:
         s, lay, frame = self._stroke, self._stroke_layer, self._stroke_frame
         self._stroke = None
-        if s is None or s.dirty is None:
+        new, self._stroke_new_layer = self._stroke_new_layer, False
+        unchanged = s is None or s.dirty is None or lay._frames.get(frame) == self._stroke_before
+        if unchanged or (new and not lay.frames):  # e.g. erasing where nothing was: no step
+            if new:  # a cut layer made for a stroke that painted nothing goes again
+                self.doc.apply(RemoveLayer(lay.id))
+                self.changed.emit()
             return
-        text = "Erase stroke" if s.erase else "Brush stroke"
+        text = "Erase stroke" if s.erase or lay.mode == "subtract" else "Brush stroke"
         self.doc.touch()
-        self.undo_stack.record(SetFrames(lay.id, {frame: self._stroke_before}), text)
+        undo: Edit = SetFrames(lay.id, {frame: self._stroke_before})
+        if new:
+            undo = Group([undo, RemoveLayer(lay.id)])
+        self.undo_stack.record(undo, text)
+        if new:
+            self.layersChanged.emit()
 
     @property
     def stroking(self) -> bool:

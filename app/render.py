@@ -11,6 +11,28 @@ from PySide6.QtGui import QImage
 
 MODES = ("original", "result", "split", "mask")
 MODE_LABELS = {"original": "Original", "result": "Result", "split": "Split", "mask": "Mask"}
+# layer colours (RGB), by a layer's palette index: distinct hues, readable on dark and bright frames
+LAYER_COLORS = ((255, 40, 90), (40, 170, 255), (255, 190, 30), (60, 220, 120), (190, 90, 255),
+                (255, 120, 40), (30, 220, 220), (240, 90, 200), (160, 210, 40), (120, 140, 255))
+
+
+def layer_color(index: int | None) -> tuple[int, int, int]:
+    """The display colour of palette index ``index`` (wraps after the palette's 10 colours)."""
+    return LAYER_COLORS[(index or 0) % len(LAYER_COLORS)]
+
+
+def layer_overlay(parts, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(coverage (H, W) uint8 0..255, colours (H, W, 3) uint8) of an overlay that shows each layer
+    in its own colour: ``parts`` = [(layer, (H, W) uint8 alpha), ...] bottom first (as
+    ``MaskStack.layer_alphas``); where layers overlap the upper one's colour shows."""
+    cov = np.zeros(shape, np.uint8)
+    rgb = np.zeros((*shape, 3), np.uint8)
+    for layer, a in parts:
+        on = a > 0
+        if on.any():
+            rgb[on] = layer_color(layer.color)
+            np.maximum(cov, a, out=cov)
+    return cov, rgb
 
 
 def compose_view(mode: str, frame: np.ndarray, result: np.ndarray | None, mask: np.ndarray | None,
@@ -30,10 +52,11 @@ def compose_view(mode: str, frame: np.ndarray, result: np.ndarray | None, mask: 
     return frame
 
 
-def overlay_rgba(coverage: np.ndarray, color: tuple[int, int, int], opacity: float, outline: bool,
+def overlay_rgba(coverage: np.ndarray, color, opacity: float, outline: bool,
                  clip_right: int | None = None) -> np.ndarray:
-    """(H, W, 4) uint8 RGBA overlay: ``color`` where covered, alpha = coverage * opacity; in outline
-    mode only the mask's boundary (2 px) is drawn, opaque. Columns >= ``clip_right`` are clear."""
+    """(H, W, 4) uint8 RGBA overlay: ``color`` (an RGB tuple, or (H, W, 3) uint8 per pixel) where
+    covered, alpha = coverage * opacity; in outline mode only the mask's boundary (2 px) is drawn,
+    opaque. Columns >= ``clip_right`` are clear."""
     h, w = coverage.shape
     out = np.zeros((h, w, 4), np.uint8)
     if outline:
@@ -42,7 +65,10 @@ def overlay_rgba(coverage: np.ndarray, color: tuple[int, int, int], opacity: flo
         alpha = np.where(edge, 255, 0).astype(np.uint8)
     else:
         alpha = ((coverage.astype(np.uint16) * int(round(opacity * 256))) >> 8).astype(np.uint8)
-    out[..., 0], out[..., 1], out[..., 2] = color
+    if isinstance(color, np.ndarray):
+        out[..., :3] = color
+    else:
+        out[..., 0], out[..., 1], out[..., 2] = color
     out[..., 3] = alpha
     if clip_right is not None:
         out[:, max(0, clip_right):, 3] = 0

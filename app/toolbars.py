@@ -47,7 +47,7 @@ class ToolOptions(QWidget):
         lay.addSpacing(12)
         lay.addWidget(QLabel("Overlay", self))
         self.color_btn = QToolButton(self)
-        self.color_btn.setToolTip("Overlay colour")
+        self.color_btn.setToolTip("Overlay colour of a mask being tracked (each layer shows in its own colour)")
         self.color_btn.setFixedSize(22, 22)
         self.color_btn.clicked.connect(self._pick)
         lay.addWidget(self.color_btn)

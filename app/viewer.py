@@ -112,6 +112,8 @@ class FrameView(QGraphicsView):
         self._overlay_dirty = True
         self._overlay_key = None
         self._overlay_cov: np.ndarray | None = None
+        self._overlay_rgb: np.ndarray | None = None
+        self.coverage_rgb: np.ndarray | None = None
 
     # -- content ---------------------------------------------------------------------------------
     def set_frame(self, rgb: np.ndarray | None, result: np.ndarray | None = None) -> None:
@@ -126,9 +128,11 @@ class FrameView(QGraphicsView):
         self.result = result
         self._schedule(overlay=False)
 
-    def set_mask(self, mask: np.ndarray | None, coverage: np.ndarray | None = None) -> None:
+    def set_mask(self, mask: np.ndarray | None, coverage: np.ndarray | None = None,
+                 colors: np.ndarray | None = None) -> None:
         self.mask = mask
         self.coverage = coverage if coverage is not None else mask
+        self.coverage_rgb = colors  # (H, W, 3) uint8 per-layer colours, or None: overlay_color
         self._schedule(overlay=True)
 
     def set_pending(self, hint: str | None) -> None:
@@ -196,13 +200,18 @@ class FrameView(QGraphicsView):
         if show_overlay:
             clip = int(round(self.wipe * w)) if split else None
             key = (self.overlay_color, self.overlay_opacity, self.overlay_outline, clip)
+            rgb = self.coverage_rgb
             same = (key == self._overlay_key and self._overlay_cov is not None
                     and self._overlay_cov.shape == self.coverage.shape
-                    and np.array_equal(self._overlay_cov, self.coverage))
+                    and np.array_equal(self._overlay_cov, self.coverage)
+                    and (rgb is None) == (self._overlay_rgb is None)
+                    and (rgb is None or np.array_equal(rgb, self._overlay_rgb)))
             if not same:  # stationary masks give the same overlay on every frame: reuse it
-                rgba = overlay_rgba(self.coverage, *key)
+                color = rgb if rgb is not None and rgb.shape[:2] == self.coverage.shape else key[0]
+                rgba = overlay_rgba(self.coverage, color, *key[1:])
                 self.overlay_item.setPixmap(QPixmap.fromImage(to_qimage(rgba, copy=False)))
                 self._overlay_key, self._overlay_cov = key, self.coverage.copy()
+                self._overlay_rgb = None if rgb is None else rgb.copy()
         self.overlay_item.setVisible(show_overlay)
         self._overlay_dirty = False
         if self.mode in ("result", "split") and self.result is None:

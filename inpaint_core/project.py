@@ -28,7 +28,13 @@ from .errors import MaskError, ProjectError
 from .fsutil import normal_permissions
 from .masks.io import DEFAULT_THRESHOLD, MaskSource, StackMaskSource, open_masks
 from .masks.layers import MaskSettings, MaskStack, PaintedLayer, ShapeLayer
-from .masks.store import layer_from_json, layer_to_json, remove_unreferenced
+from .masks.store import (
+    layer_from_json,
+    layer_to_json,
+    refinement_from_json,
+    refinement_to_json,
+    remove_unreferenced,
+)
 from .settings import DEFAULT_FEATHER
 
 VERSION = 1
@@ -231,6 +237,8 @@ class Project:
             rel = os.path.relpath(self.video_path, self.folder)
         except ValueError:  # another drive on Windows
             rel = None
+        layers = [layer_to_json(layer, masks_dir) for layer in self.layers]
+        refinement_to_json(list(self.layers), layers)
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -241,7 +249,7 @@ class Project:
                 "width": self.size[0], "height": self.size[1], "frame_count": self.frame_count,
                 "fingerprint": self.video_fingerprint,
             },
-            "layers": [layer_to_json(layer, masks_dir) for layer in self.layers],
+            "layers": layers,
             "settings": asdict(self.settings),
         }
 
@@ -376,9 +384,11 @@ def _read(folder: Path) -> tuple[Project, list[str], str | None]:
             raise ValueError("'layers' is not a list")
         problems: list[str] = settings.problems()
         stack = MaskStack((w, h))
+        colors: list[int | None] = []
         for ld in layer_docs:
             layer = layer_from_json(ld, (w, h), folder, n, problems)
             if layer is not None:
+                refinement_from_json(layer, ld, colors)
                 stack.add(layer)
     except (KeyError, TypeError, ValueError, MaskError) as exc:
         what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)

@@ -1,4 +1,5 @@
-"""``vanish masks import|export``: normalise mask inputs to one 0/255 PNG per frame."""
+"""``vanish masks import|export|track-shape``: normalise mask inputs to one 0/255 PNG per frame;
+follow a shape through the video (:mod:`.cmd_trackshape`)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def _export(args) -> int:
     count = write_masks(args.out, _with_progress(masks, proj.frame_count, "masks"),
                         overwrite=args.overwrite)
     print(f"{args.out}: {count} masks at {proj.size[0]}x{proj.size[1]} "
-          f"(union of the visible layers of {proj.folder.name})")
+          f"(composed from the visible layers of {proj.folder.name})")
     return 0
 
 
@@ -95,3 +96,7 @@ def register(sub) -> None:
     exp.add_argument("--out", required=True, help="output folder")
     exp.add_argument("--overwrite", action="store_true", help="replace a non-empty output folder")
     exp.set_defaults(func=_export)
+
+    from .cmd_trackshape import register as register_track_shape
+
+    register_track_shape(msub)

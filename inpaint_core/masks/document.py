@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import MaskError
 from . import keys as _keys
-from .layers import Layer, MaskStack, PaintedLayer, ShapeLayer, Size, _Packed
+from .layers import Layer, MaskStack, PaintedLayer, ShapeLayer, Size, _Packed, check_refinement
 
 
 def copy_layer(layer: Layer) -> Layer:
@@ -66,8 +66,8 @@ class MaskDocument:
         return np.zeros((self.size[1], self.size[0]), np.uint8)
 
     def compose(self, i: int) -> np.ndarray:
-        """(H, W) uint8 0/255: the union of the visible layers at frame ``i`` (each grown by its
-        own dilation), as :meth:`MaskStack.compose` defines it."""
+        """(H, W) uint8 0/255: the composed mask at frame ``i`` (each layer refined, subtracting
+        layers cutting those below), as :meth:`MaskStack.compose` defines it."""
         return self.stack.compose(i)
 
     def frame_digest(self, i: int) -> str:
@@ -75,8 +75,8 @@ class MaskDocument:
         return self.stack.frame_digest(i)
 
     def coverage(self, i: int) -> np.ndarray:
-        """What the overlay shows: the composed mask (masks are binary)."""
-        return self.stack.compose(i)
+        """What the overlay shows: (H, W) uint8 0..255, the composed mask with layer feathers."""
+        return self.stack.compose_alpha(i)
 
     def key_frames(self) -> list[int]:
         """Sorted frames that carry painted masks, start/end a shape layer or hold a shape key."""
@@ -211,17 +211,20 @@ class RemoveLayer(Edit):
 
 @dataclass
 class SetLayer(Edit):
-    """Set attribute ``attr`` (name, visible, dilation) of a layer to ``value``."""
+    """Set attribute ``attr`` (name, visible, or a refinement: dilation = signed expansion,
+    feather, smooth, mode, color) of a layer to ``value``."""
 
     layer_id: str
     attr: str
     value: object
 
-    ATTRS = ("name", "visible", "dilation")
+    ATTRS = ("name", "visible", "dilation", "feather", "smooth", "mode", "color")
 
     def apply(self, doc: MaskDocument) -> SetLayer:
         if self.attr not in self.ATTRS:
             raise ValueError(f"cannot set {self.attr!r} of a layer; use one of {', '.join(self.ATTRS)}")
+        if self.attr not in ("name", "visible"):
+            check_refinement(self.attr, self.value)
         layer = doc.layer(self.layer_id)
         old = getattr(layer, self.attr)
         setattr(layer, self.attr, self.value)

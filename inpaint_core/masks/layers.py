@@ -7,8 +7,9 @@ All masks are (H, W) uint8, 0 = keep, 255 = remove, at the stack's ``size`` = (w
   nothing and a small object on a 4K frame costs a few hundred bytes.
 - :class:`ShapeLayer`: one shape (rectangle, polygon or bitmap) over a frame range
   ``[start, stop)`` (watermarks, logos); stationary, or key-framed (see :mod:`.keys`).
-- :class:`MaskStack`: ordered layers with a name, visibility and per-layer dilation;
-  ``compose(i)`` is the union of the visible layers at frame ``i``.
+- :class:`MaskStack`: ordered layers with a name, visibility and per-layer refinement (signed
+  expansion, feather, temporal smoothing) and mode (add or subtract); ``compose(i)`` is the union
+  of the visible adding layers at frame ``i``, each cut by the subtracting layers above it.
 - :class:`MaskSettings`: the grow (dilation of the composed mask for the engine) and feather
   (soft edge of the final composite) settings.
 """
@@ -26,9 +27,12 @@ import numpy as np
 
 from ..errors import MaskError
 from . import keys as _keys
-from .ops import feather, grow_mask
+from .ops import expand_mask, feather, feather_alpha8, grow_mask, temporal_majority
+from .refine import LAYER_MODES, check_refinement, layer_alphas, next_color
 
 Size = tuple[int, int]  # (width, height)
+__all__ = ["LAYER_MODES", "Layer", "MaskSettings", "MaskStack", "PaintedLayer", "ShapeLayer", "check_refinement",
+           "mask_digest", "next_color"]
 
 
 def _new_id() -> str:
@@ -83,8 +87,16 @@ class _Packed:
 
 
 class Layer(ABC):
-    """Common state of a layer: ``id``, ``name``, ``visible``, ``dilation`` (pixels, 3x3 cross
-    iterations applied to this layer before the union) and ``size`` = (w, h)."""
+    """Common state of a layer: ``id``, ``name``, ``visible``, ``size`` = (w, h) and its
+    refinement, applied to this layer alone before composition:
+
+    - ``dilation``: signed expansion in pixels (3x3 cross iterations; negative = erode);
+    - ``smooth``: temporal smoothing, a per-pixel majority over the frames ``i - smooth .. i +
+      smooth`` that the layer covers (stops tracked masks flickering);
+    - ``feather``: soft edge in pixels, a ramp from 1 on the mask to 0 outside it;
+    - ``mode``: ``"add"`` or ``"subtract"`` (cuts every layer below it in the stack);
+    - ``color``: palette index for display (assigned by :meth:`MaskStack.add` when None).
+    """
 
     kind = "layer"
 
@@ -93,10 +105,23 @@ class Layer(ABC):
         self.size = (int(size[0]), int(size[1]))
         self.name = name
         self.visible = bool(visible)
-        if dilation < 0:
-            raise MaskError(f"Layer dilation must be 0 or more pixels, not {dilation}.")
+        check_refinement("dilation", int(dilation))
         self.dilation = int(dilation)
         self.id = id or _new_id()
+        self.feather = 0.0
+        self.smooth = 0
+        self.mode = "add"
+        self.color: int | None = None
+
+    @property
+    def expansion(self) -> int:
+        """The signed expansion in pixels (stored as ``dilation``, its name in older projects)."""
+        return self.dilation
+
+    @property
+    def refined_default(self) -> bool:
+        """Whether the layer has no feather, smoothing or subtract mode (what older versions knew)."""
+        return not self.feather and not self.smooth and self.mode == "add"
 
     @abstractmethod
     def mask(self, i: int) -> np.ndarray:
@@ -106,10 +131,23 @@ class Layer(ABC):
     def covers(self, i: int) -> bool:
         """Whether this layer may have content at frame ``i`` (cheap)."""
 
+    def window(self, i: int) -> list[int]:
+        """Frames the temporal smoothing of frame ``i`` votes over (those the layer covers)."""
+        return [j for j in range(i - self.smooth, i + self.smooth + 1) if j == i or (j >= 0 and self.covers(j))]
+
     def dilated(self, i: int) -> np.ndarray:
-        """Mask of frame ``i`` grown by this layer's dilation."""
-        m = self.mask(i)
-        return grow_mask(m, self.dilation) if self.dilation > 0 and m.any() else m
+        """(H, W) uint8 0/255: frame ``i``'s mask smoothed over time, then expanded (or shrunk)."""
+        if self.smooth > 0:
+            frames = self.window(i)
+            m = temporal_majority([self.mask(j) for j in frames], frames.index(i))
+        else:
+            m = self.mask(i)
+        return expand_mask(m, self.dilation) if self.dilation != 0 and m.any() else m
+
+    def alpha8(self, i: int) -> np.ndarray:
+        """(H, W) uint8 0..255: :meth:`dilated` with this layer's feather (255 = fully masked)."""
+        m = self.dilated(i)
+        return feather_alpha8(m, self.feather) if self.feather > 0 and m.any() else m
 
 
 class PaintedLayer(Layer):
@@ -304,8 +342,9 @@ class ShapeLayer(Layer):
 class MaskStack:
     """Ordered mask layers of one clip at ``size`` = (w, h); the first layer is the bottom one.
 
-    ``compose(i)`` -> (H, W) uint8 0/255: the union of every visible layer's mask at frame ``i``,
-    each grown by its own ``dilation``. Order does not change the union; it is kept for display.
+    ``compose(i)`` -> (H, W) uint8 0/255: the union of every visible adding layer's refined mask at
+    frame ``i``, each cut by the subtracting layers above it; ``compose_alpha(i)`` is the same with
+    the layers' feathers kept (0..255). Order matters only for subtracting layers.
     """
 
     def __init__(self, size: Size, layers: Iterable[Layer] = ()) -> None:
@@ -327,6 +366,8 @@ class MaskStack:
                             f"this clip is {self.size[0]}x{self.size[1]}.")
         if any(other.id == layer.id for other in self.layers):
             raise MaskError(f"A layer with id {layer.id} is already in the stack.")
+        if layer.color is None:
+            layer.color = next_color(lay.color for lay in self.layers)
         self.layers.insert(len(self.layers) if index is None else index, layer)
         return layer
 
@@ -349,13 +390,31 @@ class MaskStack:
         """Whether any visible layer may have content at frame ``i``."""
         return any(layer.visible and layer.covers(i) for layer in self.layers)
 
+    def layer_alphas(self, i: int) -> list[tuple[Layer, np.ndarray]]:
+        """What each visible adding layer contributes at frame ``i``: (layer, (H, W) uint8 0..255
+        alpha after the cuts of the subtracting layers above it), bottom first."""
+        return layer_alphas(self.layers, i)
+
+    def composed(self, i: int) -> tuple[np.ndarray, np.ndarray, list[tuple[Layer, np.ndarray]]]:
+        """(mask, alpha, parts) of frame ``i`` in one pass: :meth:`compose`, :meth:`compose_alpha`
+        and :meth:`layer_alphas` (what an overlay that colours each layer needs)."""
+        parts = self.layer_alphas(i)
+        alpha = np.zeros((self.size[1], self.size[0]), np.uint8)
+        for _, a in parts:
+            np.maximum(alpha, a, out=alpha)
+        mask = alpha
+        if any(lay.feather > 0 or lay.mode == "subtract" for lay in self.layers):
+            mask = np.where(alpha > 0, 255, 0).astype(np.uint8)
+        return mask, alpha, parts
+
+    def compose_alpha(self, i: int) -> np.ndarray:
+        """(H, W) uint8 0..255: the composed mask at frame ``i`` with per-layer feathers kept."""
+        return self.composed(i)[1]
+
     def compose(self, i: int) -> np.ndarray:
-        """(H, W) uint8 0/255: union of the visible layers at frame ``i``."""
-        out = np.zeros((self.size[1], self.size[0]), np.uint8)
-        for layer in self.layers:
-            if layer.visible and layer.covers(i):
-                np.maximum(out, layer.dilated(i), out=out)
-        return out
+        """(H, W) uint8 0/255: every pixel with any composed alpha at frame ``i`` (see
+        :meth:`compose_alpha`): the hole the fill must cover."""
+        return self.composed(i)[0]
 
     def mask(self, i: int) -> np.ndarray:
         """Alias of :meth:`compose` so a stack can serve as a mask source."""
@@ -369,16 +428,24 @@ class MaskStack:
         for layer in self.layers:
             if not (layer.visible and layer.covers(i)):
                 continue
-            if isinstance(layer, PaintedLayer):
-                part = f"p{layer.dilation}:{layer.digest(i)}"
-            elif layer.shape == "bitmap":
-                if getattr(layer, "_bitmap_digest", None) is None:
-                    layer._bitmap_digest = mask_digest(layer.bitmap)
-                part = f"b{layer.dilation}:{layer._bitmap_digest}"
-            else:
-                part = f"s{layer.dilation}:{layer.shape}:{layer.geometry_key(i)}"
+            part = _content_digest(layer, i)
+            if not layer.refined_default:  # (older projects keep their digests)
+                part += f"|{layer.mode}|f{layer.feather!r}|s{layer.smooth}"
+                if layer.smooth > 0:
+                    part += "|" + ",".join(f"{j}:{_content_digest(layer, j)}" for j in layer.window(i))
             h.update(part.encode() + b";")
         return h.hexdigest()[:20]
+
+
+def _content_digest(layer: Layer, i: int) -> str:
+    """The part of :meth:`MaskStack.frame_digest` that names ``layer``'s content at frame ``i``."""
+    if isinstance(layer, PaintedLayer):
+        return f"p{layer.dilation}:{layer.digest(i)}"
+    if layer.shape == "bitmap":
+        if getattr(layer, "_bitmap_digest", None) is None:
+            layer._bitmap_digest = mask_digest(layer.bitmap)
+        return f"b{layer.dilation}:{layer._bitmap_digest}"
+    return f"s{layer.dilation}:{layer.shape}:{layer.geometry_key(i)}"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Pixel operations on masks: binarise, grow (dilate), feather, resize.
+"""Pixel operations on masks: binarise, grow (dilate) or shrink, feather, temporal majority, resize.
 
 A mask is (H, W) uint8 with 0 = keep and 255 = remove.
 """
@@ -54,3 +54,32 @@ def resize_mask_cover(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         small = cv2.resize((mask > 0).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
         return np.where(small > 1e-3, 255, 0).astype(np.uint8)
     return binarize(cv2.resize(mask, (w, h), interpolation=cv2.INTER_NEAREST))
+
+
+def expand_mask(mask: np.ndarray, pixels: int, kernel: str = "cross") -> np.ndarray:
+    """Signed expansion of a 0/255 mask: ``pixels`` > 0 grows it (as :func:`grow_mask`), < 0
+    shrinks it by as many 3x3 erosions. (H, W) uint8 0/255 out."""
+    if pixels >= 0:
+        return grow_mask(mask, pixels, kernel)
+    k = CROSS if kernel == "cross" else np.ones((3, 3), np.uint8)
+    # a mask that runs off the picture does not pull back from the frame edge (border replicated)
+    return cv2.erode(binarize(mask), k, iterations=int(-pixels), borderType=cv2.BORDER_REPLICATE)
+
+
+def temporal_majority(masks: list[np.ndarray], centre: int) -> np.ndarray:
+    """Per-pixel majority vote of (H, W) masks (non-zero = on) of neighbouring frames; a tie keeps
+    the value of ``masks[centre]`` (the frame being smoothed). (H, W) uint8 0/255 out."""
+    n = len(masks)
+    votes = np.zeros(masks[centre].shape, np.uint16)
+    for m in masks:
+        votes += m > 0
+    on = (2 * votes > n) | ((2 * votes == n) & (masks[centre] > 0))
+    return np.where(on, 255, 0).astype(np.uint8)
+
+
+def feather_alpha8(mask: np.ndarray, radius: float) -> np.ndarray:
+    """:func:`feather` on the 0..255 scale: (H, W) uint8, 255 on the mask, ramping to 0 over
+    ``radius`` pixels outside it."""
+    if radius <= 0:
+        return binarize(mask)
+    return np.rint(feather(mask, radius) * 255.0).astype(np.uint8)

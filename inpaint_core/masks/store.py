@@ -15,7 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import MaskError
 from .io import read_mask_image, write_mask_image
-from .layers import Layer, PaintedLayer, ShapeLayer, Size, mask_digest
+from .layers import Layer, PaintedLayer, ShapeLayer, Size, check_refinement, mask_digest, next_color
 
 
 def _store_bitmap(mask, masks_dir: Path, rel: str, digest: str | None = None) -> str:
@@ -58,6 +58,47 @@ def layer_to_json(layer: Layer, masks_dir: Path, rel: str = "masks") -> dict[str
     else:
         raise MaskError(f"Cannot save a layer of kind {layer.kind!r}.")
     return d
+
+
+def refinement_to_json(layers: list[Layer], entries: list[dict[str, Any]]) -> None:
+    """Add each layer's refinement fields to its saved entry, only those that differ from the
+    defaults (so a project without them saves as before, byte for byte). ``color`` is written
+    only when it is not the one loading would assign anyway (see :func:`refinement_from_json`)."""
+    used: list[int | None] = []
+    for layer, d in zip(layers, entries):
+        if layer.mode != "add":
+            d["mode"] = layer.mode
+        if layer.feather:
+            d["feather"] = float(layer.feather)
+        if layer.smooth:
+            d["smooth"] = int(layer.smooth)
+        if layer.color is not None and layer.color != next_color(used):
+            d["color"] = int(layer.color)
+        used.append(layer.color if layer.color is not None else next_color(used))
+
+
+def refinement_from_json(layer: Layer, d: dict[str, Any], used: list[int | None]) -> None:
+    """Set ``layer``'s refinement from its saved entry ``d`` (missing fields: the defaults; a layer
+    without ``color`` gets the lowest palette index not taken by the layers before it, ``used``).
+    Invalid values raise ``ValueError``."""
+    what = f"Layer {layer.name!r}"
+    for attr, default in (("mode", "add"), ("feather", 0.0), ("smooth", 0)):
+        value = d.get(attr, default)
+        try:
+            check_refinement(attr, value)
+        except MaskError as exc:
+            raise ValueError(f"{what}: {exc}") from exc
+        setattr(layer, attr, float(value) if attr == "feather" else value)
+    color = d.get("color")
+    if color is None:
+        color = next_color(used)
+    else:
+        try:
+            check_refinement("color", color)
+        except MaskError as exc:
+            raise ValueError(f"{what}: {exc}") from exc
+    layer.color = int(color)
+    used.append(layer.color)
 
 
 def image_size(path: Path) -> Size:

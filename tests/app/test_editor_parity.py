@@ -83,6 +83,21 @@ def _make_document(qtbot, win, clip_file, tmp_path, track=False):
     assert wait_job(qtbot, win.import_masks(seq)) == "ok"
     win.masks.set_layer(win.masks.doc.layers[-1].id, "dilation", 2)
     assert len(win.masks.doc.layers) == 5 + track
+    # per-layer refinement through the layers panel, and a cut: the eraser on the rectangle
+    win.layers.smooth.setValue(1)  # the imported per-frame layer (still the active one)
+    layers = win.masks.doc.layers
+    rect = next(lay for lay in layers if getattr(lay, "shape", None) == "rect")
+    poly = next(lay for lay in layers if getattr(lay, "shape", None) == "polygon")
+    for lay, attr, value in ((poly, "feather", 3.0), (rect, "expansion", -1)):  # the rectangle stays active
+        win.layers.list.setCurrentItem(next(win.layers.list.item(k) for k in range(win.layers.list.count())
+                                            if win.layers.list.item(k).text() == lay.name))
+        getattr(win.layers, attr).setValue(value)
+    assert (rect.dilation, poly.feather) == (-1, 3.0)
+    win.acts["tool_eraser"].trigger()
+    drag(win, [(30, 10), (30, 40), (30, 70)])
+    layers = win.masks.doc.layers
+    cut = layers[layers.index(rect) + 1]  # just above the rectangle: it cuts only what is below
+    assert len(layers) == 6 + track and cut.mode == "subtract" and cut.frames == [win.current]
 
 
 def test_editor_export_equals_cli_export_of_the_saved_project(qtbot, win, clip_file, tmp_path, monkeypatch):
