@@ -49,8 +49,8 @@ TABLE = {
     "delete_shape": ("Delete the selected shape", "Delete", "fa5s.trash-alt"),
     "toggle_key": ("Add or remove a shape key at the playhead", "Ctrl+K", "fa5s.key"),
     "subtract_mode": ("Subtract mode (new shapes and strokes cut the layers below)", "X", "fa5s.minus-circle"),
-    "track_back": ("Track object backward (to the in point)", "Ctrl+Alt+Left", "fa5s.chevron-circle-left"),
-    "track_fwd": ("Track object forward (to the out point)", "Ctrl+Alt+Right", "fa5s.chevron-circle-right"),
+    "track_back": ("Track backward to the in point (the selected shape, else the segmented object)", "Ctrl+Alt+Left", "fa5s.chevron-circle-left"),
+    "track_fwd": ("Track forward to the out point (the selected shape, else the segmented object)", "Ctrl+Alt+Right", "fa5s.chevron-circle-right"),
 }
 SHAPE_KEYS = {"hand": "H", "select": "V", "brush": "B", "eraser": "E", "rect": "R", "polygon": "P", "lasso": "Q", "segment": "S"}
 

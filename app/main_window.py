@@ -370,18 +370,26 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         return dlg
 
     def _connect_segment(self) -> None:
+        from .shape_track import ShapeTracker  # a selected shape is tracked; else the segmented object
+
+        self.shape_tracker = ShapeTracker(self)
+        self.acts["track_back"].triggered.connect(lambda: self.track(False))
+        self.acts["track_fwd"].triggered.connect(lambda: self.track(True))
         self.segment = None
         if "segment" not in TOOLS:
-            for k in ("track_back", "track_fwd"):
-                self.acts[k].setVisible(False)
             return
         from .segment_tool import SegmentTool
 
         self.segment = SegmentTool(self)
         self.tools.segment = self.segment
         self.segment.status.connect(self.status_label.setText)
-        self.acts["track_back"].triggered.connect(lambda: self.segment.track(False))
-        self.acts["track_fwd"].triggered.connect(lambda: self.segment.track(True))
+
+    def track(self, forward: bool):
+        """Track forward/backward: the selected shape if there is one, else the segmented object."""
+        runner = self.shape_tracker.track(forward)
+        if runner is None and self.shape_editor.layer() is None and self.segment is not None:
+            runner = self.segment.track(forward)
+        return runner
 
     # -- window ----------------------------------------------------------------------------------
     def shape_range(self) -> tuple[int, int]:
