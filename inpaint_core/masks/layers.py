@@ -10,7 +10,7 @@ All masks are (H, W) uint8, 0 = keep, 255 = remove, at the stack's ``size`` = (w
 - :class:`MaskStack`: ordered layers with a name, visibility and per-layer refinement (signed
   expansion, feather, temporal smoothing) and mode (add or subtract); ``compose(i)`` is the union
   of the visible adding layers at frame ``i``, each cut by the subtracting layers above it.
-- :class:`MaskSettings`: the grow (dilation of the composed mask for the engine) and feather
+- :class:`MaskSettings` (in :mod:`.growth`, re-exported here): the grow (dilation of the composed mask for the engine) and feather
   (soft edge of the final composite) settings.
 """
 
@@ -27,7 +27,8 @@ import numpy as np
 
 from ..errors import MaskError
 from . import keys as _keys
-from .ops import expand_mask, feather, feather_alpha8, grow_mask, temporal_majority
+from .growth import MaskSettings
+from .ops import expand_mask, feather_alpha8, temporal_majority
 from .refine import LAYER_MODES, check_refinement, layer_alphas, next_color
 
 Size = tuple[int, int]  # (width, height)
@@ -446,34 +447,3 @@ def _content_digest(layer: Layer, i: int) -> str:
             layer._bitmap_digest = mask_digest(layer.bitmap)
         return f"b{layer.dilation}:{layer._bitmap_digest}"
     return f"s{layer.dilation}:{layer.shape}:{layer.geometry_key(i)}"
-
-
-@dataclass
-class MaskSettings:
-    """How the user's composed mask becomes the engine's mask and the final composite's alpha.
-
-    ``grow``: dilation in source pixels (3x3 cross iterations) applied once to the composed mask
-    before the engine sees it; None = the engine's own default. ``feather``: radius in pixels of
-    the soft edge used only when compositing the fill into the source (0 = hard edge).
-    """
-
-    grow: int | None = None
-    feather: float = 3.0
-
-    def __post_init__(self) -> None:
-        if self.grow is not None and self.grow < 0:
-            raise MaskError(f"Grow must be 0 or more pixels, not {self.grow}.")
-        if self.feather < 0:
-            raise MaskError(f"Feather must be 0 or more pixels, not {self.feather}.")
-
-    def grow_for(self, engine_default: int) -> int:
-        """Dilation iterations to use with an engine whose default grow is ``engine_default``."""
-        return int(engine_default if self.grow is None else self.grow)
-
-    def engine_mask(self, mask: np.ndarray, engine_default: int = 0) -> np.ndarray:
-        """Composed (H, W) 0/255 mask -> grown (H, W) uint8 0/255 mask for the engine."""
-        return grow_mask(mask, self.grow_for(engine_default))
-
-    def alpha(self, grown_mask: np.ndarray) -> np.ndarray:
-        """Grown (H, W) mask -> (H, W) float32 alpha in [0, 1] for the final composite."""
-        return feather(grown_mask, self.feather)
