@@ -24,26 +24,26 @@ from PySide6.QtWidgets import (
 from inpaint_core.masks.document import MaskDocument
 
 from .actions import build_actions, build_menus
-from .batch_queue import BatchQueueMixin
-from .errors_ui import ErrorPresenter
-from .export_ctl import ExportMixin
-from .layers_panel import LayersPanel
+from .controllers.batch_queue import BatchQueueMixin
+from .controllers.export import ExportMixin
+from .controllers.mask_files import MaskFilesMixin
+from .controllers.playback import PlaybackMixin
+from .controllers.preview import PreviewController
+from .controllers.project import ProjectMixin
+from .controllers.tools import TOOLS, ToolController
+from .document.mask_controller import MaskController
+from .document.media import MediaClip, open_clip
+from .document.project_io import is_project
+from .document.recent import is_autosave, recent_labels
 from .layout import build_layout
-from .mask_controller import MaskController
-from .mask_files import MaskFilesMixin
-from .media import MediaClip, open_clip
-from .playback import PlaybackMixin
-from .preview import PreviewController
-from .project_ctl import ProjectMixin
-from .project_io import is_project
-from .recent import is_autosave, recent_labels
-from .render import to_qimage
 from .settings import EditorSettings
-from .timeline import THUMB_H, TimelinePanel
-from .tools import TOOLS, ToolController
-from .transport import PlaybackClock, TransportBar
-from .viewer import FrameView
-from .workers import JobRunner, LatestRequestWorker, QueueWorker
+from .views.errors_ui import ErrorPresenter
+from .views.layers_panel import LayersPanel
+from .views.render import to_qimage
+from .views.timeline import THUMB_H, TimelinePanel
+from .views.transport import PlaybackClock, TransportBar
+from .views.viewer import FrameView
+from .workers.runners import JobRunner, LatestRequestWorker, QueueWorker
 
 _ORPHANS: list = []  # threads still finishing after their window closed
 
@@ -70,7 +70,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         sys.setswitchinterval(0.002)  # hand the GIL back to the UI thread sooner than 5 ms
         self.settings = settings or EditorSettings()
         if self.settings.models_dir:
-            from .models_panel import apply_models_dir
+            from .views.models_panel import apply_models_dir
 
             apply_models_dir(self.settings.models_dir)
         self.presenter = ErrorPresenter(self)
@@ -94,12 +94,12 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self.layers = LayersPanel(self.masks, self)
         build_layout(self)
         self._connect()
-        from .help import install_help  # Help menu, shortcuts sheet on "?"
-        from .welcome import install_welcome  # over the viewer until a clip opens
+        from .views.help import install_help  # Help menu, shortcuts sheet on "?"
+        from .views.welcome import install_welcome  # over the viewer until a clip opens
 
         install_help(self)
         self.welcome = install_welcome(self)
-        from .focus import install_focus_rules  # the transport keys work after any panel click
+        from .views.focus import install_focus_rules  # the transport keys work after any panel click
 
         install_focus_rules(self)
         self.preview_bar.populate(self.settings.engine)
@@ -354,7 +354,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
             menu.addAction("Clear list", self.settings.clear_recent)
 
     def show_settings(self):
-        from .settings_dialog import SettingsDialog
+        from .views.settings_dialog import SettingsDialog
 
         dlg = SettingsDialog(self.settings, self, self.presenter)
         dlg.accepted.connect(lambda: self.preview_bar.populate(self.settings.engine))
@@ -369,7 +369,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
             for k in ("track_back", "track_fwd"):
                 self.acts[k].setVisible(False)
             return
-        from .segment_tool import SegmentTool
+        from .controllers.segment_tool import SegmentTool
 
         self.segment = SegmentTool(self)
         self.tools.segment = self.segment

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 def main() -> None:
     clip, ini, expected = sys.argv[1:4]
     app = QApplication([sys.argv[0]])
-    from app import project_io
+    from app.document import project_io
     from app.main_window import MainWindow
     from app.settings import EditorSettings
 

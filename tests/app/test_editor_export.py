@@ -13,7 +13,7 @@ from tests.app.conftest import open_clip, wait_job
 
 pytest.importorskip("inpaint_core.export.job", reason="the export pipeline is not part of this build")
 
-from app.export_dialog import ExportRequest  # noqa: E402
+from app.views.export_dialog import ExportRequest  # noqa: E402
 
 RECT = (60, 30, 110, 70)  # x0, y0, x1, y1 of the masked rectangle
 
@@ -92,7 +92,7 @@ def test_export_dialog_range_and_open_folder(qtbot, win, clip_file, tmp_path, mo
     assert wait_job(qtbot, runner, timeout=240000) == "ok", win.presenter.history
     assert dlg.open_btn.isVisible() and "12 frames" in dlg.stage.text()
     opened = []
-    monkeypatch.setattr("app.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr("app.views.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     dlg.open_folder()
     assert opened and Path(opened[0].toLocalFile()) == tmp_path
     check_export(out, decode(clip_file), range(4, 16), audio=True, min_psnr=30.0)

@@ -13,9 +13,9 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from app.export_dialog import ExportRequest
+from app.controllers.tools import TOOLS
 from app.main_window import MainWindow
-from app.tools import TOOLS
+from app.views.export_dialog import ExportRequest
 from inpaint_core.cli import main as cli_main
 from inpaint_core.project import Project
 from tests.app.conftest import open_clip, wait_job

@@ -10,7 +10,7 @@ import time
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 
-from app.workers import JobRunner
+from app.workers.runners import JobRunner
 from inpaint_core.jobs import Progress
 from tests.app.conftest import open_clip, seek, wait_job
 from tests.app.test_editor_window import drag

@@ -7,8 +7,8 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
+from app.document.project_io import pending_recoveries
 from app.main_window import MainWindow
-from app.project_io import pending_recoveries
 from inpaint_core.masks import PaintedLayer, ShapeLayer
 from tests.app.conftest import open_clip, wait_job
 

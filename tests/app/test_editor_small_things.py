@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from app.document.project_io import autosave_root
+from app.document.recent import recent_labels
 from app.main_window import MainWindow
-from app.project_io import autosave_root
-from app.recent import recent_labels
 from tests.app.conftest import open_clip, wait_job
 
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from app import project_io
+from app.document import project_io
 from app.main_window import MainWindow
 from tests.app.clips import make_clip
 from tests.app.conftest import open_clip, wait_job

@@ -203,7 +203,7 @@ def test_corrupt_file_shows_error_and_app_stays_usable(qtbot, win, tmp_path, cli
 def test_unexpected_errors_show_a_dialog(qtbot, win):
     import sys
 
-    from app.errors_ui import install_excepthook
+    from app.views.errors_ui import install_excepthook
 
     old = sys.excepthook
     try:

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from app.jobfns import ClipFacts, PreviewFrame, preview_job, working_size  # noqa: E402
+from app.workers.jobfns import ClipFacts, PreviewFrame, preview_job, working_size  # noqa: E402
 from inpaint_core.engines import DEFAULT_ENGINE  # noqa: E402
 from inpaint_core.jobs import CancelToken  # noqa: E402
 from inpaint_core.video import VideoReader  # noqa: E402

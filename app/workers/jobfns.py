@@ -1,5 +1,5 @@
 """The editor's long jobs as plain generator functions (Qt-free), run on worker threads by
-:class:`app.workers.JobRunner`. Each yields Progress (and result events) and takes a CancelToken
+:class:`app.workers.runners.JobRunner`. Each yields Progress (and result events) and takes a CancelToken
 last."""
 
 from __future__ import annotations

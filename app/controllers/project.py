@@ -21,7 +21,7 @@ from inpaint_core.masks.document import MaskDocument
 from inpaint_core.project import DOC, SUFFIX, Project
 from inpaint_core.settings import ExportSettings, SettingsError
 
-from . import project_io
+from ..document import project_io
 
 AUTOSAVE_MS = int(os.environ.get("VANISH_AUTOSAVE_MS", "60000"))
 _Btn = QMessageBox.StandardButton
@@ -101,7 +101,7 @@ class ProjectMixin:
         self.confirm_unsaved(self.ask_open_video, "starting a new project")
 
     def ask_open_video(self) -> None:
-        from .main_window import VIDEO_FILTER
+        from ..main_window import VIDEO_FILTER
 
         dlg = QFileDialog(self, "New project: choose a video", "", VIDEO_FILTER)
         dlg.setFileMode(QFileDialog.FileMode.ExistingFile)

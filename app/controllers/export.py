@@ -8,8 +8,8 @@ from pathlib import Path
 
 from inpaint_core.settings import ExportSettings
 
-from .export_dialog import ExportDialog, ExportRequest
-from .jobfns import export_job
+from ..views.export_dialog import ExportDialog, ExportRequest
+from ..workers.jobfns import export_job
 
 
 def export_available() -> bool:

@@ -11,9 +11,9 @@ from inpaint_core.engines import availability, engine_class, known_engines
 from inpaint_core.masks.document import MaskDocument
 from inpaint_core.settings import ExportSettings
 
-from .jobfns import ClipFacts, PreviewFrame, preview_job
-from .media import MediaClip
-from .workers import JobRunner
+from ..document.media import MediaClip
+from ..workers.jobfns import ClipFacts, PreviewFrame, preview_job
+from ..workers.runners import JobRunner
 
 __all__ = ["PreviewController", "PreviewFrame", "engine_choices"]
 
