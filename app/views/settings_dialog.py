@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from inpaint_core.settings import SCHEMA
 
-from ..controllers.preview import engine_choices
+from ..engines import engine_choices
 from ..settings import EditorSettings
 
 DEVICES = [("auto", "Automatic (GPU when available)"), ("cpu", "CPU"), ("cuda", "CUDA GPU")]

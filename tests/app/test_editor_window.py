@@ -149,7 +149,7 @@ def test_scrubbing_shows_the_newest_frame(qtbot, win, clip_file):
 
 def test_preview_fills_inside_mask_only(qtbot, win, clip_file):
     open_clip(qtbot, win, clip_file)
-    win.set_in_out(0, 11)
+    win.playback.set_in_out(0, 11)
     win.tools.add_shape("rect", [(60, 30), (110, 70)])
     k = win.preview_bar.engine.findData("telea")
     assert k >= 0
