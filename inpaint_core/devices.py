@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,7 +55,17 @@ class _Waiter:
 @dataclass
 class _Resident:
     key: Hashable
-    unload: Callable[[], None] | None
+    unload: Callable[[], Callable[[], None] | None]  # gives the unload callback (None: its owner is gone)
+
+    @classmethod
+    def of(cls, key: Hashable, unload: Callable[[], None] | None) -> _Resident:
+        """A bound method is held weakly: the registry never keeps a finished engine (and its
+        weights) alive; other callables are held as they are."""
+        if unload is None:
+            return cls(key, lambda: None)
+        if hasattr(unload, "__self__") and hasattr(unload, "__func__"):
+            return cls(key, weakref.WeakMethod(unload))
+        return cls(key, lambda: unload)
 
 
 class _Device:
@@ -153,11 +164,12 @@ class DeviceScheduler:
         if d.resident is not None and d.resident.key == model:
             return
         old, d.resident = d.resident, None
-        if old is not None and old.unload is not None:
-            old.unload()
+        unload_old = old.unload() if old is not None else None
+        if unload_old is not None:
+            unload_old()
         if load is not None:
             load()
-        d.resident = _Resident(model, unload)
+        d.resident = _Resident.of(model, unload)
 
     def iterate(self, device, items: Iterable[T], priority: int | None = None, model: Hashable | None = None,
                 cancel: CancelToken | None = None, load=None, unload=None) -> Iterator[T]:

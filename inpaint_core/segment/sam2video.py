@@ -109,6 +109,13 @@ class Sam2Tracker:
             cancel.raise_if_cancelled()
             Image.fromarray(self.frames.frame(i)).save(folder / f"{i:05d}.jpg", quality=95)
 
+    def _load(self) -> None:
+        self.predictor.to(self._home)
+
+    def _unload(self) -> None:  # another model takes the device: the weights wait in host memory
+        if self._home.type != "cpu":
+            self.predictor.to("cpu")
+
     def track(self, prompts: Mapping[int, Prompt], cancel: CancelToken | None = None
               ) -> Generator[Progress | TrackedFrame, None, None]:
         """Generator: :class:`Progress` and one :class:`TrackedFrame` per frame in order (prompted
@@ -129,14 +136,9 @@ class Sam2Tracker:
         with tempfile.TemporaryDirectory(prefix="vanish-sam2-") as tmp:
             self._write_frames(Path(tmp), cancel)
             # each step holds the device's slot (inpaint_core.devices): one inference per device
-            dev = self.predictor.device
-
-            def unload() -> None:  # another model takes the device: the weights wait in host memory
-                if dev.type != "cpu":
-                    self.predictor.to("cpu")
-
+            dev = self._home = self.predictor.device
             slot = {"priority": devices.current_job(default=devices.SEGMENT)[0], "cancel": cancel,
-                    "model": ("sam2", id(self.predictor)), "load": lambda: self.predictor.to(dev), "unload": unload}
+                    "model": ("sam2", id(self.predictor)), "load": self._load, "unload": self._unload}
             with torch.inference_mode(), devices.scheduler.slot(dev, **slot):
                 state = self.predictor.init_state(tmp, offload_video_to_cpu=self.offload,
                                                   offload_state_to_cpu=self.offload)

@@ -3,8 +3,10 @@ one resident model per device; and the STTN and SAM hooks that use it."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -137,6 +139,30 @@ def test_loading_another_model_evicts_the_resident_one():
     assert sched.resident("cuda:0") == "sttn" and sched.resident("cpu") is None
     sched.forget("cuda:0", "sttn")
     assert sched.resident("cuda:0") is None
+
+
+def test_the_registry_does_not_keep_a_finished_engine_alive():
+    sched = DeviceScheduler()
+
+    class Engine:
+        unloaded = 0
+
+        def unload(self) -> None:
+            self.unloaded += 1
+
+    a, b = Engine(), Engine()
+    with sched.slot("cuda:0", EXPORT, model="a", unload=a.unload):
+        pass
+    with sched.slot("cuda:0", EXPORT, model="b", unload=b.unload):
+        pass
+    assert (a.unloaded, b.unloaded) == (1, 0)
+    gone = weakref.ref(b)
+    del b
+    gc.collect()
+    assert gone() is None  # the resident entry held b's unload weakly
+    with sched.slot("cuda:0", EXPORT, model="c"):  # nothing left to unload: c just loads
+        pass
+    assert sched.resident("cuda:0") == "c"
 
 
 def test_cancelling_a_waiter_returns_promptly_with_the_cancel_error():
