@@ -37,7 +37,9 @@ class PreviewController(QObject):
 
     @property
     def running(self) -> bool:
-        return self.runner is not None and self.runner.isRunning()
+        """A preview runs or its last frames are still on their way: true until its ``ended``
+        arrived on the UI thread (after every frame it sent), so no frame is missed."""
+        return self.runner is not None
 
     def start(self, clip: MediaClip, doc: MaskDocument, settings: ExportSettings, frames: range, priority: int,
               device: str = "auto") -> JobRunner:
