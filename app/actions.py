@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from .render import MODE_LABELS, MODES
-from .tools import TOOL_LABELS, TOOLS
-from .transport import icon
+from .controllers.tools import TOOL_LABELS, TOOLS
+from .views.render import MODE_LABELS, MODES
+from .views.transport import icon
 
 # key: (text, shortcut(s), icon)
 TABLE = {

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .jobstatus import JobStatus, StatusText
-from .toolbars import PreviewBar, ToolOptions
-from .tools import TOOLS
+from .controllers.tools import TOOLS
+from .views.jobstatus import JobStatus, StatusText
+from .views.toolbars import PreviewBar, ToolOptions
 
 
 def build_layout(self) -> None:

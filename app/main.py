@@ -71,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return headless(argv)
     from PySide6.QtWidgets import QApplication
 
-    from .errors_ui import install_excepthook
     from .main_window import MainWindow
     from .theme import apply_theme
+    from .views.errors_ui import install_excepthook
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("Vanish")

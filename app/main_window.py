@@ -1,5 +1,6 @@
-"""The editor window: wires the viewer, timeline, transport, mask tools, layers, preview and jobs
-together. Each piece lives in its own module; this one only connects them."""
+"""The editor window, the composition root: it makes the views (``views/``), the document
+(``document/``), the controllers (``controllers/``, each given explicit references to what it
+needs) and the job runners (``workers/``), and connects them. Behaviour lives in the controllers."""
 
 from __future__ import annotations
 
@@ -24,26 +25,27 @@ from PySide6.QtWidgets import (
 from inpaint_core.masks.document import MaskDocument
 
 from .actions import build_actions, build_menus
-from .batch_queue import BatchQueueMixin
-from .errors_ui import ErrorPresenter
-from .export_ctl import ExportMixin
-from .layers_panel import LayersPanel
+from .controllers.batch_queue import BatchQueueController
+from .controllers.document_settings import DocumentSettings
+from .controllers.export import ExportController
+from .controllers.mask_files import MaskFilesController
+from .controllers.playback import PlaybackController
+from .controllers.preview import PreviewController
+from .controllers.project import ProjectController
+from .controllers.tools import TOOLS, ToolController
+from .document.mask_controller import MaskController
+from .document.media import MediaClip, open_clip
+from .document.project_io import is_project
+from .document.recent import is_autosave, recent_labels
 from .layout import build_layout
-from .mask_controller import MaskController
-from .mask_files import MaskFilesMixin
-from .media import MediaClip, open_clip
-from .playback import PlaybackMixin
-from .preview import PreviewController
-from .project_ctl import ProjectMixin
-from .project_io import is_project
-from .recent import is_autosave, recent_labels
-from .render import layer_overlay, to_qimage
 from .settings import EditorSettings
-from .timeline import THUMB_H, TimelinePanel
-from .tools import TOOLS, ToolController
-from .transport import PlaybackClock, TransportBar
-from .viewer import FrameView
-from .workers import JobRunner, LatestRequestWorker, QueueWorker
+from .views.errors_ui import ErrorPresenter
+from .views.layers_panel import LayersPanel
+from .views.render import layer_overlay, to_qimage
+from .views.timeline import THUMB_H, TimelinePanel
+from .views.transport import PlaybackClock, TransportBar
+from .views.viewer import FrameView
+from .workers.runners import JobRunner, LatestRequestWorker, QueueWorker
 
 _ORPHANS: list = []  # threads still finishing after their window closed
 
@@ -57,7 +59,7 @@ def _wait_orphans() -> None:
 VIDEO_FILTER = "Video or project (*.mp4 *.mov *.mkv *.webm *.avi *.m4v *.json);;All files (*)"
 
 
-class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, BatchQueueMixin, QMainWindow):
+class MainWindow(QMainWindow):
     """Signals: ``clipOpened()`` after a video is ready, ``frameShown(int)`` after a frame is on
     screen (tests wait on these)."""
 
@@ -70,7 +72,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         sys.setswitchinterval(0.002)  # hand the GIL back to the UI thread sooner than 5 ms
         self.settings = settings or EditorSettings()
         if self.settings.models_dir:
-            from .models_panel import apply_models_dir
+            from .views.models_panel import apply_models_dir
 
             apply_models_dir(self.settings.models_dir)
         self.presenter = ErrorPresenter(self)
@@ -78,7 +80,6 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self.current = 0
         self.frame_rgb = None
         self.jobs: list[JobRunner] = []
-        self._pending_project = None
         self._decoder: LatestRequestWorker | None = None
         self._thumbs: QueueWorker | None = None
         self.masks = MaskController(MaskDocument((1, 1), 0), self)
@@ -93,16 +94,17 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self.tools = ToolController(self.viewer, self.masks, lambda: self.current, self.shape_range, self)
         self.layers = LayersPanel(self.masks, self)
         build_layout(self)
+        self._make_controllers()
         self._connect()
-        from .help import install_help  # Help menu, shortcuts sheet on "?"
-        from .welcome import install_welcome  # over the viewer until a clip opens
+        from .views.help import install_help  # Help menu, shortcuts sheet on "?"
+        from .views.welcome import install_welcome  # over the viewer until a clip opens
 
         install_help(self)
         self.welcome = install_welcome(self)
-        from .focus import install_focus_rules  # the transport keys work after any panel click
+        from .views.focus import install_focus_rules  # the transport keys work after any panel click
 
         install_focus_rules(self)
-        from .shape_edit import install_shape_editing  # select, handles, layer bar, key frames
+        from .controllers.shape_edit import install_shape_editing  # select, handles, layer bar, key frames
 
         install_shape_editing(self)
         self.preview_bar.populate(self.settings.engine)
@@ -112,7 +114,27 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self._update_title()
         self._update_enabled()
 
-    # -- layout ----------------------------------------------------------------------------------
+    # -- composition -----------------------------------------------------------------------------
+    def _clip(self) -> MediaClip | None:
+        return self.clip
+
+    def _make_controllers(self) -> None:
+        """The window's behaviour, each piece with explicit references to what it uses."""
+        clip, status = self._clip, self.status_label.setText
+        self.playback = PlaybackController(self.acts, self.clock, self.timeline, self.transport, self.masks,
+                                           clip, lambda: self.current, self.seek, self._update_title)
+        self.doc_settings = DocumentSettings(self.settings, self.preview_bar, self.timeline, clip,
+                                             self.playback.set_in_out)
+        self.projects = ProjectController(self, self.acts, self.masks, self.doc_settings, self.settings,
+                                          self.preview_bar, self.presenter, clip, self.shape_range,
+                                          self.run_job, self.open_video, self.ask_open_video,
+                                          self._update_title, status)
+        self.mask_files = MaskFilesController(self, self.acts, self.masks, clip, self.run_job, status)
+        self.exports = ExportController(self, self.acts, self.masks, self.doc_settings, self.settings,
+                                        self.preview_bar, self.timeline, self.presenter, clip,
+                                        lambda: self.projects.project, self.run_job)
+        self.batch = BatchQueueController(self, self.acts, self.projects, self.presenter, clip, status)
+
     def _connect(self) -> None:
         a = self.acts
         a["open"].triggered.connect(self.ask_open)
@@ -155,11 +177,6 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self.preview.started.connect(self._preview_hint)
         self.timeline.scrubbed.connect(self.seek)
         self.timeline.thumbNeeded.connect(self._want_thumb)
-        self._connect_playback()
-        self._connect_project()
-        self._connect_mask_files()
-        self._connect_export()
-        self._connect_batch_queue()
         self._connect_segment()
 
     # -- opening ---------------------------------------------------------------------------------
@@ -170,20 +187,27 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         dlg.open()
         self.open_dialog = dlg
 
+    def ask_open_video(self) -> None:
+        """New project: choose a video (the "Save changes?" question was answered before)."""
+        dlg = QFileDialog(self, "New project: choose a video", "", VIDEO_FILTER)
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dlg.fileSelected.connect(self._open_path_now)
+        dlg.open()
+        self.open_dialog = dlg
+
     def open_path(self, path: str | Path) -> JobRunner | None:
         """Open a video or a project on a worker thread; errors appear in a dialog. With unsaved
         masks, "Save changes?" is asked first (then None is returned; the answer continues)."""
-        if self.has_unsaved():
-            self.confirm_unsaved(lambda: self._open_path_now(path), "opening another file")
+        if self.projects.has_unsaved():
+            self.projects.confirm_unsaved(lambda: self._open_path_now(path), "opening another file")
             return None
         return self._open_path_now(path)
 
     def _open_path_now(self, path: str | Path) -> JobRunner:
-        self._recovered = False
+        self.projects.recovered = False
         if is_project(path):
-            return self.open_project(path)
-        self.project = None
-        self._pending_project = None
+            return self.projects.open_project(path)
+        self.projects.forget()
         return self.open_video(path)
 
     def open_video(self, path: str | Path, doc: MaskDocument | None = None, remember: str | None = None
@@ -197,10 +221,10 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
 
     def set_clip(self, clip: MediaClip, path: str | None = None, doc: MaskDocument | None = None) -> None:
         self.close_clip()
-        self._saved_range = None
+        self.projects.saved_range = None
         self.clip = clip
         self.masks.reset(doc or MaskDocument(clip.size, clip.frame_count))
-        self.reset_document_settings()
+        self.doc_settings.reset()
         self.clock.rate, self.clock.frame_count = clip.rate, clip.frame_count
         self._decoder = LatestRequestWorker(lambda i: clip.reader.frame(i), self)
         self._decoder.ready.connect(self._frame_ready)
@@ -215,10 +239,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
             self.settings.add_recent(str(path))
         self.status_label.setText(f"{clip.path.name}: {w}x{h}, {clip.frame_count} frames, "
                                   f"{float(clip.rate):.3g} fps{', audio' if clip.has_audio else ''}")
-        pending, self._pending_project = self._pending_project, None
-        if pending is not None:  # this video belongs to a project being opened
-            self._project_opened(*pending)
-        self._saved_range = self.shape_range()  # the range as opened (a project's own, or the clip)
+        self.projects.clip_opened()  # a project being opened is adopted with this video
         self._update_title()
         self._update_enabled()
         self.seek(0)
@@ -300,7 +321,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
             self.presenter.present("Preview", "Nothing to fill yet: paint a mask or draw a shape first.")
             return None
         a, b = self.timeline.in_frame, self.timeline.out_frame
-        return self.preview.start(self.clip, self.masks.doc, self.document_settings(),
+        return self.preview.start(self.clip, self.masks.doc, self.doc_settings.current(),
                                   range(a, b + 1), self.current, self.settings.device)
 
     def _preview_hint(self) -> None:
@@ -360,7 +381,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
             menu.addAction("Clear list", self.settings.clear_recent)
 
     def show_settings(self):
-        from .settings_dialog import SettingsDialog
+        from .views.settings_dialog import SettingsDialog
 
         dlg = SettingsDialog(self.settings, self, self.presenter)
         dlg.accepted.connect(lambda: self.preview_bar.populate(self.settings.engine))
@@ -370,7 +391,9 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         return dlg
 
     def _connect_segment(self) -> None:
-        from .shape_track import ShapeTracker  # a selected shape is tracked; else the segmented object
+        from .controllers.shape_track import (
+            ShapeTracker,  # a selected shape is tracked; else the segmented object
+        )
 
         self.shape_tracker = ShapeTracker(self)
         self.acts["track_back"].triggered.connect(lambda: self.track(False))
@@ -378,7 +401,7 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
         self.segment = None
         if "segment" not in TOOLS:
             return
-        from .segment_tool import SegmentTool
+        from .controllers.segment_tool import SegmentTool
 
         self.segment = SegmentTool(self)
         self.tools.segment = self.segment
@@ -397,12 +420,13 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
 
     def _update_title(self) -> None:
         name = self.clip.path.name if self.clip else "No video"
-        if self.project is not None and not is_autosave(self.project.folder):
-            name = f"{self.project.name} ({name})"
-        elif getattr(self, "_recovered", False):
+        project = self.projects.project
+        if project is not None and not is_autosave(project.folder):
+            name = f"{project.name} ({name})"
+        elif self.projects.recovered:
             name = f"{name} (recovered, not saved yet)"
         self.setWindowTitle(f"{name}[*] - Vanish")
-        self.setWindowModified(self.has_unsaved())
+        self.setWindowModified(self.projects.has_unsaved())
 
     def _update_enabled(self) -> None:
         has = self.clip is not None
@@ -421,11 +445,11 @@ class MainWindow(PlaybackMixin, ProjectMixin, MaskFilesMixin, ExportMixin, Batch
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:
-        if self.has_unsaved():  # ask first; the answer closes again (or not, on Cancel)
+        if self.projects.has_unsaved():  # ask first; the answer closes again (or not, on Cancel)
             event.ignore()
-            self.confirm_unsaved(self.close, "quitting")
+            self.projects.confirm_unsaved(self.close, "quitting")
             return
-        self.keep_or_drop_autosave()
+        self.projects.keep_or_drop_autosave()
         self.shutdown()
         super().closeEvent(event)
 

@@ -57,7 +57,7 @@ def _steps(app, tmp: Path, say) -> None:
     try:
         t = time.monotonic()
         win.open_path(proj)
-        _wait(app, lambda: win.clip is not None and win.frame_rgb is not None and win.project is not None,
+        _wait(app, lambda: win.clip is not None and win.frame_rgb is not None and win.projects.project is not None,
               120, "opening the demo project", errors)
         names = sorted(layer.name for layer in win.masks.doc.layers)
         if names != sorted([BALL_LAYER, LOGO_LAYER]):
@@ -80,7 +80,7 @@ def _steps(app, tmp: Path, say) -> None:
 
         t = time.monotonic()
         out = tmp / "selftest_export.mp4"
-        runner = win.start_export_to(out, start=0, end=FRAMES)
+        runner = win.exports.start_export_to(out, start=0, end=FRAMES)
         _wait(app, lambda: runner.delivered, 900, "the export", errors)
         if runner.outcome != "ok" or not out.is_file():
             raise SelfTestError(f"the export ended {runner.outcome!r}; {errors}")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import devices
 from ..errors import EngineUnavailable, ModelError, VanishError
 from ..jobs import Availability, CancelToken
 from .cache import Embedding, EmbeddingCache
@@ -152,7 +153,8 @@ class SamSession:
         self.frame_fn = frame_fn
         self.cache = EmbeddingCache(cache_items, cache_bytes)
         self.transform = ResizeLongestSide(model.image_encoder.img_size)
-        self._infer = threading.Lock()  # one inference at a time per model/device
+        self._home = model.device  # where the model runs (it waits in host memory while evicted)
+        self._model = ("sam", id(model))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sam-prefetch")
         self._job: PrefetchJob | None = None
         self._job_lock = threading.Lock()
@@ -166,7 +168,20 @@ class SamSession:
 
     @property
     def device(self):
-        return self.model.device
+        return self._home
+
+    def _slot(self):
+        """The device's slot for one encode or prompt (:mod:`inpaint_core.devices`): a click is
+        served ahead of previews and exports; the prefetch thread waits behind them."""
+        priority, cancel = devices.current_job(default=devices.SEGMENT)
+        return devices.scheduler.slot(self._home, priority, self._model, cancel, self._load, self._unload)
+
+    def _load(self) -> None:
+        self.model.to(self._home)
+
+    def _unload(self) -> None:
+        if self._home.type != "cpu":
+            self.model.to("cpu")
 
     # -- embeddings -------------------------------------------------------------------------------
     def _image(self, index: int, image: np.ndarray | None) -> np.ndarray:
@@ -184,7 +199,7 @@ class SamSession:
 
         resized = self.transform.apply_image(image)
         x = torch.as_tensor(resized, device=self.device).permute(2, 0, 1).contiguous()[None]
-        with self._infer, torch.no_grad():
+        with self._slot(), torch.no_grad():
             feats = self.model.image_encoder(self.model.preprocess(x.float()))
         return Embedding(feats, (int(image.shape[0]), int(image.shape[1])), tuple(x.shape[-2:]))
 
@@ -230,6 +245,10 @@ class SamSession:
         return job
 
     def _run_prefetch(self, job: PrefetchJob) -> None:
+        with devices.job_context(devices.EXPORT):  # speculative work: behind clicks and previews
+            self._prefetch(job)
+
+    def _prefetch(self, job: PrefetchJob) -> None:
         for i in job.indices:
             if job.cancelled:
                 return
@@ -295,7 +314,7 @@ class SamSession:
             mask_t = torch.as_tensor(np.asarray(mask_logits, np.float32), device=self.device)[None, None]
         if multimask is None:
             multimask = box is None and n_points == 1
-        with self._infer, torch.no_grad():
+        with self._slot(), torch.no_grad():
             sparse, dense = self.model.prompt_encoder(
                 points=(coords, lab) if coords is not None else None, boxes=box_t, masks=mask_t)
             low, scores = self.model.mask_decoder(

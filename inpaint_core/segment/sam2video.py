@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import devices
 from ..errors import EngineUnavailable, ModelError
 from ..jobs import NEVER_CANCELLED, Availability, CancelToken, Progress
 from ..models.sam2_checkpoint import CONFIGS, package_available
@@ -108,6 +109,13 @@ class Sam2Tracker:
             cancel.raise_if_cancelled()
             Image.fromarray(self.frames.frame(i)).save(folder / f"{i:05d}.jpg", quality=95)
 
+    def _load(self) -> None:
+        self.predictor.to(self._home)
+
+    def _unload(self) -> None:  # another model takes the device: the weights wait in host memory
+        if self._home.type != "cpu":
+            self.predictor.to("cpu")
+
     def track(self, prompts: Mapping[int, Prompt], cancel: CancelToken | None = None
               ) -> Generator[Progress | TrackedFrame, None, None]:
         """Generator: :class:`Progress` and one :class:`TrackedFrame` per frame in order (prompted
@@ -127,7 +135,11 @@ class Sam2Tracker:
         out: dict[int, tuple[np.ndarray, float]] = {}
         with tempfile.TemporaryDirectory(prefix="vanish-sam2-") as tmp:
             self._write_frames(Path(tmp), cancel)
-            with torch.inference_mode():
+            # each step holds the device's slot (inpaint_core.devices): one inference per device
+            dev = self._home = self.predictor.device
+            slot = {"priority": devices.current_job(default=devices.SEGMENT)[0], "cancel": cancel,
+                    "model": ("sam2", id(self.predictor)), "load": self._load, "unload": self._unload}
+            with torch.inference_mode(), devices.scheduler.slot(dev, **slot):
                 state = self.predictor.init_state(tmp, offload_video_to_cpu=self.offload,
                                                   offload_state_to_cpu=self.offload)
                 for k in keys:
@@ -140,10 +152,11 @@ class Sam2Tracker:
                             p.labels if p.labels is not None else [1] * len(pts), np.int32)
                         box = None if p.box is None else np.asarray(p.box, np.float32)
                         self.predictor.add_new_points_or_box(state, k, 1, points=pts, labels=lab, box=box)
+            with torch.inference_mode():
                 done = 0
                 for reverse, start in ((False, keys[0]), (True, keys[-1])):
-                    for idx, _ids, logits in self.predictor.propagate_in_video(
-                            state, start_frame_idx=start, reverse=reverse):
+                    for idx, _ids, logits in devices.scheduler.iterate(dev, self.predictor.propagate_in_video(
+                            state, start_frame_idx=start, reverse=reverse), **slot):
                         cancel.raise_if_cancelled()
                         done += 1
                         yield Progress(done, total, "tracking (SAM 2)")

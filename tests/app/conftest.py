@@ -28,8 +28,8 @@ def _windows_close_at_teardown(qtbot):
     from PySide6.QtWidgets import QApplication
 
     for w in QApplication.topLevelWidgets():
-        if isinstance(w, MainWindow) and w.has_unsaved():
-            w.discard_changes()
+        if isinstance(w, MainWindow) and w.projects.has_unsaved():
+            w.projects.discard_changes()
             w.close()
 
 
@@ -49,8 +49,8 @@ def win(qtbot, settings):
     w.show()
     qtbot.waitExposed(w)
     yield w
-    if w.has_unsaved():
-        w.discard_changes()
+    if w.projects.has_unsaved():
+        w.projects.discard_changes()
     w.close()
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 def main() -> None:
     clip, ini, expected = sys.argv[1:4]
     app = QApplication([sys.argv[0]])
-    from app import project_io
+    from app.document import project_io
     from app.main_window import MainWindow
     from app.settings import EditorSettings
 
@@ -54,7 +54,7 @@ def main() -> None:
 
     def wait_for_autosave() -> None:
         done = (project_io.autosave_folder(win.clip.path) / "recovery.json").is_file()
-        if done and win._saved_revision == (win.masks.doc.revision, win.shape_range()) and not win.jobs:
+        if done and win.projects.saved_revision == (win.masks.doc.revision, win.shape_range()) and not win.jobs:
             doc = win.masks.doc
             np.save(expected, np.stack([doc.compose(i) for i in range(doc.frame_count)]))
             print(f"READY {len(doc.layers)}", flush=True)

@@ -47,7 +47,7 @@ def main() -> int:
     docs = ROOT / "docs"
     win.grab().save(str(docs / "first-run-welcome.png"))
     win.welcome.demo_btn.click()
-    pump(app, lambda: win.clip is not None and win.frame_rgb is not None and win.project is not None)
+    pump(app, lambda: win.clip is not None and win.frame_rgb is not None and win.projects.project is not None)
     win.seek(12)
     pump(app, lambda: win.current == 12 and win.frame_rgb is not None, 30)
     pump(app, timeout=1.0)
@@ -59,7 +59,7 @@ def main() -> int:
     pump(app, lambda: win.current == 13 and win.viewer.result is not None, 30)
     pump(app, timeout=1.0)
     win.grab().save(str(docs / "first-run-result.png"))  # ball and logo removed
-    dlg = win.ask_export()
+    dlg = win.exports.ask_export()
     pump(app, timeout=1.0)
     dlg.grab().save(str(docs / "first-run-export.png"))
     dlg.close()

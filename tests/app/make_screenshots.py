@@ -49,12 +49,12 @@ def main() -> int:
     win.show()
     win.open_path(clip)
     pump(app, lambda: win.frame_rgb is not None)
-    r = win.import_masks(mask)
+    r = win.mask_files.import_masks(mask)
     pump(app, lambda: r.delivered)
     if args.engine:
         win.preview_bar.engine.setCurrentIndex(win.preview_bar.engine.findData(args.engine))
     f = args.frame
-    win.set_in_out(f - 12, f + 12)
+    win.playback.set_in_out(f - 12, f + 12)
     win.seek(f)
     pump(app, lambda: win.current == f and win.frame_rgb is not None)
     win.timeline.set_zoom(win.timeline.ppf * 2.5, win.timeline.x_of(f))

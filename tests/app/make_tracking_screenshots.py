@@ -54,7 +54,7 @@ def main() -> int:
     win.show()
     win.open_path(clip)
     pump(app, lambda: win.frame_rgb is not None)
-    win.set_in_out(0, 39)
+    win.playback.set_in_out(0, 39)
     win.acts["tool_segment"].trigger()
     vp = win.viewer.viewport()
     pos = win.viewer.mapFromScene

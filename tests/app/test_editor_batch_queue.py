@@ -25,11 +25,11 @@ def test_queue_the_project_for_a_batch(qtbot, win, clip_file, tmp_path, monkeypa
     m = np.zeros(win.masks.doc.size[::-1], np.uint8)
     m[10:30, 20:60] = 255
     win.masks.set_frame_mask(2, m, "paint")
-    wait_job(qtbot, win.save_project_as(tmp_path / "shot.vanish"))
+    wait_job(qtbot, win.projects.save_project_as(tmp_path / "shot.vanish"))
     win.masks.set_frame_mask(4, m, "paint")  # an unsaved change: queueing saves it first
     assert win.isWindowModified()
     act.trigger()
-    dlg = win.queue_dialog
+    dlg = win.batch.queue_dialog
     assert dlg.isVisible()
     jf = tmp_path / "jobs.toml"
     dlg.selectFile(str(jf))

@@ -13,7 +13,7 @@ from tests.app.conftest import open_clip, wait_job
 
 pytest.importorskip("inpaint_core.export.job", reason="the export pipeline is not part of this build")
 
-from app.export_dialog import ExportRequest  # noqa: E402
+from app.views.export_dialog import ExportRequest  # noqa: E402
 
 RECT = (60, 30, 110, 70)  # x0, y0, x1, y1 of the masked rectangle
 
@@ -67,15 +67,15 @@ def test_export_to_file_frames_audio_pixels(qtbot, win, clip_file, tmp_path):
     masked_window(qtbot, win, clip_file)
     src = decode(clip_file)
     out = tmp_path / "out.mkv"  # lossless: outside the mask the pixels must be exactly the source's
-    runner = win.start_export(ExportRequest(out, None, 0, 24, None, True, "both"))
+    runner = win.exports.start_export(ExportRequest(out, None, 0, 24, None, True, "both"))
     assert wait_job(qtbot, runner, timeout=240000) == "ok", win.presenter.history
     check_export(out, src, range(24), audio=True, min_psnr=99.0)
 
 
 def test_export_dialog_range_and_open_folder(qtbot, win, clip_file, tmp_path, monkeypatch):
     masked_window(qtbot, win, clip_file)
-    win.set_in_out(4, 15)
-    dlg = win.ask_export()
+    win.playback.set_in_out(4, 15)
+    dlg = win.exports.ask_export()
     assert dlg.isVisible() and dlg.ranged.isChecked()
     dlg.format.setCurrentIndex(dlg.format.findData("mkv"))
     assert not dlg.crf.isEnabled() and dlg.path.text().endswith(".mkv")  # lossless: no quality
@@ -92,7 +92,7 @@ def test_export_dialog_range_and_open_folder(qtbot, win, clip_file, tmp_path, mo
     assert wait_job(qtbot, runner, timeout=240000) == "ok", win.presenter.history
     assert dlg.open_btn.isVisible() and "12 frames" in dlg.stage.text()
     opened = []
-    monkeypatch.setattr("app.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr("app.views.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     dlg.open_folder()
     assert opened and Path(opened[0].toLocalFile()) == tmp_path
     check_export(out, decode(clip_file), range(4, 16), audio=True, min_psnr=30.0)
@@ -102,7 +102,7 @@ def test_export_dialog_range_and_open_folder(qtbot, win, clip_file, tmp_path, mo
 def test_export_and_preview_together(qtbot, win, clip_file, tmp_path):
     masked_window(qtbot, win, clip_file)
     out = tmp_path / "together.mp4"
-    exp = win.start_export(ExportRequest(out, None, 0, 24, None, False, "none"))
+    exp = win.exports.start_export(ExportRequest(out, None, 0, 24, None, False, "none"))
     prev = win.start_preview()
     assert wait_job(qtbot, prev, timeout=240000) == "ok"
     assert wait_job(qtbot, exp, timeout=240000) == "ok", win.presenter.history
@@ -113,7 +113,7 @@ def test_export_and_preview_together(qtbot, win, clip_file, tmp_path):
 def test_cancelled_export_leaves_nothing(qtbot, win, clip_file, tmp_path):
     masked_window(qtbot, win, clip_file)
     out = tmp_path / "cancel.mp4"
-    runner = win.start_export(ExportRequest(out, None, 0, 24, None, True, "both"))
+    runner = win.exports.start_export(ExportRequest(out, None, 0, 24, None, True, "both"))
     runner.cancel()
     assert wait_job(qtbot, runner, timeout=120000) == "cancelled"
     assert not out.exists()
@@ -122,7 +122,7 @@ def test_cancelled_export_leaves_nothing(qtbot, win, clip_file, tmp_path):
 
 def test_export_dialog_defaults_to_match_source_and_says_what_is_kept(qtbot, win, clip_file, tmp_path):
     masked_window(qtbot, win, clip_file)
-    dlg = win.ask_export()
+    dlg = win.exports.ask_export()
     assert dlg.format.currentData() == "match" and dlg.request().fmt is None
     assert dlg.path.text().endswith(Path(clip_file).suffix)
     assert dlg.keeps.text().startswith("Keeps: ") and "colour tags" in dlg.keeps.text()
@@ -138,9 +138,9 @@ def test_export_into_the_open_project_is_refused(qtbot, win, clip_file, tmp_path
     folder is never an export target (a PNG folder export into it would replace its masks)."""
     masked_window(qtbot, win, clip_file)
     folder = tmp_path / "p.vanish"
-    assert wait_job(qtbot, win.save_project_as(folder)) == "ok"
+    assert wait_job(qtbot, win.projects.save_project_as(folder)) == "ok"
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
-    runner = win.start_export(ExportRequest(folder / "masks", "png", 0, 24, None, False, "none"))
+    runner = win.exports.start_export(ExportRequest(folder / "masks", "png", 0, 24, None, False, "none"))
     assert wait_job(qtbot, runner, timeout=60000) == "failed"
     assert win.presenter.history and "p.vanish" in str(win.presenter.history[-1])
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 
 from app.main import cli_has_demo, has_display
 from app.settings import EditorSettings
-from app.settings_dialog import SettingsDialog
+from app.views.settings_dialog import SettingsDialog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,8 +73,8 @@ def test_settings_dialog_stores_choices(qtbot, tmp_path):
 def test_model_manager_imports_and_removes(qtbot, tmp_path, monkeypatch):
     import pytest
 
-    from app.errors_ui import ErrorPresenter
-    from app.models_panel import ModelsPanel, models_available
+    from app.views.errors_ui import ErrorPresenter
+    from app.views.models_panel import ModelsPanel, models_available
     from tests.app.conftest import wait_job
     from tests.shared import shared_path
 

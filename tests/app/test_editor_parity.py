@@ -13,9 +13,9 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from app.export_dialog import ExportRequest
+from app.controllers.tools import TOOLS
 from app.main_window import MainWindow
-from app.tools import TOOLS
+from app.views.export_dialog import ExportRequest
 from inpaint_core.cli import main as cli_main
 from inpaint_core.project import Project
 from tests.app.conftest import open_clip, wait_job
@@ -73,14 +73,14 @@ def _make_document(qtbot, win, clip_file, tmp_path, track=False):
     logo = np.zeros((108, 192), np.uint8)
     logo[5:15, 160:185] = 255
     cv2.imwrite(str(tmp_path / "logo.png"), logo)
-    assert wait_job(qtbot, win.import_masks(tmp_path / "logo.png")) == "ok"
+    assert wait_job(qtbot, win.mask_files.import_masks(tmp_path / "logo.png")) == "ok"
     seq = tmp_path / "track"
     seq.mkdir()
     for i in range(24):
         m = np.zeros((108, 192), np.uint8)
         cv2.circle(m, (90 + i, 30), 7, 255, -1)
         cv2.imwrite(str(seq / f"{i:05d}.png"), m)
-    assert wait_job(qtbot, win.import_masks(seq)) == "ok"
+    assert wait_job(qtbot, win.mask_files.import_masks(seq)) == "ok"
     win.masks.set_layer(win.masks.doc.layers[-1].id, "dilation", 2)
     assert len(win.masks.doc.layers) == 5 + track
     # per-layer refinement through the layers panel, and a cut: the eraser on the rectangle
@@ -106,9 +106,9 @@ def test_editor_export_equals_cli_export_of_the_saved_project(qtbot, win, clip_f
     _make_document(qtbot, win, clip_file, tmp_path, track="segment" in TOOLS)
     out_editor = tmp_path / "editor.mkv"
     req = ExportRequest(out_editor, "mkv", 0, 24, None, True, "both", None, 2.5)
-    assert wait_job(qtbot, win.start_export(req), timeout=120000) == "ok", win.presenter.history
+    assert wait_job(qtbot, win.exports.start_export(req), timeout=120000) == "ok", win.presenter.history
     target = tmp_path / "doc.vanish"
-    assert wait_job(qtbot, win.save_project_as(target)) == "ok"
+    assert wait_job(qtbot, win.projects.save_project_as(target)) == "ok"
     saved = json.loads((target / "project.json").read_text())
     assert saved["settings"]["feather"] == 2.5 and saved["settings"]["export"]["format"] == "mkv"
     out_cli = tmp_path / "cli.mkv"
@@ -130,7 +130,7 @@ def test_fractional_rectangle_covers_the_same_columns_in_editor_and_cli(qtbot, w
     rows = np.flatnonzero(m.any(axis=1))
     assert (cols[0], cols[-1] + 1, rows[0], rows[-1] + 1) == (11, 50, 20, 61)  # 39 columns, 41 rows
     target = tmp_path / "r.vanish"
-    assert wait_job(qtbot, win.save_project_as(target)) == "ok"
+    assert wait_job(qtbot, win.projects.save_project_as(target)) == "ok"
     masks_cli = tmp_path / "masks_cli"
     out = tmp_path / "r.mkv"
     assert cli_main(["export", str(target), "--out", str(out), "--grow", "0", "--write-masks", str(masks_cli)]) == 0
@@ -140,9 +140,9 @@ def test_fractional_rectangle_covers_the_same_columns_in_editor_and_cli(qtbot, w
 
 def test_save_reopen_save_again_is_unchanged(qtbot, win, clip_file, tmp_path, settings):
     _make_document(qtbot, win, clip_file, tmp_path)
-    win.set_in_out(3, 17)
+    win.playback.set_in_out(3, 17)
     target = tmp_path / "rt.vanish"
-    assert wait_job(qtbot, win.save_project_as(target)) == "ok"
+    assert wait_job(qtbot, win.projects.save_project_as(target)) == "ok"
     ids = [lay.id for lay in win.masks.doc.layers]
     first = {p.relative_to(target): p.read_bytes() for p in sorted(target.rglob("*")) if p.is_file()}
     other = MainWindow(settings)
@@ -173,7 +173,7 @@ def test_preview_frame_is_the_exports_low_resolution_fill(qtbot, win, clip_file,
     from inpaint_core.export import export_video
     from inpaint_core.jobs import run_job
 
-    s = win.document_settings()
+    s = win.doc_settings.current()
     run_job(export_video(clip_file, win.masks.doc, tmp_path / "p2.mkv", fills=lambda i, rgb: fills.__setitem__(i, rgb),
                          **s.export_kwargs()))
     assert sorted(fills) == list(range(24))

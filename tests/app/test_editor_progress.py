@@ -10,7 +10,7 @@ import time
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 
-from app.workers import JobRunner
+from app.workers.runners import JobRunner
 from inpaint_core.jobs import Progress
 from tests.app.conftest import open_clip, seek, wait_job
 from tests.app.test_editor_window import drag
@@ -36,7 +36,7 @@ def _slow_job(seconds: float):
 
 def test_export_dialog_says_estimating_at_zero_and_its_clock_ticks_every_second(qtbot, win, clip_file):
     open_clip(qtbot, win, clip_file)
-    dlg = win.ask_export()
+    dlg = win.exports.ask_export()
     runner = JobRunner(_slow_job(3.2), "Export test", win)
     dlg.attach(runner)
     seen: list[tuple[float, str]] = []
@@ -64,7 +64,7 @@ def test_export_dialog_says_estimating_at_zero_and_its_clock_ticks_every_second(
 
 def test_export_dialog_estimate_from_a_fake_clock(qtbot, win, clip_file):
     open_clip(qtbot, win, clip_file)
-    dlg = win.ask_export()
+    dlg = win.exports.ask_export()
     now = [1000.0]
     dlg.clock = lambda: now[0]
     runner = JobRunner(_slow_job(0.0), "Export test", win)

@@ -7,15 +7,15 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
+from app.document.project_io import pending_recoveries
 from app.main_window import MainWindow
-from app.project_io import pending_recoveries
 from inpaint_core.masks import PaintedLayer, ShapeLayer
 from tests.app.conftest import open_clip, wait_job
 
 
 def paint_and_shape(win):
     win.masks.set_frame_mask(3, _disc(win.masks.doc.size, (50, 40), 12), "paint")
-    win.set_in_out(2, 9)
+    win.playback.set_in_out(2, 9)
     win.tools.add_shape("rect", [(100, 20), (150, 60)])
 
 
@@ -30,7 +30,7 @@ def test_save_and_reopen_project(qtbot, win, clip_file, tmp_path, settings):
     paint_and_shape(win)
     assert win.isWindowModified()
     target = tmp_path / "work.vanish"
-    runner = win.save_project_as(target)
+    runner = win.projects.save_project_as(target)
     wait_job(qtbot, runner)
     assert runner.outcome == "ok"
     assert (target / "project.json").is_file()
@@ -42,7 +42,7 @@ def test_save_and_reopen_project(qtbot, win, clip_file, tmp_path, settings):
     other.show()
     with qtbot.waitSignal(other.frameShown, timeout=30000):
         other.open_path(target)
-    assert other.project is not None and other.project.folder == target
+    assert other.projects.project is not None and other.projects.project.folder == target
     kinds = sorted(type(lay).__name__ for lay in other.masks.doc.layers)
     assert kinds == ["PaintedLayer", "ShapeLayer"]
     for i in range(24):
@@ -53,7 +53,7 @@ def test_save_and_reopen_project(qtbot, win, clip_file, tmp_path, settings):
 def test_autosave_and_recovery_after_a_crash(qtbot, win, clip_file, settings):
     open_clip(qtbot, win, clip_file)
     paint_and_shape(win)
-    runner = win.autosave()
+    runner = win.projects.autosave()
     assert runner is not None
     wait_job(qtbot, runner)
     assert runner.outcome == "ok"
@@ -63,8 +63,8 @@ def test_autosave_and_recovery_after_a_crash(qtbot, win, clip_file, settings):
     fresh = MainWindow(settings)
     qtbot.addWidget(fresh)
     fresh.show()
-    qtbot.waitUntil(lambda: getattr(fresh, "recovery_dialog", None) is not None, timeout=5000)
-    box = fresh.recovery_dialog
+    qtbot.waitUntil(lambda: fresh.projects.recovery_dialog is not None, timeout=5000)
+    box = fresh.projects.recovery_dialog
     assert box.isVisible() and "clip.mp4" in box.text()
     with qtbot.waitSignal(fresh.frameShown, timeout=30000):
         box.buttons()[0].click()  # Recover
@@ -74,7 +74,7 @@ def test_autosave_and_recovery_after_a_crash(qtbot, win, clip_file, settings):
     for i in range(24):
         assert np.array_equal(fresh.masks.doc.compose(i), expected[i]), i
     fresh.masks.undo_stack.setClean()
-    fresh._recovered = False
+    fresh.projects.recovered = False
     fresh.close()
     assert pending_recoveries() == []
 
@@ -86,8 +86,8 @@ def test_closing_with_unsaved_changes_asks_first(qtbot, settings, clip_file):
     open_clip(qtbot, w, clip_file)
     paint_and_shape(w)
     w.close()
-    assert w.isVisible() and w.unsaved_dialog is not None and w.unsaved_dialog.isVisible()
-    w.unsaved_dialog.button(QMessageBox.StandardButton.Cancel).click()
+    assert w.isVisible() and w.projects.unsaved_dialog is not None and w.projects.unsaved_dialog.isVisible()
+    w.projects.unsaved_dialog.button(QMessageBox.StandardButton.Cancel).click()
     assert w.isVisible() and len(w.masks.doc.layers) == 2
 
 
@@ -111,7 +111,7 @@ def test_import_and_export_mask_sequences(qtbot, win, clip_file, tmp_path):
     big = np.zeros((216, 384), np.uint8)
     big[40:100, 200:300] = 255
     cv2.imwrite(str(tmp_path / "logo.png"), big)
-    r = win.import_masks(tmp_path / "logo.png")
+    r = win.mask_files.import_masks(tmp_path / "logo.png")
     wait_job(qtbot, r)
     assert r.outcome == "ok", win.presenter.history
     lay = win.masks.doc.layers[-1]
@@ -124,7 +124,7 @@ def test_import_and_export_mask_sequences(qtbot, win, clip_file, tmp_path):
         m = np.zeros((108, 192), np.uint8)
         m[10 + i : 20 + i, 5:15] = 200  # luminance >= 128 counts as masked
         cv2.imwrite(str(seq / f"{i:05d}.png"), m)
-    r = win.import_masks(seq)
+    r = win.mask_files.import_masks(seq)
     wait_job(qtbot, r)
     assert isinstance(win.masks.doc.layers[-1], PaintedLayer)
     assert win.masks.doc.compose(5)[17, 10] == 255 and win.masks.doc.compose(5)[12, 10] == 0
@@ -133,7 +133,7 @@ def test_import_and_export_mask_sequences(qtbot, win, clip_file, tmp_path):
     win.acts["redo"].trigger()
     # export: every frame's composed mask
     out = tmp_path / "out"
-    r = win.export_masks(out)
+    r = win.mask_files.export_masks(out)
     wait_job(qtbot, r)
     files = sorted(out.glob("*.png"))
     assert len(files) == 24
@@ -146,6 +146,6 @@ def test_bad_mask_folder_shows_error(qtbot, win, clip_file, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     with qtbot.waitSignal(win.presenter.shown, timeout=20000):
-        win.import_masks(empty)
+        win.mask_files.import_masks(empty)
     assert "holds no images" in win.presenter.history[-1][1]
     win.presenter.last_dialog.close()

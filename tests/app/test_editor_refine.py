@@ -171,6 +171,6 @@ def test_each_layer_has_its_own_colour_in_panel_and_overlay(qtbot, win, clip_fil
     icons = {win.layers.list.item(k).icon().pixmap(8, 8).toImage().pixelColor(4, 4).rgb()
              for k in range(win.layers.list.count())}
     assert len(icons) == 3
-    from app.render import layer_color
+    from app.views.render import layer_color
 
     assert colours == [layer_color(lay.color) for lay in win.masks.doc.layers]

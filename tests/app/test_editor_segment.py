@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from app.tools import TOOLS
+from app.controllers.tools import TOOLS
 from tests.app.conftest import open_clip, wait_job
 
 pytestmark = pytest.mark.skipif("segment" not in TOOLS, reason="segmentation is not part of this build")

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtTest import QTest
 
-from app.tools import TOOLS
+from app.controllers.tools import TOOLS
 from inpaint_core.segment.prompt_check import check_prompt_mask
 from tests.app.conftest import open_clip, seek, wait_job
 from tests.app.test_editor_segment import disc, iou, make_object_clip

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from app.tools import TOOLS
+from app.controllers.tools import TOOLS
 from tests.app.conftest import open_clip
 from tests.app.test_editor_segment import make_object_clip
 

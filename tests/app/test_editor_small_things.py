@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from app.document.project_io import autosave_root
+from app.document.recent import recent_labels
 from app.main_window import MainWindow
-from app.project_io import autosave_root
-from app.recent import recent_labels
 from tests.app.conftest import open_clip, wait_job
 
 
@@ -28,21 +28,21 @@ def test_export_without_a_video_says_why(qtbot, win):
 def test_export_dialog_remembers_the_last_output_folder(qtbot, win, clip_file, tmp_path, settings):
     pytest.importorskip("inpaint_core.export.job", reason="the export pipeline is not part of this build")
     open_clip(qtbot, win, clip_file)
-    dlg = win.ask_export()
+    dlg = win.exports.ask_export()
     assert dlg.path.text().startswith(str(clip_file.parent))  # first time: beside the source
     folder = tmp_path / "exports"
     folder.mkdir()
     win.tools.add_shape("rect", [(60, 30), (110, 70)])
     win.preview_bar.engine.setCurrentIndex(win.preview_bar.engine.findData("telea"))
-    win.set_in_out(0, 3)
+    win.playback.set_in_out(0, 3)
     dlg.close()
-    dlg = win.ask_export()
+    dlg = win.exports.ask_export()
     dlg.format.setCurrentIndex(dlg.format.findData("mkv"))
     dlg.path.setText(str(folder / "first.mkv"))
     QTest.mouseClick(dlg.export_btn, Qt.MouseButton.LeftButton)
     assert wait_job(qtbot, dlg.runner, 120000) == "ok", win.presenter.history
     dlg.close()
-    again = win.ask_export()
+    again = win.exports.ask_export()
     assert again.path.text() == str(folder / "clip_vanish.mp4")
     again.close()
     # and in the next session
@@ -74,14 +74,14 @@ def test_recent_files_of_the_same_name_show_their_folder(qtbot, settings, tmp_pa
 def test_a_recovered_session_never_shows_its_autosave_id(qtbot, win, clip_file, settings):
     open_clip(qtbot, win, clip_file)
     win.tools.add_shape("rect", [(60, 30), (110, 70)])
-    assert wait_job(qtbot, win.autosave()) == "ok"
+    assert wait_job(qtbot, win.projects.autosave()) == "ok"
     fresh = MainWindow(settings)  # as after a crash
     qtbot.addWidget(fresh)
     fresh.show()
-    qtbot.waitUntil(lambda: getattr(fresh, "recovery_dialog", None) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: fresh.projects.recovery_dialog is not None, timeout=5000)
     with qtbot.waitSignal(fresh.frameShown, timeout=30000):
-        fresh.recovery_dialog.buttons()[0].click()  # Recover
-    qtbot.waitUntil(lambda: fresh._recovered and fresh.clip is not None, timeout=5000)
+        fresh.projects.recovery_dialog.buttons()[0].click()  # Recover
+    qtbot.waitUntil(lambda: fresh.projects.recovered and fresh.clip is not None, timeout=5000)
     title = fresh.windowTitle()
     autosave_names = [p.name for p in autosave_root().iterdir()]
     assert autosave_names and all(n.startswith("clip-") and n not in title for n in autosave_names)
@@ -89,5 +89,5 @@ def test_a_recovered_session_never_shows_its_autosave_id(qtbot, win, clip_file, 
     assert title.startswith("clip.mp4 (recovered")
     assert not any(str(autosave_root()) in p for p in settings.recent())
     fresh.masks.undo_stack.setClean()
-    fresh._recovered = False
+    fresh.projects.recovered = False
     fresh.close()

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from app import project_io
+from app.document import project_io
 from app.main_window import MainWindow
 from tests.app.clips import make_clip
 from tests.app.conftest import open_clip, wait_job
@@ -44,9 +44,9 @@ def _key(win, key):
 
 
 def _answer(qtbot, win, button):
-    qtbot.waitUntil(lambda: win.unsaved_dialog is not None and win.unsaved_dialog.isVisible(), timeout=5000)
-    box = win.unsaved_dialog
-    win.unsaved_dialog = None
+    qtbot.waitUntil(lambda: win.projects.unsaved_dialog is not None and win.projects.unsaved_dialog.isVisible(), timeout=5000)
+    box = win.projects.unsaved_dialog
+    win.projects.unsaved_dialog = None
     assert "unsaved changes" in box.text()
     QTest.mouseClick(box.button(button), Qt.MouseButton.LeftButton)
 
@@ -80,7 +80,7 @@ def test_open_another_file_asks_cancel_discard_save(qtbot, win, clip_file, tmp_p
     _answer(qtbot, win, _B.Save)
     target = tmp_path / "kept.vanish"
     with qtbot.waitSignal(win.frameShown, timeout=30000):
-        _choose_file(qtbot, lambda: win.save_dialog, target)
+        _choose_file(qtbot, lambda: win.projects.save_dialog, target)
     assert win.clip.path == other and not win.isWindowModified()
     saved = project_io.Project.load(target)
     assert all(np.array_equal(saved.layers.compose(i), expected[i]) for i in range(24))
@@ -112,7 +112,7 @@ def test_quit_with_unsaved_work_asks_and_a_clean_quit_is_no_crash(qtbot, setting
     w.show()
     open_clip(qtbot, w, clip_file)
     _mark(w)
-    assert wait_job(qtbot, w.autosave()) == "ok"
+    assert wait_job(qtbot, w.projects.autosave()) == "ok"
     assert len(project_io.pending_recoveries()) == 1
     _key(w, Qt.Key.Key_Q)
     _answer(qtbot, w, _B.Cancel)
@@ -126,7 +126,7 @@ def test_quit_with_unsaved_work_asks_and_a_clean_quit_is_no_crash(qtbot, setting
     qtbot.addWidget(fresh)
     fresh.show()
     qtbot.wait(300)
-    assert getattr(fresh, "recovery_dialog", None) is None
+    assert fresh.projects.recovery_dialog is None
     fresh.close()
 
 
@@ -138,7 +138,7 @@ def test_quit_and_save_saves_then_closes(qtbot, settings, clip_file, tmp_path):
     _mark(w)
     _key(w, Qt.Key.Key_Q)
     _answer(qtbot, w, _B.Save)
-    _choose_file(qtbot, lambda: w.save_dialog, tmp_path / "q.vanish")
+    _choose_file(qtbot, lambda: w.projects.save_dialog, tmp_path / "q.vanish")
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=20000)
     assert len(project_io.Project.load(tmp_path / "q.vanish").layers) == 2
     assert project_io.pending_recoveries() == []
@@ -148,34 +148,34 @@ def test_save_after_recovery_asks_where_and_never_uses_the_autosave(qtbot, win, 
                                                                     tmp_path):
     open_clip(qtbot, win, clip_file)
     _mark(win)
-    assert wait_job(qtbot, win.autosave()) == "ok"
+    assert wait_job(qtbot, win.projects.autosave()) == "ok"
     (folder, _note), = project_io.pending_recoveries()
     fresh = MainWindow(settings)  # the first window "crashed": it never closed
     qtbot.addWidget(fresh)
     fresh.show()
-    qtbot.waitUntil(lambda: getattr(fresh, "recovery_dialog", None) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: fresh.projects.recovery_dialog is not None, timeout=5000)
     with qtbot.waitSignal(fresh.frameShown, timeout=30000):
-        fresh.recovery_dialog.buttons()[0].click()  # Recover
-    assert fresh.project is None and fresh.isWindowModified()
+        fresh.projects.recovery_dialog.buttons()[0].click()  # Recover
+    assert fresh.projects.project is None and fresh.isWindowModified()
     _key(fresh, Qt.Key.Key_S)
-    qtbot.waitUntil(lambda: fresh.save_dialog is not None and fresh.save_dialog.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: fresh.projects.save_dialog is not None and fresh.projects.save_dialog.isVisible(), timeout=5000)
     assert (folder / "project.json").is_file()  # nothing saved or removed yet
     # choosing the autosave folder itself is refused with a message; the autosave stays
     with qtbot.waitSignal(fresh.presenter.shown, timeout=5000):
-        _choose_file(qtbot, lambda: fresh.save_dialog, folder.parent / "mine.vanish")
+        _choose_file(qtbot, lambda: fresh.projects.save_dialog, folder.parent / "mine.vanish")
     assert "autosave folder" in fresh.presenter.history[-1][1]
     fresh.presenter.last_dialog.close()
     assert (folder / "project.json").is_file()
-    fresh.save_dialog = None
+    fresh.projects.save_dialog = None
     _key(fresh, Qt.Key.Key_S)
     target = tmp_path / "recovered.vanish"
-    _choose_file(qtbot, lambda: fresh.save_dialog, target)
+    _choose_file(qtbot, lambda: fresh.projects.save_dialog, target)
     qtbot.waitUntil(lambda: not fresh.isWindowModified(), timeout=20000)
-    assert fresh.project.folder == target
+    assert fresh.projects.project.folder == target
     assert not folder.exists()  # saved elsewhere, so the autosave went
     assert len(project_io.Project.load(target).layers) == 2
     fresh.close()
-    win.discard_changes()
+    win.projects.discard_changes()
 
 
 @pytest.mark.slow
@@ -199,13 +199,13 @@ def test_killed_editor_work_is_recovered_saved_and_reopened(qtbot, settings, tmp
     fresh = MainWindow(settings)
     qtbot.addWidget(fresh)
     fresh.show()
-    qtbot.waitUntil(lambda: getattr(fresh, "recovery_dialog", None) is not None, timeout=5000)
-    assert "clip.mp4" in fresh.recovery_dialog.text()
+    qtbot.waitUntil(lambda: fresh.projects.recovery_dialog is not None, timeout=5000)
+    assert "clip.mp4" in fresh.projects.recovery_dialog.text()
     with qtbot.waitSignal(fresh.frameShown, timeout=30000):
-        QTest.mouseClick(fresh.recovery_dialog.buttons()[0], Qt.MouseButton.LeftButton)  # Recover
+        QTest.mouseClick(fresh.projects.recovery_dialog.buttons()[0], Qt.MouseButton.LeftButton)  # Recover
     _key(fresh, Qt.Key.Key_S)
     target = tmp_path / "after-crash.vanish"
-    _choose_file(qtbot, lambda: fresh.save_dialog, target)
+    _choose_file(qtbot, lambda: fresh.projects.save_dialog, target)
     qtbot.waitUntil(lambda: not fresh.isWindowModified(), timeout=20000)
     fresh.close()
     again = MainWindow(settings)
@@ -228,14 +228,14 @@ def test_moving_the_in_out_marks_is_an_unsaved_edit(qtbot, settings, clip_file, 
     w.show()
     open_clip(qtbot, w, clip_file)
     _mark(w)
-    assert wait_job(qtbot, w.save_project_as(tmp_path / "r.vanish")) == "ok"
-    assert not w.has_unsaved() and not w.isWindowModified()
+    assert wait_job(qtbot, w.projects.save_project_as(tmp_path / "r.vanish")) == "ok"
+    assert not w.projects.has_unsaved() and not w.isWindowModified()
     w.seek(5)
     qtbot.waitUntil(lambda: w.current == 5, timeout=5000)
     w.viewer.setFocus()
     QTest.keyClick(w.viewer, Qt.Key.Key_I)
     assert w.shape_range()[0] == 5
-    assert w.has_unsaved() and w.isWindowModified()
+    assert w.projects.has_unsaved() and w.isWindowModified()
     _key(w, Qt.Key.Key_Q)
     _answer(qtbot, w, _B.Save)  # the open project: saved in place, then the window closes
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=20000)

@@ -149,7 +149,7 @@ def test_scrubbing_shows_the_newest_frame(qtbot, win, clip_file):
 
 def test_preview_fills_inside_mask_only(qtbot, win, clip_file):
     open_clip(qtbot, win, clip_file)
-    win.set_in_out(0, 11)
+    win.playback.set_in_out(0, 11)
     win.tools.add_shape("rect", [(60, 30), (110, 70)])
     k = win.preview_bar.engine.findData("telea")
     assert k >= 0
@@ -203,7 +203,7 @@ def test_corrupt_file_shows_error_and_app_stays_usable(qtbot, win, tmp_path, cli
 def test_unexpected_errors_show_a_dialog(qtbot, win):
     import sys
 
-    from app.errors_ui import install_excepthook
+    from app.views.errors_ui import install_excepthook
 
     old = sys.excepthook
     try:

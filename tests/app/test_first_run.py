@@ -25,12 +25,12 @@ def test_welcome_screen_covers_the_viewer_until_the_demo_opens(qtbot, win, tmp_p
     assert [b.text() for b in (w.open_btn, w.demo_btn)] == ["Open a video...", "Try the demo"]
     with qtbot.waitSignal(win.frameShown, timeout=60000):
         qtbot.mouseClick(w.demo_btn, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win.project is not None, timeout=10000)
+    qtbot.waitUntil(lambda: win.projects.project is not None, timeout=10000)
     assert not w.isVisible()
     assert sorted(layer.name for layer in win.masks.doc.layers) == sorted([BALL_LAYER, LOGO_LAYER])
     assert win.clip.path == tmp_path / "demo" / "demo_clip.mp4"
     assert win.masks.doc.compose(0).any()
-    assert str(win.project.folder) in win.settings.recent()
+    assert str(win.projects.project.folder) in win.settings.recent()
 
 
 def test_open_recent_on_the_welcome_screen_opens_it(qtbot, settings, clip_file):

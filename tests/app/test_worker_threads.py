@@ -23,7 +23,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QTimer
 from app import _qtfix
-from app.workers import JobRunner, LatestRequestWorker
+from app.workers.runners import JobRunner, LatestRequestWorker
 from inpaint_core import flow
 from inpaint_core.jobs import Progress
 

@@ -93,7 +93,7 @@ def main() -> int:
     export_runner = None
     export_target = tmp / "export.mp4"
     if hasattr(win, "start_export_to"):
-        export_runner = win.start_export_to(export_target)
+        export_runner = win.exports.start_export_to(export_target)
     ticker.start()
     scrubber.start()
     done = {"preview": None, "export": None}

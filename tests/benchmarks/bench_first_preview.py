@@ -2,7 +2,7 @@
 100 frames previewed at 640 px on the long side (the editor's default), the playhead in the
 middle. Targets on this CPU: first frame <= 3 s, all 100 <= 30 s.
 
-Runs the editor's own preview job (:func:`app.jobfns.preview_job`, the code the window runs on its
+Runs the editor's own preview job (:func:`app.workers.jobfns.preview_job`, the code the window runs on its
 worker thread) twice side by side: with the quick first fill of the playhead's frame (what the
 editor does) and without it (the engine's own order: the playhead's whole chunk first).
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from app.jobfns import ClipFacts, PreviewFrame, preview_job, working_size  # noqa: E402
+from app.workers.jobfns import ClipFacts, PreviewFrame, preview_job, working_size  # noqa: E402
 from inpaint_core.engines import DEFAULT_ENGINE  # noqa: E402
 from inpaint_core.jobs import CancelToken  # noqa: E402
 from inpaint_core.video import VideoReader  # noqa: E402

@@ -13,12 +13,12 @@ Two paths:
   made by measurement (``tests/benchmarks/bench_sttn.py`` writes the numbers).
 
 Everything runs under ``torch.inference_mode``. One inference at a time per device: each call takes
-the device's lock, so concurrent jobs interleave window by window.
+the device's slot (:mod:`inpaint_core.devices`: previews ahead of exports, one resident model per
+device), so concurrent jobs interleave window by window.
 """
 
 from __future__ import annotations
 
-import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -26,17 +26,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ... import devices
 from .network import PATCH_SIZES, STTNGenerator
-
-_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def device_lock(device: torch.device) -> threading.Lock:
-    """The lock that serialises inference on ``device`` (one per device type and index)."""
-    key = str(device)
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(key, threading.Lock())
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -100,7 +91,19 @@ class NetworkRunner:
         if self.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.net = net
-        self._lock = device_lock(self.device)
+        self._model = ("sttn", id(self))  # this runner's weights, as the device scheduler names them
+
+    def _slot(self):
+        """The device's slot for one step, with these weights resident on the device."""
+        return devices.scheduler.slot(self.device, model=self._model, load=self._load, unload=self._unload)
+
+    def _load(self) -> None:
+        self.net.to(self.device)
+
+    def _unload(self) -> None:  # another model takes the device: the weights wait in host memory
+        if self.device.type != "cpu":
+            self.net.to("cpu")
+            torch.cuda.empty_cache()
 
     @property
     def description(self) -> str:
@@ -130,7 +133,7 @@ class NetworkRunner:
         m = torch.from_numpy(np.stack(masks)).to(self.device).float()[:, None]
         x = rgb.float().div(255) * 2 - 1
         x = self._fmt(x * (1 - m))
-        with self._lock, torch.inference_mode(), self._autocast():
+        with self._slot(), torch.inference_mode(), self._autocast():
             # the residual stream stays float32 (convolutions still run in the autocast dtype)
             feats = self.net.encode(x).float()
         return [EncodedFrame(feats[i : i + 1], m[i : i + 1]) for i in range(len(frames))]
@@ -147,7 +150,7 @@ class NetworkRunner:
         """
         feats = self._fmt(torch.cat([it.feat for it in items]))
         masks = torch.cat([it.mask for it in items])
-        with self._lock, torch.inference_mode():
+        with self._slot(), torch.inference_mode():
             with self._autocast():
                 out, probs = self.net.transform(
                     feats,
@@ -187,4 +190,4 @@ class NetworkRunner:
             torch.cuda.empty_cache()
 
 
-__all__ = ["EncodedFrame", "NetworkRunner", "cpu_has_bf16", "device_lock", "fast_dtype", "resolve_device"]
+__all__ = ["EncodedFrame", "NetworkRunner", "cpu_has_bf16", "fast_dtype", "resolve_device"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 from inpaint_core.masks import keys as K
 from inpaint_core.masks.document import SetShape, SetShapeKeys
 
+from ..workers.runners import JobRunner
 from .segment_tool import LOW_CONFIDENCE
-from .workers import JobRunner
 
 LABEL = "Tracking shape"
 

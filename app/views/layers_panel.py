@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from inpaint_core.masks import PaintedLayer, ShapeLayer
 
-from .mask_controller import MaskController
+from ..document.mask_controller import MaskController
 from .render import layer_color
 from .transport import icon
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
+from ..document.media import timecode
 from .layer_bar import LAYER_H, LayerBar
-from .media import timecode
 
 RULER_H, THUMB_H, TRACK_H, CONF_H = 22, 54, 14, 5
 LOW_CONFIDENCE = 0.5

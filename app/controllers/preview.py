@@ -7,29 +7,14 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from inpaint_core.engines import availability, engine_class, known_engines
 from inpaint_core.masks.document import MaskDocument
 from inpaint_core.settings import ExportSettings
 
-from .jobfns import ClipFacts, PreviewFrame, preview_job
-from .media import MediaClip
-from .workers import JobRunner
+from ..document.media import MediaClip
+from ..workers.jobfns import ClipFacts, PreviewFrame, preview_job
+from ..workers.runners import JobRunner
 
-__all__ = ["PreviewController", "PreviewFrame", "engine_choices"]
-
-
-def engine_choices() -> list[tuple[str, str, bool, str]]:
-    """(name, label, available, reason) of every engine present in this build."""
-    out = []
-    for name in known_engines():
-        try:
-            label = engine_class(name).label or name
-        except Exception as exc:  # engine code present but broken: say so, never crash
-            out.append((name, name, False, str(exc)))
-            continue
-        av = availability(name)
-        out.append((name, label, av.ok, av.reason))
-    return out
+__all__ = ["PreviewController", "PreviewFrame"]
 
 
 class PreviewController(QObject):
@@ -52,7 +37,9 @@ class PreviewController(QObject):
 
     @property
     def running(self) -> bool:
-        return self.runner is not None and self.runner.isRunning()
+        """A preview runs or its last frames are still on their way: true until its ``ended``
+        arrived on the UI thread (after every frame it sent), so no frame is missed."""
+        return self.runner is not None
 
     def start(self, clip: MediaClip, doc: MaskDocument, settings: ExportSettings, frames: range, priority: int,
               device: str = "auto") -> JobRunner:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledSlider
 
-from .preview import engine_choices
+from ..engines import engine_choices
 from .render import MODES
 
 

@@ -1,5 +1,5 @@
 """The editor's long jobs as plain generator functions (Qt-free), run on worker threads by
-:class:`app.workers.JobRunner`. Each yields Progress (and result events) and takes a CancelToken
+:class:`app.workers.runners.JobRunner`. Each yields Progress (and result events) and takes a CancelToken
 last."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inpaint_core import devices
 from inpaint_core.engines import create_engine
 from inpaint_core.engines.base import Filled
 from inpaint_core.jobs import Progress
@@ -86,7 +87,8 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
     from inpaint_core.video import VideoReader
 
     engine = create_engine(settings.engine, **engine_options(settings, device))
-    with VideoReader(clip.path, cache_bytes=64 << 20) as reader:
+    # on a device shared with an export, the preview's windows go first (inpaint_core.devices)
+    with devices.job_context(devices.PREVIEW, token), VideoReader(clip.path, cache_bytes=64 << 20) as reader:
         plan = lowres_plan(clip.size, engine, settings)
         src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose,
                            shots=clip.shots, cancel=token)

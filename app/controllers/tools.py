@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from .mask_controller import MaskController
+from ..document.mask_controller import MaskController
+from ..views.viewer import FrameView
 from .segment_tool import segment_available
-from .viewer import FrameView
 
 TOOLS = ("hand", "select", "brush", "eraser", "rect", "polygon", "lasso") + (("segment",) if segment_available() else ())
 TOOL_LABELS = {

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 
 from inpaint_core.settings import SCHEMA
 
-from .preview import engine_choices
-from .settings import EditorSettings
+from ..engines import engine_choices
+from ..settings import EditorSettings
 
 DEVICES = [("auto", "Automatic (GPU when available)"), ("cpu", "CPU"), ("cuda", "CUDA GPU")]
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem
 
 from inpaint_core.masks import PaintedLayer
 
-from .workers import JobRunner, LatestRequestWorker
+from ..workers.runners import JobRunner, LatestRequestWorker
 
 LOW_CONFIDENCE = 0.5  # tracked frames below this are marked on the timeline for re-seeding
 

@@ -10,7 +10,7 @@ import qtawesome as qta
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from .media import timecode
+from ..document.media import timecode
 
 
 class PlaybackClock(QObject):

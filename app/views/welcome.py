@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .recent import recent_labels
+from ..document.recent import recent_labels
 from .transport import icon
 
 RECENT_SHOWN = 5

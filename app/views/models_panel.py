@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from .workers import JobRunner
+from ..workers.runners import JobRunner
 
 
 def models_available() -> bool:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from inpaint_core.jobs import EtaEstimator
 from inpaint_core.settings import SCHEMA, ExportSettings
 
-from .jobfns import ExportRequest
+from ..workers.jobfns import ExportRequest
 
 # (key, label, extension or "" for a folder, lossy)
 FORMATS = [
