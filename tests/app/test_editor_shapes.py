@@ -177,7 +177,7 @@ def test_key_frame_a_shape_at_two_frames(qtbot, win, clip_file, tmp_path):
     win.acts["next_key"].trigger()
     assert win.current == 20
     # the project saved by the editor gives the export (core compose) the same per-frame masks
-    runner = win.save_project_as(tmp_path / "keys.vanish")
+    runner = win.projects.save_project_as(tmp_path / "keys.vanish")
     assert wait_job(qtbot, runner) == "ok"
     back = Project.load(tmp_path / "keys.vanish")
     assert all(np.array_equal(back.layers.compose(i), win.masks.doc.compose(i)) for i in range(N))
