@@ -32,7 +32,7 @@ from .controllers.mask_files import MaskFilesController
 from .controllers.playback import PlaybackController
 from .controllers.preview import PreviewController
 from .controllers.project import ProjectController
-from .controllers.tools import TOOLS, ToolController
+from .controllers.tools import ToolController
 from .document.mask_controller import MaskController
 from .document.media import MediaClip, open_clip
 from .document.project_io import is_project
@@ -177,7 +177,9 @@ class MainWindow(QMainWindow):
         self.preview.started.connect(self._preview_hint)
         self.timeline.scrubbed.connect(self.seek)
         self.timeline.thumbNeeded.connect(self._want_thumb)
-        self._connect_segment()
+        from .controllers.shape_track import install_tracking  # shapes, then segmented objects
+
+        install_tracking(self)
 
     # -- opening ---------------------------------------------------------------------------------
     def ask_open(self) -> None:
@@ -389,30 +391,6 @@ class MainWindow(QMainWindow):
             dlg.models.changed.connect(lambda: self.preview_bar.populate(self.preview_bar.current_engine()))
         dlg.open()
         return dlg
-
-    def _connect_segment(self) -> None:
-        from .controllers.shape_track import (
-            ShapeTracker,  # a selected shape is tracked; else the segmented object
-        )
-
-        self.shape_tracker = ShapeTracker(self)
-        self.acts["track_back"].triggered.connect(lambda: self.track(False))
-        self.acts["track_fwd"].triggered.connect(lambda: self.track(True))
-        self.segment = None
-        if "segment" not in TOOLS:
-            return
-        from .controllers.segment_tool import SegmentTool
-
-        self.segment = SegmentTool(self)
-        self.tools.segment = self.segment
-        self.segment.status.connect(self.status_label.setText)
-
-    def track(self, forward: bool):
-        """Track forward/backward: the selected shape if there is one, else the segmented object."""
-        runner = self.shape_tracker.track(forward)
-        if runner is None and self.shape_editor.layer() is None and self.segment is not None:
-            runner = self.segment.track(forward)
-        return runner
 
     # -- window ----------------------------------------------------------------------------------
     def shape_range(self) -> tuple[int, int]:

@@ -111,3 +111,28 @@ class ShapeTracker:
     def stop(self) -> None:
         if self.runner is not None:
             self.runner.cancel()
+
+
+def install_tracking(win) -> None:
+    """Track forward/backward (Ctrl+Alt+Right/Left) track the selected shape if there is one, else
+    the object segmented with the segment tool (when segmentation is available)."""
+    from .tools import TOOLS
+
+    win.shape_tracker = ShapeTracker(win)
+    win.segment = None
+    if "segment" in TOOLS:
+        from .segment_tool import SegmentTool
+
+        win.segment = SegmentTool(win)
+        win.tools.segment = win.segment
+        win.segment.status.connect(win.status_label.setText)
+
+    def track(forward: bool):
+        runner = win.shape_tracker.track(forward)
+        if runner is None and win.shape_editor.layer() is None and win.segment is not None:
+            runner = win.segment.track(forward)
+        return runner
+
+    win.track = track
+    win.acts["track_back"].triggered.connect(lambda: track(False))
+    win.acts["track_fwd"].triggered.connect(lambda: track(True))
