@@ -89,10 +89,6 @@ def finished(started):
     return out
 
 
-def single_export(src, mask, out, residuals="both"):
-    return finished(start_single_export(src, mask, out, residuals))
-
-
 def decode(path):
     with VideoReader(path) as r:
         return [f for _, f in r.iter_frames()], list(r.pts)
