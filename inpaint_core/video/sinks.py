@@ -17,6 +17,7 @@ from .audio import SUBTITLE_COPY, AudioFeed
 from .colors import PRIMARIES, RANGES, SPACES, TRCS, sws_matrix, value_of
 from .formats import OutputFormat
 from .info import ColorInfo
+from .x264cpu import x264_params
 
 AUDIO_LEAD = Fraction(1, 2)  # audio is muxed up to this far ahead of the last video frame
 
@@ -95,6 +96,10 @@ class EncodedSink:
         elif codec == "mpeg4":
             opts["qscale"] = str(crf if crf is not None else 3)
             pix_fmt = "yuv420p"
+        if codec == "libx264":  # the same frames give the same bytes (see .x264cpu)
+            params = x264_params(opts.get("x264-params"))
+            if params:
+                opts["x264-params"] = params
         try:
             stream = self.out.add_stream(codec, rate=rate, options=opts)
         except (av.error.FFmpegError, ValueError) as exc:
