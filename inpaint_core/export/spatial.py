@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..masks.ops import grow_mask
 from .residuals import Geometry
+from .roi import add_tiles, grow_in_box
 
 
 @dataclass
@@ -73,7 +73,7 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
     if h < p or w < p:
         return out
     hole_b = hole > 0
-    guard = grow_mask(hole_b.astype(np.uint8) * 255, int(np.ceil(2 * geom.scale)) + 1) > 0
+    guard = grow_in_box(hole_b, int(np.ceil(2 * geom.scale)) + 1) > 0
     gy = np.arange(0, h - p + 1, st)
     gx = np.arange(0, w - p + 1, st)
     if gy[-1] != h - p:
@@ -101,6 +101,7 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
     dh = _descriptors(fill_up, (hy_px // q) * q, (hx_px // q) * q, p)
     dk = _descriptors(fill_up, (ky_px // q) * q, (kx_px // q) * q, p)
     kk2 = (dk * dk).sum(1)
+    dkT = np.ascontiguousarray(dk.T)
     d = np.arange(p)
     known_res = residual[ky_px[:, None, None] + d[None, :, None], kx_px[:, None, None] + d[None, None, :]]
     k = min(opts.top_k, len(dk))
@@ -108,28 +109,31 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
     acc = np.zeros((h, w, 3), np.float32)
     wacc = np.zeros((h, w), np.float32)
     dim = dh.shape[1]
+    D = p * p * 3
+    known_flat = known_res.reshape(len(ky_px), D)
     for s in range(0, len(dh), 256):
         a = dh[s:s + 256]
-        d2 = (a * a).sum(1)[:, None] + kk2[None, :] - 2.0 * a @ dk.T
-        d2 = np.maximum(d2, 0) / dim
-        idx = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(dk) else np.tile(np.arange(len(dk)), (len(a), 1))
+        B = len(a)
+        m2 = a @ dkT
+        m2 *= 2.0
+        d2 = (a * a).sum(1)[:, None] + kk2[None, :]
+        d2 -= m2
+        np.maximum(d2, 0, out=d2)
+        d2 *= np.float32(1.0 / dim)
+        idx = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < len(dk) else np.tile(np.arange(len(dk)), (B, 1))
         dsel = np.take_along_axis(d2, idx, 1)
-        wts = np.exp(-(dsel - dsel.min(1, keepdims=True)) / (2 * opts.sigma ** 2))
-        wts /= wts.sum(1, keepdims=True)
-        cand = known_res[idx]  # (B, k, p, p, 3)
-        wj = wts[:, :, None, None, None].astype(np.float32)
-        mean = (wj * cand).sum(1)
+        wts = np.exp(-(dsel - dsel.min(1, keepdims=True)) / np.float32(2 * opts.sigma ** 2))
+        wts = (wts / wts.sum(1, keepdims=True)).astype(np.float32)
+        cand = known_flat[idx]  # (B, k, D)
+        mean = np.matmul(wts[:, None, :], cand)[:, 0]  # (B, D)
         # agreement of the candidates: 1 when they carry the same detail, ~1/k when unrelated
-        e_each = (wj * cand * cand).sum((1, 2, 3, 4))
-        e_mean = (mean * mean).sum((1, 2, 3))
+        e_each = (wts * np.einsum("bkd,bkd->bk", cand, cand)).sum(1)
+        e_mean = np.einsum("bd,bd->b", mean, mean)
         agree = np.where(e_each > 1e-6, e_mean / np.maximum(e_each, 1e-6), 1.0)
         # restore the energy an average of unrelated textures loses, trusting agreement more
-        g = opts.gain + (1.0 - opts.gain) * agree
-        patches = mean * (g / np.sqrt(np.maximum(agree, 1e-3)))[:, None, None, None] * win[None, ..., None]
-        for j in range(len(a)):
-            y, x = hy_px[s + j], hx_px[s + j]
-            acc[y:y + p, x:x + p] += patches[j]
-            wacc[y:y + p, x:x + p] += win
-    ok = wacc > 1e-6
-    out[ok] = acc[ok] / wacc[ok][:, None]
+        g = (opts.gain + (1.0 - opts.gain) * agree) / np.sqrt(np.maximum(agree, 1e-3))
+        patches = mean.reshape(B, p, p, 3) * (g.astype(np.float32)[:, None, None, None] * win[None, ..., None])
+        add_tiles(acc, patches, hy_px[s:s + B], hx_px[s:s + B])
+    add_tiles(wacc, np.broadcast_to(win, (len(hy_px), p, p)), hy_px, hx_px)
+    np.divide(acc, wacc[..., None], out=out, where=wacc[..., None] > 1e-6)
     return out
