@@ -38,6 +38,7 @@ import numpy as np
 from ..engines.base import AttentionCorrespondence, FlowCorrespondence
 from ..flow import compute_flow, cycle_valid, sample_coords, to_gray
 from ..masks.ops import grow_mask, resize_mask_cover
+from .aggregate import Alignment, NumpyAggregator, _remap
 from .completion import HoleFiller, fill_smooth, fill_smooth_exact  # noqa: F401 (re-exported)
 from .frames import FrameStore
 from .residuals import Geometry
@@ -59,9 +60,17 @@ class TemporalOptions:
     #: fill, move the fill towards it by exp(-d / 2 lf_sigma^2) (d: the local squared difference);
     #: None restores the high frequencies only, as STRA-Net does
     lf_sigma: float | None = 32.0
-    #: try the offsets chosen for the neighbouring frame first and keep them when they cover as
-    #: much of the hole as they did there (saves the working-size flows of the other candidates)
+    #: try the offsets chosen for the neighbouring frame first and keep them when they cover about
+    #: as much of the hole as they did there (saves the working-size flows of the other
+    #: candidates); a full search is made again every ``refresh`` frames
     reuse_refs: bool = True
+    refresh: int = 4
+    #: DIS preset of the flows that rank candidate references (those chosen are aligned with
+    #: ``medium`` flows); ``fast`` is about 5x cheaper but loses far references (large motion)
+    select_preset: str = "medium"
+    #: align and aggregate over the hole's rectangle only; False works on the whole frame and crops
+    #: (the reference the rectangle is tested against; many times slower at 1080p)
+    roi: bool = True
 
 
 class FlowCache:
@@ -77,12 +86,13 @@ class FlowCache:
         s = min(1.0, opts.flow_width / w)
         self.size = (max(16, round(w * s)), max(16, round(h * s)))
         self.filler = HoleFiller()
-        self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         #: grown reference holes, shared by the frames of a stationary mask
         self.grown = GrownHoles()
-        #: frame -> (offsets of the references chosen for it, share of its hole they cover)
-        self.choices: OrderedDict[int, tuple[tuple[int, ...], float]] = OrderedDict()
+        #: frame -> (offsets of the references chosen for it, share of its hole they cover, frames
+        #: since the last full search)
+        self.choices: OrderedDict[int, tuple[tuple[int, ...], float, int]] = OrderedDict()
         #: where the seconds of newly computed flows are added (``restore.flow_coarse``), if set
         self.timings: dict | None = None
 
@@ -100,8 +110,8 @@ class FlowCache:
                 self._small.popitem(last=False)
         return hit
 
-    def __call__(self, a: int, b: int) -> np.ndarray:
-        key = (a, b)
+    def __call__(self, a: int, b: int, preset: str = "medium") -> np.ndarray:
+        key = (a, b) if preset == "medium" else (a, b, preset)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
@@ -109,7 +119,7 @@ class FlowCache:
         with timed(self.timings, "restore.flow_coarse"):
             ga, ha = self.reduced(a)
             gb, _ = self.reduced(b)
-            flow = compute_flow(ga, gb, preset="medium")
+            flow = compute_flow(ga, gb, preset=preset)
             if ha.any():
                 flow = self.filler(flow, ha)
         self._cache[key] = flow
@@ -153,15 +163,18 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
     """Reference frames for target ``t``: greedy coverage of ``t``'s working-size hole.
 
     With ``opts.reuse_refs`` the offsets chosen for frame ``t - 1`` (or ``t + 1``) are tried first;
-    when they cover at least the share of the hole they covered there (or the coverage goal), they
-    are kept and the other candidates' flows are never computed. ``timings``: seconds are added
+    when they cover about as much as they did there, they are kept and the other candidates' flows
+    are never computed; every ``opts.refresh`` frames the full search is made again. ``timings``: seconds are added
     to ``restore.references`` (and ``restore.flow_coarse`` for the flows computed)."""
-    with timed(timings, "restore.references"):
-        flows.timings = timings
-        try:
+    coarse0 = timings.get("restore.flow_coarse", 0.0) if timings is not None else 0.0
+    try:
+        with timed(timings, "restore.references"):
+            flows.timings = timings
             return _select(t, store, flows, opts, corr)
-        finally:
-            flows.timings = None
+    finally:
+        flows.timings = None
+        if timings is not None:  # steps are exclusive: the flows computed here count as flow_coarse
+            timings["restore.references"] -= timings.get("restore.flow_coarse", 0.0) - coarse0
 
 
 def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, corr) -> list[int]:
@@ -181,18 +194,18 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
 
     def gain(k: int):
         _, hole_k = flows.reduced(k)
-        vis = _visible(flows(t, k), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
+        vis = _visible(flows(t, k, opts.select_preset), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
         gains.append((float(vis.sum()) / n_hole, k, vis))
 
     prev = flows.choices.get(t - 1) or flows.choices.get(t + 1)
-    if opts.reuse_refs and prev is not None:
+    if opts.reuse_refs and prev is not None and prev[2] + 1 < opts.refresh:
         again = [t + o for o in prev[0] if usable(t + o) and t + o in cands]
         if len(again) == len(prev[0]) and again:
             for k in again:
                 gain(k)
-            union = np.logical_or.reduce([g[2] for g in gains])
-            if float(union.sum()) / n_hole >= min(prev[1], opts.coverage_goal) - 1e-9:
-                return _remember(flows, t, *_greedy(t, gains, hole_t, n_hole, opts))
+            chosen, share = _greedy(t, gains, hole_t, n_hole, opts)
+            if len(chosen) == len(again) and share >= min(prev[1] - 0.02, opts.coverage_goal):
+                return _remember(flows, t, chosen, share, prev[2] + 1)
     for k in cands:
         if any(g[1] == k for g in gains):
             continue
@@ -222,8 +235,8 @@ def _greedy(t: int, gains, hole_t: np.ndarray, n_hole: int, opts: TemporalOption
     return chosen, float(covered.sum()) / n_hole
 
 
-def _remember(flows: FlowCache, t: int, chosen: list[int], share: float) -> list[int]:
-    flows.choices[t] = (tuple(k - t for k in chosen), share)
+def _remember(flows: FlowCache, t: int, chosen: list[int], share: float, age: int = 0) -> list[int]:
+    flows.choices[t] = (tuple(k - t for k in chosen), share, age)
     while len(flows.choices) > 8:
         flows.choices.popitem(last=False)
     return chosen
@@ -239,11 +252,6 @@ def _flow_to_full(geom: Geometry, flow: np.ndarray, rect) -> np.ndarray:
     up[..., 0] *= (w / fw) * geom.full[0] / iw
     up[..., 1] *= (h / fh) * geom.full[1] / ih
     return up
-
-
-def _remap(img: np.ndarray, mx: np.ndarray, my: np.ndarray, interp=cv2.INTER_CUBIC,
-           border=cv2.BORDER_REPLICATE) -> np.ndarray:
-    return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), interp, borderMode=border)
 
 
 def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
@@ -275,6 +283,12 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         refs = select_references(t, store, flows, opts, corr, timings)
     if not refs:
         return np.zeros((rh, rw, 3), np.float32), np.zeros((rh, rw), np.float32)
+    W, H = geom.full
+    if not opts.roi and rect != (0, 0, W, H):
+        whole = geom.up(store[t].small)
+        whole[y0:y1, x0:x1] = fill_up
+        r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device)
+        return r_all[y0:y1, x0:x1].copy(), c_all[y0:y1, x0:x1].copy()
     if device == "cpu":
         agg = NumpyAggregator(fill_up, geom, opts)
     else:
@@ -285,26 +299,9 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         al = align_reference(t, r, store, flows, fill_up, rect, opts, timings)
         if al is None:
             continue
-        with timed(timings, "restore.aggregate"):
-            agg.add(store[r], al, _prior(corr, r, geom, rect), timings)
+        agg.add(store[r], al, _prior(corr, r, geom, rect), timings)
     with timed(timings, "restore.aggregate"):
         return agg.result()
-
-
-@dataclass
-class Alignment:
-    """Where the pixels of ``rect`` in the target are read in a reference, at full resolution.
-
-    ``rrect``: (x0, y0, x1, y1), the reference's area the samples read; ``lx``, ``ly``: (rh, rw)
-    float32 sampling coordinates relative to ``rrect``; ``valid``: (rh, rw) bool, inside the frame,
-    off the reference's grown hole and passing the working-size cycle test; ``hole``: (ry, rx)
-    uint8 0/255, the reference's grown hole over ``rrect``."""
-
-    rrect: tuple[int, int, int, int]
-    lx: np.ndarray
-    ly: np.ndarray
-    valid: np.ndarray
-    hole: np.ndarray
 
 
 def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
@@ -359,43 +356,3 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
     if not valid.any():
         return None
     return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr)
-
-
-class NumpyAggregator:
-    """Weighted sum of aligned reference residuals over a target rectangle (numpy/OpenCV).
-
-    ``fill_up``: (rh, rw, 3) float32 upsized fill. :meth:`add` one reference at a time, then
-    :meth:`result` -> (R (rh, rw, 3) float32, conf (rh, rw) float32)."""
-
-    def __init__(self, fill_up: np.ndarray, geom: Geometry, opts: TemporalOptions) -> None:
-        self.fill_up, self.geom, self.opts = fill_up, geom, opts
-        rh, rw = fill_up.shape[:2]
-        self.acc = np.zeros((rh, rw, 3), np.float32)
-        self.wsum = np.zeros((rh, rw), np.float32)
-        self.anyvalid = np.zeros((rh, rw), np.float32)
-
-    def add(self, fr, al: Alignment, prior, timings: dict | None = None) -> None:
-        geom, opts, fill_up = self.geom, self.opts, self.fill_up
-        with timed(timings, "restore.resize"):
-            blur_r = geom.up(fr.small, al.rrect)
-            res_r = fr.fullf(al.rrect) - blur_r
-        with timed(timings, "restore.warp"):
-            res_w = _remap(res_r, al.lx, al.ly, cv2.INTER_LANCZOS4)
-            blur_w = _remap(blur_r, al.lx, al.ly)
-        d = ((fill_up - blur_w) ** 2).mean(axis=2)
-        k = 2 * int(round(geom.scale)) + 1
-        d = cv2.blur(d, (k, k))
-        wgt = (np.exp(-d / np.float32(2 * opts.sigma ** 2)) + np.float32(1e-4)) * prior
-        wgt = wgt.astype(np.float32) * al.valid
-        if opts.lf_sigma:
-            lf = np.exp(-d / np.float32(2 * opts.lf_sigma ** 2)).astype(np.float32)
-            res_w = res_w + lf[..., None] * (blur_w - fill_up)
-        self.acc += res_w * wgt[..., None]
-        self.wsum += wgt
-        np.maximum(self.anyvalid, al.valid.astype(np.float32), out=self.anyvalid)
-
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
-        out = np.zeros_like(self.acc)
-        np.divide(self.acc, np.maximum(self.wsum, 1e-12)[..., None], out=out, where=self.wsum[..., None] > 0)
-        conf = cv2.GaussianBlur(self.anyvalid, (0, 0), max(1.0, self.geom.scale)) * self.anyvalid
-        return out, conf.astype(np.float32)
