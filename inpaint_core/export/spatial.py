@@ -125,7 +125,7 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
         wts = np.exp(-(dsel - dsel.min(1, keepdims=True)) / np.float32(2 * opts.sigma ** 2))
         wts = (wts / wts.sum(1, keepdims=True)).astype(np.float32)
         cand = known_flat[idx]  # (B, k, D)
-        mean = np.matmul(wts[:, None, :], cand)[:, 0]  # (B, D)
+        mean = np.einsum("bk,bkd->bd", wts, cand)  # (B, D)
         # agreement of the candidates: 1 when they carry the same detail, ~1/k when unrelated
         e_each = (wts * np.einsum("bkd,bkd->bk", cand, cand)).sum(1)
         e_mean = np.einsum("bd,bd->b", mean, mean)

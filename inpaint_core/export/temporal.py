@@ -295,8 +295,10 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         from .torch_restore import TorchAggregator
 
         agg = TorchAggregator(fill_up, geom, opts, device)
+    with timed(timings, "restore.warp"):
+        ctx = _target_context(store[t], fill_up, rect)
     for r in refs:
-        al = align_reference(t, r, store, flows, fill_up, rect, opts, timings)
+        al = align_reference(t, r, store, flows, fill_up, rect, opts, timings, ctx)
         if al is None:
             continue
         agg.add(store[r], al, _prior(corr, r, geom, rect), timings)
@@ -304,10 +306,40 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         return agg.result()
 
 
+def _target_context(ft, fill_up: np.ndarray, rect):
+    """What every reference of one target shares: (hole (rh, rw) bool, grey target with its hole
+    filled (rh, rw) uint8, xs, ys (rh, rw) float32 full-resolution pixel coordinates)."""
+    x0, y0, x1, y1 = rect
+    hole_t = ft.hole[y0:y1, x0:x1] > 0
+    target = ft.fullf(rect)
+    target[hole_t] = fill_up[hole_t]
+    g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    return hole_t, g_t, xs, ys
+
+
+def _grey_remap(full: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    """Bicubic sample of the grey version of ``full`` (H, W, 3) uint8 at (mx, my): only the part
+    the maps read is converted, and one channel is sampled instead of three."""
+    H, W = full.shape[:2]
+    bx0 = int(np.clip(np.floor(mx.min()) - 3, 0, W - 1))
+    by0 = int(np.clip(np.floor(my.min()) - 3, 0, H - 1))
+    bx1 = int(np.clip(np.ceil(mx.max()) + 4, bx0 + 1, W))
+    by1 = int(np.clip(np.ceil(my.max()) + 4, by0 + 1, H))
+    if bx0 > 0 or by0 > 0 or bx1 < W or by1 < H:
+        # an interior crop edge must not act as a replicated border: keep it only when the maps
+        # stay inside the frame (else sample the whole frame)
+        if mx.min() < 0 or my.min() < 0 or mx.max() > W - 1 or my.max() > H - 1:
+            bx0, by0, bx1, by1 = 0, 0, W, H
+    g = to_gray(np.ascontiguousarray(full[by0:by1, bx0:bx1]))
+    return _remap(g, mx - bx0, my - by0)
+
+
 def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
-                    opts: TemporalOptions, timings: dict | None = None) -> Alignment | None:
+                    opts: TemporalOptions, timings: dict | None = None, ctx=None) -> Alignment | None:
     """Coarse-to-fine alignment of reference ``r`` to target ``t`` over ``rect`` (numpy/OpenCV);
-    None when the samples fall outside ``r``."""
+    None when the samples fall outside ``r``. ``ctx``: :func:`_target_context` when the caller
+    aligns several references to the same target."""
     geom = store.geom
     ft, fr = store[t], store[r]
     x0, y0, x1, y1 = rect
@@ -318,18 +350,14 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
     finally:
         flows.timings = None
     with timed(timings, "restore.warp"):
-        hole_t = ft.hole[y0:y1, x0:x1] > 0
-        target = ft.fullf(rect)
-        target[hole_t] = fill_up[hole_t]
-        g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
-        xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        hole_t, g_t, xs, ys = ctx if ctx is not None else _target_context(ft, fill_up, rect)
         cf = _flow_to_full(geom, fwd, rect)
         mx, my = xs + cf[..., 0], ys + cf[..., 1]
-        pre = _remap(fr.full, mx, my)
+        pre_g = _grey_remap(fr.full, mx, my)
         hole_r = flows.grown(fr.hole, guard_pixels(store))
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
-        fine = compute_flow(g_t, to_gray(pre), preset="medium")
+        fine = compute_flow(g_t, pre_g, preset="medium")
         fine = fill_smooth(fine, hole_t | pre_hole)
     with timed(timings, "restore.warp"):
         # total(x) = fine(x) + coarse(x + fine(x))

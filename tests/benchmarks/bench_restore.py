@@ -130,6 +130,9 @@ def run_clip(name, frames, mask, work, old, engine, n_targets, use_torch):
     row["new_equals_source_far_outside"] = bool(all(np.array_equal(o[~grown], frames[i][~grown])
                                                    for o, i in zip(outs["new"], targets)))
     if use_torch:
+        from inpaint_core.export.torch_restore import up  # import torch and warm its kernels up first
+
+        up(new_pipeline.Geometry((64, 64), (32, 32)), np.zeros((32, 32, 3), np.uint8), (0, 0, 64, 64), "torch")
         t0 = time.perf_counter()
         ot = new_pipeline.fill_full_res(frames, masks, engine, work, "both", fills=fills, targets=targets,
                                         device="torch")

@@ -171,3 +171,15 @@ def test_restore_reports_each_step_and_adds_to_the_callers_dict():
     assert STEPS <= set(tm)
     assert tm["decode"] == 2.0 and tm["restore.resize"] > 1.0
     assert all(v >= 0 for v in tm.values())
+
+
+@pytest.mark.parametrize("full,work", [((1920, 1080), (960, 540)), ((972, 540), (432, 240)), ((1920, 1080), (640, 360))])
+def test_upsizing_by_resize_matches_remapping(full, work):
+    g = Geometry(full, work)
+    small = np.random.default_rng(0).integers(0, 255, (work[1], work[0], 3)).astype(np.uint8)
+    W, H = full
+    for rect in ((0, 0, W, H), (5, 7, 300, 200), (W - 333, H - 111, W, H)):
+        mx, my = g.up_maps(rect)
+        want = cv2.remap(small.astype(np.float32), mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        got = g.up(small, rect)
+        assert got.shape == want.shape and np.abs(got - want).max() < 0.05  # cv2.remap's 1/32 px steps
