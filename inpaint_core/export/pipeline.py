@@ -205,16 +205,11 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -
     else:
         ax0, ay0, ax1, ay1 = x0, y0, x1, y1
     area = (ax0, ay0, ax1, ay1)
-    device = resolve_device(opts.device)
+    # the spatial attention below runs on the CPU and picks among near-equal candidates: it is
+    # given the same upsized fill whatever the device, which keeps the device outputs close
     with timed(timings, "restore.resize"):
-        if device == "cpu":
-            fill_up = geom.up(fill, area)
-            own = ft.fullf(area) - geom.up(ft.small, area)
-        else:  # torch (CUDA, or its CPU for tests): the same bicubic kernel
-            from .torch_restore import up
-
-            fill_up = up(geom, fill, area, device)
-            own = ft.fullf(area) - up(geom, ft.small, area, device)
+        fill_up = geom.up(fill, area)
+        own = ft.fullf(area) - geom.up(ft.small, area)
     hole_a = ft.hole[ay0:ay1, ax0:ax1] > 0
     res = np.where(hole_a[..., None], 0.0, own).astype(np.float32)
     sl = (slice(y0 - ay0, y1 - ay0), slice(x0 - ax0, x1 - ax0))
@@ -222,7 +217,7 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -
     r_t = None
     if mode in ("temporal", "both") and flows is not None:
         r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr, refs,
-                                      timings, device)
+                                      timings, resolve_device(opts.device))
     if mode in ("spatial", "both"):
         need = None
         if r_t is not None:  # only where the temporal residual is not fully trusted
