@@ -225,7 +225,7 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -
             need[sl] = conf < 0.98
         with timed(timings, "restore.spatial"):
             r_s = None if need is not None and not need.any() else \
-                spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need)[sl]
+                spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need, resolve_device(opts.device))[sl]
     else:
         r_s = None
     inner = res[sl]

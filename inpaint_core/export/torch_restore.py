@@ -1,6 +1,7 @@
 """The restore stage's heavy operations in torch: bicubic upsizing, warping by ``grid_sample`` and the
 temporal residual aggregation, on a CUDA device beside STTN or, with the device name ``torch``, on
-the CPU (so that the same code is tested where there is no GPU).
+the CPU (so that the same code is tested where there is no GPU). The spatial attention's torch form
+is in :mod:`.spatial`; flows stay OpenCV's (DIS) on the CPU.
 
 Mirrors :class:`~inpaint_core.export.temporal.NumpyAggregator` and
 :meth:`~inpaint_core.export.residuals.Geometry.up`: cv2's bicubic kernel (a = -0.75) and torch's are

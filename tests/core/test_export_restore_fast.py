@@ -183,3 +183,22 @@ def test_upsizing_by_resize_matches_remapping(full, work):
         want = cv2.remap(small.astype(np.float32), mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         got = g.up(small, rect)
         assert got.shape == want.shape and np.abs(got - want).max() < 0.05  # cv2.remap's 1/32 px steps
+
+
+def test_spatial_attention_in_torch_matches_numpy():
+    pytest.importorskip("torch")
+    from inpaint_core.export.spatial import spatial_residual
+
+    from .test_export_residuals import texture
+
+    g = Geometry((320, 192), (160, 96))
+    img = texture(192, 320, seed=3)
+    fill_up = g.up(g.down(img))
+    own = img.astype(np.float32) - fill_up
+    hole = np.zeros((192, 320), np.uint8)
+    hole[70:110, 120:190] = 255
+    a = spatial_residual(fill_up, own, hole, g, device="cpu")
+    b = spatial_residual(fill_up, own, hole, g, device="torch")
+    assert np.abs(a).max() > 1.0  # something was restored
+    # float rounding of the distances may swap near-equal candidates in a few patches only
+    assert np.abs(a - b)[hole > 0].mean() < 0.01 and np.percentile(np.abs(a - b)[hole > 0], 99) < 0.1
