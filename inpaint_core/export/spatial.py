@@ -135,8 +135,9 @@ def _scores_numpy(dh, dk, known_flat, k, opts: SpatialOptions, device: str, batc
     for s in range(0, len(dh), batch):
         a = dh[s:s + batch]
         B = len(a)
-        m2 = a @ dkT
-        m2 *= 2.0
+        # cv2.gemm, not numpy's BLAS: its threads spin against the other stages on a busy machine
+        # (measured 12x slower for this 256 x 48 x 1500 product on a shared 2-core machine)
+        m2 = cv2.gemm(a, dkT, 2.0, None, 0.0)
         d2 = (a * a).sum(1)[:, None] + kk2[None, :]
         d2 -= m2
         np.maximum(d2, 0, out=d2)
