@@ -68,6 +68,9 @@ class TemporalOptions:
     #: DIS preset of the flows that rank candidate references (those chosen are aligned with
     #: ``medium`` flows); ``fast`` is about 5x cheaper but loses far references (large motion)
     select_preset: str = "medium"
+    #: width of the flows that rank candidates (None: ``flow_width``); the chosen references are
+    #: aligned with ``flow_width`` flows. Half the width is about 4x cheaper per candidate
+    select_width: int | None = 160
     #: align and aggregate over the hole's rectangle only; False works on the whole frame and crops
     #: (the reference the rectangle is tested against; many times slower at 1080p)
     roi: bool = True
@@ -95,6 +98,18 @@ class FlowCache:
         self.choices: OrderedDict[int, tuple[tuple[int, ...], float, int]] = OrderedDict()
         #: where the seconds of newly computed flows are added (``restore.flow_coarse``), if set
         self.timings: dict | None = None
+        self._ranking: FlowCache | None = None
+
+    def ranking(self, width: int | None) -> FlowCache:
+        """The flows that rank candidate references: this cache, or one ``width`` wide."""
+        if width is None or min(self.store.geom.work[0], width) >= self.size[0]:
+            return self
+        if self._ranking is None or self._ranking.opts.flow_width != width:
+            from dataclasses import replace
+
+            self._ranking = FlowCache(self.store, replace(self.opts, flow_width=width), self.capacity)
+        self._ranking.timings = self.timings
+        return self._ranking
 
     def reduced(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(grey (fh, fw) uint8, hole (fh, fw) bool) of frame ``i`` at the flow size."""
@@ -164,20 +179,24 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
 
     With ``opts.reuse_refs`` the offsets chosen for frame ``t - 1`` (or ``t + 1``) are tried first;
     when they cover about as much as they did there, they are kept and the other candidates' flows
-    are never computed; every ``opts.refresh`` frames the full search is made again. ``timings``: seconds are added
-    to ``restore.references`` (and ``restore.flow_coarse`` for the flows computed)."""
+    are never computed; every ``opts.refresh`` frames the full search is made again. Candidates
+    are ranked on flows ``opts.select_width`` wide. ``timings``: seconds are added to
+    ``restore.references``, those of the flows computed to ``restore.flow_coarse`` instead."""
     coarse0 = timings.get("restore.flow_coarse", 0.0) if timings is not None else 0.0
     try:
         with timed(timings, "restore.references"):
             flows.timings = timings
-            return _select(t, store, flows, opts, corr)
+            return _select(t, store, flows.ranking(opts.select_width), opts, corr, flows)
     finally:
         flows.timings = None
+        if flows._ranking is not None:
+            flows._ranking.timings = None
         if timings is not None:  # steps are exclusive: the flows computed here count as flow_coarse
             timings["restore.references"] -= timings.get("restore.flow_coarse", 0.0) - coarse0
 
 
-def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, corr) -> list[int]:
+def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, corr,
+            memory: FlowCache) -> list[int]:
     _, hole_t = flows.reduced(t)
     n_hole = int((hole_t > 0).sum())
     if n_hole == 0:
@@ -197,7 +216,7 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
         vis = _visible(flows(t, k, opts.select_preset), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
         gains.append((float(vis.sum()) / n_hole, k, vis))
 
-    prev = flows.choices.get(t - 1) or flows.choices.get(t + 1)
+    prev = memory.choices.get(t - 1) or memory.choices.get(t + 1)
     if opts.reuse_refs and prev is not None and prev[2] + 1 < opts.refresh:
         again = [t + o for o in prev[0] if usable(t + o) and t + o in cands]
         if len(again) == len(prev[0]) and again:
@@ -205,14 +224,14 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
                 gain(k)
             chosen, share = _greedy(t, gains, hole_t, n_hole, opts)
             if len(chosen) == len(again) and share >= min(prev[1] - 0.02, opts.coverage_goal):
-                return _remember(flows, t, chosen, share, prev[2] + 1)
+                return _remember(memory, t, chosen, share, prev[2] + 1)
     for k in cands:
         if any(g[1] == k for g in gains):
             continue
         gain(k)
         if len(gains) >= 2 and max(g for g, _, _ in gains) >= opts.coverage_goal:
             break
-    return _remember(flows, t, *_greedy(t, gains, hole_t, n_hole, opts))
+    return _remember(memory, t, *_greedy(t, gains, hole_t, n_hole, opts))
 
 
 def _greedy(t: int, gains, hole_t: np.ndarray, n_hole: int, opts: TemporalOptions) -> tuple[list[int], float]:
