@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..flow import to_gray
 from .residuals import Geometry
 from .roi import timed
 
@@ -17,6 +18,35 @@ from .roi import timed
 def _remap(img: np.ndarray, mx: np.ndarray, my: np.ndarray, interp=cv2.INTER_CUBIC,
            border=cv2.BORDER_REPLICATE) -> np.ndarray:
     return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), interp, borderMode=border)
+
+
+def _target_context(ft, fill_up: np.ndarray, rect):
+    """What every reference of one target shares: (hole (rh, rw) bool, grey target with its hole
+    filled (rh, rw) uint8, xs, ys (rh, rw) float32 full-resolution pixel coordinates)."""
+    x0, y0, x1, y1 = rect
+    hole_t = ft.hole[y0:y1, x0:x1] > 0
+    target = ft.fullf(rect)
+    target[hole_t] = fill_up[hole_t]
+    g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
+    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+    return hole_t, g_t, xs, ys
+
+
+def _grey_remap(full: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    """Bicubic sample of the grey version of ``full`` (H, W, 3) uint8 at (mx, my): only the part
+    the maps read is converted, and one channel is sampled instead of three."""
+    H, W = full.shape[:2]
+    bx0 = int(np.clip(np.floor(mx.min()) - 3, 0, W - 1))
+    by0 = int(np.clip(np.floor(my.min()) - 3, 0, H - 1))
+    bx1 = int(np.clip(np.ceil(mx.max()) + 4, bx0 + 1, W))
+    by1 = int(np.clip(np.ceil(my.max()) + 4, by0 + 1, H))
+    if bx0 > 0 or by0 > 0 or bx1 < W or by1 < H:
+        # an interior crop edge must not act as a replicated border: keep it only when the maps
+        # stay inside the frame (else sample the whole frame)
+        if mx.min() < 0 or my.min() < 0 or mx.max() > W - 1 or my.max() > H - 1:
+            bx0, by0, bx1, by1 = 0, 0, W, H
+    g = to_gray(np.ascontiguousarray(full[by0:by1, bx0:bx1]))
+    return _remap(g, mx - bx0, my - by0)
 
 
 @dataclass
