@@ -205,8 +205,8 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -
     else:
         ax0, ay0, ax1, ay1 = x0, y0, x1, y1
     area = (ax0, ay0, ax1, ay1)
-    # the spatial attention below runs on the CPU and picks among near-equal candidates: it is
-    # given the same upsized fill whatever the device, which keeps the device outputs close
+    # the spatial attention picks among near-equal candidates: it is given the same (numpy)
+    # upsized fill on every device, which keeps the device outputs close
     with timed(timings, "restore.resize"):
         fill_up = geom.up(fill, area)
         own = ft.fullf(area) - geom.up(ft.small, area)
