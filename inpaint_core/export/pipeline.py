@@ -20,8 +20,10 @@ from ..engines.base import Engine, Filled, in_order
 from ..jobs import CancelToken, Progress
 from ..masks.ops import feather
 from ..settings import DEFAULT_FEATHER, RESIDUAL_MODES
+from .device import resolve_device
 from .frames import FrameStore
 from .residuals import Geometry, bbox
+from .roi import timed
 from .spatial import SpatialOptions, spatial_residual
 from .temporal import FlowCache, TemporalOptions, select_references, temporal_residual
 
@@ -29,12 +31,14 @@ from .temporal import FlowCache, TemporalOptions, select_references, temporal_re
 @dataclass
 class RestoreOptions:
     """``residuals``: one of :data:`RESIDUAL_MODES`. ``feather``: radius in full-resolution pixels of
-    the soft edge outside the hole."""
+    the soft edge outside the hole. ``device``: where the warps and the aggregation run (``auto``,
+    ``cpu``, ``cuda``, ``torch``; see :mod:`.device`)."""
 
     residuals: str = "both"
     feather: float = DEFAULT_FEATHER
     temporal: TemporalOptions = field(default_factory=TemporalOptions)
     spatial: SpatialOptions = field(default_factory=SpatialOptions)
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         if self.residuals not in RESIDUAL_MODES:
@@ -48,17 +52,23 @@ def default_grow(engine: Engine, geom: Geometry) -> int:
 
 
 def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
-                  opts: RestoreOptions, corr=None, layers=None) -> np.ndarray:
+                  opts: RestoreOptions, corr=None, layers=None, timings: dict | None = None) -> np.ndarray:
     """Full-resolution output of frame ``t``.
 
     ``fill``: (h, w, 3) uint8, the engine's result at working size. Returns (H, W, 3) uint8: the
     source frame with the region under the feathered hole replaced by ``up(fill) + residuals``;
-    every pixel where the feathered alpha is 0 is bit-identical to the source.
+    every pixel where the feathered alpha is 0 is bit-identical to the source. ``timings``: a dict
+    the seconds of each restore step are added to (names in :mod:`.roi`).
     """
     ft = store[t]
-    out = ft.full.copy()
     if layers is None:
-        layers = restore_layers(t, fill, store, flows, opts, corr)
+        layers = restore_layers(t, fill, store, flows, opts, corr, timings=timings)
+    with timed(timings, "restore.composite"):
+        return _composite_rgb(ft, layers)
+
+
+def _composite_rgb(ft, layers) -> np.ndarray:
+    out = ft.full.copy()
     for rect, alpha, restored in layers:
         x0, y0, x1, y1 = rect
         src = ft.full[y0:y1, x0:x1]
@@ -71,7 +81,7 @@ def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache 
 
 
 def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
-                   opts: RestoreOptions, corr=None, layers=None):
+                   opts: RestoreOptions, corr=None, layers=None, timings: dict | None = None):
     """Like :func:`restore_frame` but in the source's own sample format: returns a
     :class:`~inpaint_core.video.native.NativeFrame` (a copy of ``store[t].native``) whose samples
     outside the feathered hole are the decoded source's, bit for bit, and inside it the restored
@@ -83,11 +93,13 @@ def restore_native(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
     out = ft.native.copy()
     rotation = out.meta.get("rotation", 0)
     if layers is None:
-        layers = restore_layers(t, fill, store, flows, opts, corr, align=(0, 0) if rotation else out.sub)
-    for rect, alpha, restored in layers:
-        if rotation:
-            rect, alpha, restored = _to_coded(rect, alpha, restored, rotation, store.geom.full, out.sub)
-        composite(out, rect, alpha, restored, ft.native)
+        layers = restore_layers(t, fill, store, flows, opts, corr, align=(0, 0) if rotation else out.sub,
+                                timings=timings)
+    with timed(timings, "restore.composite"):
+        for rect, alpha, restored in layers:
+            if rotation:
+                rect, alpha, restored = _to_coded(rect, alpha, restored, rotation, store.geom.full, out.sub)
+            composite(out, rect, alpha, restored, ft.native)
     return out
 
 
@@ -127,18 +139,20 @@ def fill_rgba(layers, size: tuple[int, int]) -> np.ndarray:
 
 
 def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,
-                   opts: RestoreOptions, corr=None, align: tuple[int, int] = (0, 0)):
+                   opts: RestoreOptions, corr=None, align: tuple[int, int] = (0, 0),
+                   timings: dict | None = None):
     """The restored pieces of frame ``t``: a list of ``(rect, alpha, restored)`` with ``rect`` =
     (x0, y0, x1, y1) (starting on a multiple of ``2**align``), ``alpha`` (h, w) float32 in [0, 1]
     the feathered hole and ``restored`` (h, w, 3) float32 RGB on the 0-255 scale, unrounded (the
-    fill with the full-resolution detail, computed from the deepest samples the store holds)."""
+    fill with the full-resolution detail, computed from the deepest samples the store holds).
+    ``timings``: a dict the seconds of each step are added to (names in :mod:`.roi`)."""
     ft = store[t]
     if not ft.hole.any():
         return []
     margin = int(math.ceil(float(opts.feather))) + 1
     refs = None
     if opts.residuals in ("temporal", "both") and flows is not None:
-        refs = select_references(t, store, flows, opts.temporal, corr)
+        refs = select_references(t, store, flows, opts.temporal, corr, timings)
     W, H = store.geom.full
     out = []
     for rect in regions(ft.hole, margin):
@@ -146,7 +160,7 @@ def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
             from ..video.native import align_rect
 
             rect = align_rect(rect, align, (W, H))
-        out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect)))
+        out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings)))
     return out
 
 
@@ -168,7 +182,7 @@ def regions(hole: np.ndarray, margin: int, join: int = 16) -> list[tuple[int, in
     return out
 
 
-def _restore_rect(t, fill, store, flows, opts, corr, refs, rect) -> tuple[np.ndarray, np.ndarray]:
+def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -> tuple[np.ndarray, np.ndarray]:
     """(alpha, restored) over the full-resolution rectangle ``rect`` of frame ``t``."""
     ft = store[t]
     geom = store.geom
@@ -177,7 +191,8 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect) -> tuple[np.nda
     x0, y0, x1, y1 = rect
     # alpha over the rect (hole is far enough from the rect's edge for the ramp to fit)
     hole = ft.hole[y0:y1, x0:x1]
-    alpha = feather(hole, radius)
+    with timed(timings, "restore.composite"):
+        alpha = feather(hole, radius)
     mode = opts.residuals
     # work area: the rect, grown for the context spatial aggregation needs
     if mode in ("spatial", "both"):
@@ -190,22 +205,27 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect) -> tuple[np.nda
     else:
         ax0, ay0, ax1, ay1 = x0, y0, x1, y1
     area = (ax0, ay0, ax1, ay1)
-    fill_up = geom.up(fill, area)
-    own = ft.fullf(area) - geom.up(ft.small, area)
+    # the spatial attention picks among near-equal candidates: it is given the same (numpy)
+    # upsized fill on every device, which keeps the device outputs close
+    with timed(timings, "restore.resize"):
+        fill_up = geom.up(fill, area)
+        own = ft.fullf(area) - geom.up(ft.small, area)
     hole_a = ft.hole[ay0:ay1, ax0:ax1] > 0
     res = np.where(hole_a[..., None], 0.0, own).astype(np.float32)
     sl = (slice(y0 - ay0, y1 - ay0), slice(x0 - ax0, x1 - ax0))
     conf = np.zeros((y1 - y0, x1 - x0), np.float32)
     r_t = None
     if mode in ("temporal", "both") and flows is not None:
-        r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr, refs)
+        r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr, refs,
+                                      timings, resolve_device(opts.device))
     if mode in ("spatial", "both"):
         need = None
         if r_t is not None:  # only where the temporal residual is not fully trusted
             need = np.zeros(hole_a.shape, bool)
             need[sl] = conf < 0.98
-        r_s = None if need is not None and not need.any() else \
-            spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need)[sl]
+        with timed(timings, "restore.spatial"):
+            r_s = None if need is not None and not need.any() else \
+                spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need, resolve_device(opts.device))[sl]
     else:
         r_s = None
     inner = res[sl]
@@ -271,6 +291,8 @@ def fill_full_res(
     fills: dict[int, tuple[np.ndarray, object]] | None = None,
     targets: Sequence[int] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    timings: dict | None = None,
+    device: str = "auto",
 ) -> list[np.ndarray]:
     """Fill the holes of an in-memory clip at full resolution.
 
@@ -280,7 +302,8 @@ def fill_full_res(
     growth in source pixels (default from the engine); ``feather_radius``: soft edge in source
     pixels. ``fills``: a cache dict; when given it is read from and filled with the engine's
     results per frame, so several residual modes can share one engine run. ``targets``: restore
-    only these frame indices (all frames still serve as references).
+    only these frame indices (all frames still serve as references). ``timings``: a dict the
+    restore steps' seconds are added to; ``device``: see :class:`RestoreOptions`.
     Returns the (H, W, 3) uint8 output frames of ``targets`` (default: all N), in that order.
     """
     cancel = cancel or CancelToken()
@@ -290,7 +313,7 @@ def fill_full_res(
     geom = Geometry((W, H), work, mode)
     g = default_grow(engine, geom) if grow is None else grow
     fr = feather_radius if feather_radius is not None else DEFAULT_FEATHER
-    opts = RestoreOptions(residuals=residuals, feather=fr)
+    opts = RestoreOptions(residuals=residuals, feather=fr, device=device)
     store = FrameStore(geom, g, engine.default_grow, shots or [(0, n)])
     for i in range(n):
         store.add(i, np.ascontiguousarray(frames[i]), masks[i])
@@ -309,7 +332,7 @@ def fill_full_res(
     for k, i in enumerate(todo):
         cancel.raise_if_cancelled()
         fill, corr = cache[i]
-        out.append(restore_frame(i, fill, store, flows, opts, corr))
+        out.append(restore_frame(i, fill, store, flows, opts, corr, timings=timings))
         if on_progress is not None:
             on_progress(Progress(k + 1, len(todo), f"residuals ({residuals})"))
     return out

@@ -29,20 +29,20 @@ are aligned to ``t`` and transferred into ``t``'s hole:
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..engines.base import AttentionCorrespondence, FlowCorrespondence
 from ..flow import compute_flow, cycle_valid, sample_coords, to_gray
 from ..masks.ops import grow_mask, resize_mask_cover
+from .aggregate import Alignment, NumpyAggregator, _grey_remap, _remap, _target_context
+from .completion import HoleFiller, fill_smooth, fill_smooth_exact  # noqa: F401 (re-exported)
 from .frames import FrameStore
 from .residuals import Geometry
+from .roi import GrownHoles, timed
 
 #: frame offsets tried as references, nearest first
 OFFSETS = (1, 3, 6, 10, 15, 21, 28)
@@ -60,92 +60,21 @@ class TemporalOptions:
     #: fill, move the fill towards it by exp(-d / 2 lf_sigma^2) (d: the local squared difference);
     #: None restores the high frequencies only, as STRA-Net does
     lf_sigma: float | None = 32.0
-
-
-class HoleFiller:
-    """Harmonic (Laplace) completion of a field inside a hole, with the sparse factorisation cached
-    per hole shape: stationary masks are solved once for the whole clip."""
-
-    def __init__(self, capacity: int = 8) -> None:
-        self._cache: OrderedDict[bytes, tuple] = OrderedDict()
-        self.capacity = capacity
-
-    def _system(self, hole: np.ndarray):
-        key = hashlib.sha1(np.packbits(hole).tobytes() + str(hole.shape).encode()).digest()
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
-        h, w = hole.shape
-        ys, xs = np.nonzero(hole)
-        n = len(ys)
-        idx = -np.ones((h, w), np.int64)
-        idx[ys, xs] = np.arange(n)
-        rows, cols, data = [], [], []
-        diag = np.zeros(n)
-        known = []
-        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            ny, nx = ys + dy, xs + dx
-            ok = (ny >= 0) & (ny < h) & (nx >= 0) & (nx < w)
-            diag[ok] += 1
-            k = np.nonzero(ok)[0]
-            nb = idx[ny[ok], nx[ok]]
-            unk = nb >= 0
-            rows.append(k[unk])
-            cols.append(nb[unk])
-            data.append(-np.ones(int(unk.sum())))
-            known.append((k[~unk], ny[ok][~unk], nx[ok][~unk]))
-        rows.append(np.arange(n))
-        cols.append(np.arange(n))
-        data.append(diag)
-        A = sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
-        hit = (ys, xs, spla.factorized(A), known)
-        self._cache[key] = hit
-        while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
-        return hit
-
-    def __call__(self, field: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        """``field`` (h, w, C) float32 with the values inside ``hole`` (h, w bool) replaced by the
-        harmonic interpolation of those around it (a new array)."""
-        hole = hole > 0
-        out = field.astype(np.float32).copy()
-        if not hole.any():
-            return out
-        if hole.all():
-            out[:] = 0
-            return out
-        ys, xs, solve, known = self._system(hole)
-        for c in range(field.shape[2]):
-            rhs = np.zeros(len(ys))
-            for k, ny, nx in known:
-                np.add.at(rhs, k, field[ny, nx, c])
-            out[ys, xs, c] = solve(rhs)
-        return out
-
-
-def fill_smooth(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Replace ``field`` (h, w, C) float32 where ``bad`` (h, w bool) by normalised Gaussian averages
-    of the good values around it, widening the kernel until every pixel is reached. Cheap stand-in
-    for harmonic completion when the field is a small, smooth correction."""
-    good = (~bad).astype(np.float32)
-    out = field.astype(np.float32).copy()
-    if good.all():
-        return out
-    if not good.any():
-        out[:] = 0
-        return out
-    todo = bad.copy()
-    sigma = 2.0
-    while todo.any() and sigma < 4 * max(field.shape[:2]):
-        num = cv2.GaussianBlur(field * good[..., None], (0, 0), sigma)
-        den = cv2.GaussianBlur(good, (0, 0), sigma)
-        ok = todo & (den > 1e-3)
-        out[ok] = num[ok] / den[ok][:, None]
-        todo &= ~ok
-        sigma *= 2
-    out[todo] = 0
-    return out
+    #: try the offsets chosen for the neighbouring frame first and keep them when they cover about
+    #: as much of the hole as they did there (saves the working-size flows of the other
+    #: candidates); a full search is made again every ``refresh`` frames
+    reuse_refs: bool = True
+    refresh: int = 4
+    #: DIS preset of the flows that rank candidate references (those chosen are aligned with
+    #: ``medium`` flows); ``fast`` is about 5x cheaper but loses far references (large motion)
+    select_preset: str = "medium"
+    #: width of the flows that rank candidates (None: ``flow_width``); the chosen references are
+    #: aligned with ``flow_width`` flows. 160 is about 4x cheaper per candidate but changed some
+    #: choices and cost 0.21 dB in-hole PSNR on the 1080p logo pan, so it is off by default
+    select_width: int | None = None
+    #: align and aggregate over the hole's rectangle only; False works on the whole frame and crops
+    #: (the reference the rectangle is tested against; many times slower at 1080p)
+    roi: bool = True
 
 
 class FlowCache:
@@ -161,8 +90,27 @@ class FlowCache:
         s = min(1.0, opts.flow_width / w)
         self.size = (max(16, round(w * s)), max(16, round(h * s)))
         self.filler = HoleFiller()
-        self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        #: grown reference holes, shared by the frames of a stationary mask
+        self.grown = GrownHoles()
+        #: frame -> (offsets of the references chosen for it, share of its hole they cover, frames
+        #: since the last full search)
+        self.choices: OrderedDict[int, tuple[tuple[int, ...], float, int]] = OrderedDict()
+        #: where the seconds of newly computed flows are added (``restore.flow_coarse``), if set
+        self.timings: dict | None = None
+        self._ranking: FlowCache | None = None
+
+    def ranking(self, width: int | None) -> FlowCache:
+        """The flows that rank candidate references: this cache, or one ``width`` wide."""
+        if width is None or min(self.store.geom.work[0], width) >= self.size[0]:
+            return self
+        if self._ranking is None or self._ranking.opts.flow_width != width:
+            from dataclasses import replace
+
+            self._ranking = FlowCache(self.store, replace(self.opts, flow_width=width), self.capacity)
+        self._ranking.timings = self.timings
+        return self._ranking
 
     def reduced(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(grey (fh, fw) uint8, hole (fh, fw) bool) of frame ``i`` at the flow size."""
@@ -178,17 +126,18 @@ class FlowCache:
                 self._small.popitem(last=False)
         return hit
 
-    def __call__(self, a: int, b: int) -> np.ndarray:
-        key = (a, b)
+    def __call__(self, a: int, b: int, preset: str = "medium") -> np.ndarray:
+        key = (a, b) if preset == "medium" else (a, b, preset)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        ga, ha = self.reduced(a)
-        gb, _ = self.reduced(b)
-        flow = compute_flow(ga, gb, preset="medium")
-        if ha.any():
-            flow = self.filler(flow, ha)
+        with timed(self.timings, "restore.flow_coarse"):
+            ga, ha = self.reduced(a)
+            gb, _ = self.reduced(b)
+            flow = compute_flow(ga, gb, preset=preset)
+            if ha.any():
+                flow = self.filler(flow, ha)
         self._cache[key] = flow
         while len(self._cache) > self.capacity:
             self._cache.popitem(last=False)
@@ -226,8 +175,29 @@ def guard_pixels(store: FrameStore) -> int:
 
 
 def select_references(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions,
-                      corr=None) -> list[int]:
-    """Reference frames for target ``t``: greedy coverage of ``t``'s working-size hole."""
+                      corr=None, timings: dict | None = None) -> list[int]:
+    """Reference frames for target ``t``: greedy coverage of ``t``'s working-size hole.
+
+    With ``opts.reuse_refs`` the offsets chosen for frame ``t - 1`` (or ``t + 1``) are tried first;
+    when they cover about as much as they did there, they are kept and the other candidates' flows
+    are never computed; every ``opts.refresh`` frames the full search is made again. Candidates
+    are ranked on flows ``opts.select_width`` wide. ``timings``: seconds are added to
+    ``restore.references``, those of the flows computed to ``restore.flow_coarse`` instead."""
+    coarse0 = timings.get("restore.flow_coarse", 0.0) if timings is not None else 0.0
+    try:
+        with timed(timings, "restore.references"):
+            flows.timings = timings
+            return _select(t, store, flows.ranking(opts.select_width), opts, corr, flows)
+    finally:
+        flows.timings = None
+        if flows._ranking is not None:
+            flows._ranking.timings = None
+        if timings is not None:  # steps are exclusive: the flows computed here count as flow_coarse
+            timings["restore.references"] -= timings.get("restore.flow_coarse", 0.0) - coarse0
+
+
+def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, corr,
+            memory: FlowCache) -> list[int]:
     _, hole_t = flows.reduced(t)
     n_hole = int((hole_t > 0).sum())
     if n_hole == 0:
@@ -240,15 +210,36 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
                 cands.append(k)
     red = store.geom.full[0] / flows.size[0]  # full pixels per reduced pixel
     g_red = max(1, int(np.ceil(guard_pixels(store) / red)))
+    gains: list[tuple[float, int, np.ndarray]] = []
+
+    def gain(k: int):
+        _, hole_k = flows.reduced(k)
+        vis = _visible(flows(t, k, opts.select_preset), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
+        gains.append((float(vis.sum()) / n_hole, k, vis))
+
+    prev = memory.choices.get(t - 1) or memory.choices.get(t + 1)
+    if opts.reuse_refs and prev is not None and prev[2] + 1 < opts.refresh:
+        again = [t + o for o in prev[0] if usable(t + o) and t + o in cands]
+        if len(again) == len(prev[0]) and again:
+            for k in again:
+                gain(k)
+            chosen, share = _greedy(t, gains, hole_t, n_hole, opts)
+            if len(chosen) == len(again) and share >= min(prev[1] - 0.02, opts.coverage_goal):
+                return _remember(memory, t, chosen, share, prev[2] + 1)
+    for k in cands:
+        if any(g[1] == k for g in gains):
+            continue
+        gain(k)
+        if len(gains) >= 2 and max(g for g, _, _ in gains) >= opts.coverage_goal:
+            break
+    return _remember(memory, t, *_greedy(t, gains, hole_t, n_hole, opts))
+
+
+def _greedy(t: int, gains, hole_t: np.ndarray, n_hole: int, opts: TemporalOptions) -> tuple[list[int], float]:
+    """Greedy choice over the candidates' visibility maps: (chosen frames, share covered)."""
     covered = np.zeros(hole_t.shape, bool)
     chosen: list[int] = []
-    gains: list[tuple[float, int, np.ndarray]] = []
-    for k in cands:
-        _, hole_k = flows.reduced(k)
-        vis = _visible(flows(t, k), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
-        gains.append((float(vis.sum()) / n_hole, k, vis))
-        if len(gains) >= 2 and max(g for g, _, _ in gains) >= opts.coverage_goal and len(chosen) == 0:
-            break
+    gains = list(gains)
     while len(chosen) < opts.max_refs and gains:
         best = max(gains, key=lambda g: (float((g[2] & ~covered).sum()), -abs(g[1] - t)))
         add = float((best[2] & ~covered).sum()) / n_hole
@@ -261,6 +252,13 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
         gains.remove(best)
         if covered.sum() >= opts.coverage_goal * n_hole and len(chosen) >= 2:
             break
+    return chosen, float(covered.sum()) / n_hole
+
+
+def _remember(flows: FlowCache, t: int, chosen: list[int], share: float, age: int = 0) -> list[int]:
+    flows.choices[t] = (tuple(k - t for k in chosen), share, age)
+    while len(flows.choices) > 8:
+        flows.choices.popitem(last=False)
     return chosen
 
 
@@ -276,11 +274,6 @@ def _flow_to_full(geom: Geometry, flow: np.ndarray, rect) -> np.ndarray:
     return up
 
 
-def _remap(img: np.ndarray, mx: np.ndarray, my: np.ndarray, interp=cv2.INTER_CUBIC,
-           border=cv2.BORDER_REPLICATE) -> np.ndarray:
-    return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), interp, borderMode=border)
-
-
 def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
     if isinstance(corr, FlowCorrespondence):
         hit = (corr.source_frame == r).astype(np.float32)
@@ -293,82 +286,92 @@ def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
 
 
 def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
-                      opts: TemporalOptions, corr=None, refs: list[int] | None = None):
+                      opts: TemporalOptions, corr=None, refs: list[int] | None = None,
+                      timings: dict | None = None, device: str = "cpu"):
     """Aggregated residual for target ``t`` over the full-resolution ``rect`` = (x0, y0, x1, y1).
 
     ``fill_up``: (rh, rw, 3) float32, the upsized engine fill over ``rect``. Returns ``(R, conf)``:
     R (rh, rw, 3) float32 residual, conf (rh, rw) float32 in [0, 1], how much of it is backed by a
-    trusted reference (0 where none).
+    trusted reference (0 where none). ``timings``: a dict the seconds of each step are added to
+    (see :mod:`.roi`). ``device``: ``cpu`` (numpy/OpenCV) or a torch device (``cuda``, ``torch``
+    for torch on the CPU) for the warps and the aggregation; flows are always OpenCV's.
     """
     geom = store.geom
-    ft = store[t]
     x0, y0, x1, y1 = rect
     rh, rw = y1 - y0, x1 - x0
-    W, H = geom.full
     if refs is None:
-        refs = select_references(t, store, flows, opts, corr)
-    acc = np.zeros((rh, rw, 3), np.float32)
-    wsum = np.zeros((rh, rw), np.float32)
-    anyvalid = np.zeros((rh, rw), np.float32)
+        refs = select_references(t, store, flows, opts, corr, timings)
     if not refs:
-        return acc, wsum
-    hole_t = ft.hole[y0:y1, x0:x1] > 0
-    target = ft.fullf(rect)
-    target[hole_t] = fill_up[hole_t]
-    g_t = to_gray(np.clip(target, 0, 255).astype(np.uint8))
-    guard = guard_pixels(store)
-    xs, ys = np.meshgrid(np.arange(x0, x1, dtype=np.float32), np.arange(y0, y1, dtype=np.float32))
+        return np.zeros((rh, rw, 3), np.float32), np.zeros((rh, rw), np.float32)
+    W, H = geom.full
+    if not opts.roi and rect != (0, 0, W, H):
+        whole = geom.up(store[t].small)
+        whole[y0:y1, x0:x1] = fill_up
+        r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device)
+        return r_all[y0:y1, x0:x1].copy(), c_all[y0:y1, x0:x1].copy()
+    if device == "cpu":
+        agg = NumpyAggregator(fill_up, geom, opts)
+    else:
+        from .torch_restore import TorchAggregator
+
+        agg = TorchAggregator(fill_up, geom, opts, device)
+    with timed(timings, "restore.warp"):
+        ctx = _target_context(store[t], fill_up, rect)
     for r in refs:
-        fr = store[r]
+        al = align_reference(t, r, store, flows, fill_up, rect, opts, timings, ctx)
+        if al is None:
+            continue
+        agg.add(store[r], al, _prior(corr, r, geom, rect), timings)
+    with timed(timings, "restore.aggregate"):
+        return agg.result()
+
+
+def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
+                    opts: TemporalOptions, timings: dict | None = None, ctx=None) -> Alignment | None:
+    """Coarse-to-fine alignment of reference ``r`` to target ``t`` over ``rect`` (numpy/OpenCV);
+    None when the samples fall outside ``r``. ``ctx``: :func:`_target_context` when the caller
+    aligns several references to the same target."""
+    geom = store.geom
+    ft, fr = store[t], store[r]
+    x0, y0, x1, y1 = rect
+    W, H = geom.full
+    flows.timings = timings
+    try:
         fwd, bwd = flows(t, r), flows(r, t)
-        valid_small = cycle_valid(fwd, bwd, opts.cycle_delta, relative=0.02)
+    finally:
+        flows.timings = None
+    with timed(timings, "restore.warp"):
+        hole_t, g_t, xs, ys = ctx if ctx is not None else _target_context(ft, fill_up, rect)
         cf = _flow_to_full(geom, fwd, rect)
         mx, my = xs + cf[..., 0], ys + cf[..., 1]
-        pre = _remap(fr.full, mx, my)
-        hole_r = grow_mask(fr.hole, guard)
+        pre_g = _grey_remap(fr.full, mx, my)
+        hole_r = flows.grown(fr.hole, guard_pixels(store))
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
-        fine = compute_flow(g_t, to_gray(pre), preset="medium")
-        bad = hole_t | pre_hole
-        fine = fill_smooth(fine, bad)
+    with timed(timings, "restore.flow_fine"):
+        fine = compute_flow(g_t, pre_g, preset="medium")
+        fine = fill_smooth(fine, hole_t | pre_hole)
+    with timed(timings, "restore.warp"):
         # total(x) = fine(x) + coarse(x + fine(x))
         fx, fy = xs - x0 + fine[..., 0], ys - y0 + fine[..., 1]
         cf_at = _remap(cf, fx, fy, cv2.INTER_LINEAR)
         sx = xs + fine[..., 0] + cf_at[..., 0]
         sy = ys + fine[..., 1] + cf_at[..., 1]
-        # residual of the reference over the area the samples read
         pad = 3
         rx0 = int(max(0, np.floor(sx.min()) - pad))
         ry0 = int(max(0, np.floor(sy.min()) - pad))
         rx1 = int(min(W, np.ceil(sx.max()) + pad + 1))
         ry1 = int(min(H, np.ceil(sy.max()) + pad + 1))
         if rx1 - rx0 < 2 or ry1 - ry0 < 2:
-            continue
-        rrect = (rx0, ry0, rx1, ry1)
-        blur_r = geom.up(fr.small, rrect)
-        res_r = fr.fullf(rrect) - blur_r
+            return None
         lx, ly = sx - rx0, sy - ry0
-        res_w = _remap(res_r, lx, ly, cv2.INTER_LANCZOS4)
-        blur_w = _remap(blur_r, lx, ly)
+        hole_rr = hole_r[ry0:ry1, rx0:rx1]
         inside = (sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1)
-        in_hole_r = _remap(hole_r[ry0:ry1, rx0:rx1], lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
-        vs = valid_small.astype(np.float32)
+        in_hole_r = _remap(hole_rr, lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
+        vs = cycle_valid(fwd, bwd, opts.cycle_delta, relative=0.02).astype(np.float32)
         if vs.shape[::-1] != geom.work:
             vs = cv2.resize(vs, geom.work, interpolation=cv2.INTER_LINEAR)
         cyc = geom.up(vs, rect) > 0.5
         valid = inside & ~in_hole_r & cyc
-        if not valid.any():
-            continue
-        d = ((fill_up - blur_w) ** 2).mean(axis=2)
-        k = 2 * int(round(geom.scale)) + 1
-        d = cv2.blur(d, (k, k))
-        wgt = (np.exp(-d / (2 * opts.sigma ** 2)) + 1e-4) * _prior(corr, r, geom, rect)
-        wgt = wgt.astype(np.float32) * valid
-        if opts.lf_sigma:
-            lf = np.exp(-d / (2 * opts.lf_sigma ** 2)).astype(np.float32)
-            res_w = res_w + lf[..., None] * (blur_w - fill_up)
-        acc += res_w * wgt[..., None]
-        wsum += wgt
-        anyvalid = np.maximum(anyvalid, valid.astype(np.float32))
-    out = np.where(wsum[..., None] > 0, acc / np.maximum(wsum, 1e-12)[..., None], 0).astype(np.float32)
-    conf = cv2.GaussianBlur(anyvalid, (0, 0), max(1.0, geom.scale)) * anyvalid
-    return out, conf.astype(np.float32)
+    if not valid.any():
+        return None
+    return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr)
