@@ -34,6 +34,7 @@ from .. import flow as flowlib
 from .grabcut import ColourCut
 from .reentry import ColourModel
 from .result import iou
+from .shiftprior import match_shift, shifted
 from .track import MaskTracker, _disk, _splat
 
 HBINS = 8
@@ -48,6 +49,14 @@ def _hist8(img: np.ndarray, sel: np.ndarray) -> np.ndarray:
 def _similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Bhattacharyya coefficient of two normalised histograms, in [0, 1]."""
     return float(np.sqrt(a * b).sum())
+
+
+def _grow(mask: np.ndarray, r: int) -> np.ndarray:
+    """(H, W) bool: ``mask`` (nonzero = in) grown by a disk of radius ``r``; large radii by a
+    distance transform, whose cost does not grow with the radius (a dilation's does)."""
+    if r <= 4:
+        return cv2.dilate(mask.astype(np.uint8), _disk(r)) > 0
+    return cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, 5) <= r
 
 
 def _centre(mask: np.ndarray) -> np.ndarray | None:
@@ -77,6 +86,7 @@ class _VosStepper:
         self.size = self._extent(mask)
         self.centre = _centre(mask)
         self.vel = np.zeros(2)
+        self.svel = np.zeros(2)  # the object's last frame-to-frame translation (working px)
         self.lost = self.empty_key
         self.lost_for = 0
         self.trust = 1.0
@@ -127,14 +137,14 @@ class _VosStepper:
             # part of it coming out from behind an occluder
             # (and not within half the object's size of it: parts of it may show there)
             reach = max(self.t.incumbent_reach, self.size // 2)
-            away = ~(cv2.dilate(mask, _disk(reach)) > 0) & ~self._expected(mask.shape)
+            away = ~_grow(mask, reach) & ~self._expected(mask.shape)
             counts = np.bincount(lab.ravel(), minlength=n)
             outside = np.bincount(lab[away].ravel(), minlength=n)
             keep = np.nonzero(outside > 0.9 * counts)[0]
         elif self.distractors is None:
             keep = np.zeros(0, int)
         else:
-            grown = cv2.dilate(self.distractors, _disk(self.t.incumbent_reach)) > 0
+            grown = _grow(self.distractors, self.t.incumbent_reach)
             counts = np.bincount(lab.ravel(), minlength=n)
             inside = np.bincount(lab[grown].ravel(), minlength=n)
             keep = np.nonzero(inside > 0.5 * counts)[0]  # a speck touching a region does not make it one
@@ -161,7 +171,7 @@ class _VosStepper:
         """(H, W) bool: around the last mask (by half the object's size); None when lost."""
         if self.lost or not self.prev_mask.any():
             return None
-        return cv2.dilate(self.prev_mask, _disk(max(4, self.size // 2))) > 0
+        return _grow(self.prev_mask, max(4, self.size // 2))
 
     @staticmethod
     def _extent(mask: np.ndarray) -> int:
@@ -262,8 +272,19 @@ class _VosStepper:
                 warped = back & _splat(self.prev_mask, fwd)
             else:  # the forward splat only trims what the backward warp says near its border
                 warped = back & (_splat(self.prev_mask, fwd) | (cv2.erode(back.astype(np.uint8), _disk(1)) > 0))
+            flow_ok = True
+            if t.shift_prior:
+                # the object's own patch matched in this frame: when the flow lost it (a thin or
+                # blurred object's motion smoothed into the background's), the shifted mask wins
+                radius = int(t.shift_radius + 0.5 * np.hypot(*self.svel) + 0.1 * self.size)
+                sh = match_shift(self.prev_img, self.prev_mask, img, tuple(self.svel), radius)
+                if sh is not None:
+                    moved = shifted(self.prev_mask, sh.dx, sh.dy) > 0
+                    if iou(moved, warped) < t.shift_agree:
+                        warped, flow_ok = moved, False
+                    self.svel = np.array([sh.dx, sh.dy], float)
             key_bg = None
-            if t.anchor:
+            if t.anchor and flow_ok:
                 # the key frame vouches for its background where direct flow to it passes the
                 # cycle test, unless the colour clearly says "object": stops a mask from sticking
                 # to the background behind an occluder and drift from accumulating
@@ -272,12 +293,14 @@ class _VosStepper:
             area_w = int(np.count_nonzero(warped))
             if area_w >= max(t.min_pixels, t.lost_ratio * self.area):
                 valid = flowlib.cycle_valid(bwd, fwd, delta=1.0, relative=0.1)
+                if not flow_ok:
+                    valid = np.ones_like(valid)  # the flow failed the object: the matched patch holds
                 w8 = warped.astype(np.uint8)
                 uncertain = (cv2.dilate(w8, _disk(t.border)) > 0) & ~(cv2.erode(w8, _disk(t.border)) > 0)
-                uncertain |= ~valid & (cv2.dilate(w8, _disk(t.reach)) > 0)
+                uncertain |= ~valid & _grow(w8, t.reach)
                 speed = float(np.percentile(np.linalg.norm(fwd[self.prev_mask > 0], axis=1), 95))
                 reach = int(min(3 * t.reach, t.border + speed))
-                uncertain |= (cv2.dilate(w8, _disk(reach)) > 0) & (prob > 0.6)
+                uncertain |= _grow(w8, reach) & (prob > 0.6)
                 uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
                 prior = np.where(warped, 255, 0).astype(np.uint8)
                 mask = self.cut.cut(img, prior, uncertain)
@@ -341,7 +364,8 @@ class ObjectTracker(MaskTracker):
                  hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.1,
                  splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
                  anchor_colour: float = 0.7,
-                 max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
+                 max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
+                 shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
                          model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
@@ -353,6 +377,7 @@ class ObjectTracker(MaskTracker):
         self.hard_veto, self.incumbent_penalty, self.bg_rate = hard_veto, incumbent_penalty, bg_rate
         self.splat = splat
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
+        self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
