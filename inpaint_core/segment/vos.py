@@ -108,12 +108,23 @@ class _VosStepper:
         out[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
         return out
 
+    def _flow_error(self, img: np.ndarray, bwd: np.ndarray, warped: np.ndarray) -> float:
+        """Mean squared colour difference per pixel and channel between ``img`` and the previous
+        frame warped along ``bwd``, over ``warped`` (bool): how well the flow explains the object
+        (in the units of :class:`~inpaint_core.segment.shiftprior.Shift`'s ``error``)."""
+        if not warped.any():
+            return float("inf")
+        back = flowlib.warp(self.prev_img, bwd)
+        d = img[warped].astype(np.float32) - back[warped].astype(np.float32)
+        return float((d * d).mean())
+
     def _key_background(self, img: np.ndarray) -> np.ndarray:
         """(H, W) bool: pixels that direct flow (``anchor_preset``) maps, with a passing cycle
         test, onto the key frame's background away from the object's border."""
         t = self.t
-        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset)
-        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset)
+        sc = min(1.0, t.anchor_long_side / max(img.shape[:2]))  # a coarse veto: flow on smaller images
+        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset, sc)
+        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset, sc)
         valid = flowlib.cycle_valid(to_key, from_key, delta=1.0, relative=0.05)
         near = cv2.dilate(flowlib.warp_mask(self.key_mask, to_key), _disk(2)) > 0
         return valid & ~near
@@ -280,7 +291,7 @@ class _VosStepper:
                 sh = match_shift(self.prev_img, self.prev_mask, img, tuple(self.svel), radius)
                 if sh is not None:
                     moved = shifted(self.prev_mask, sh.dx, sh.dy) > 0
-                    if iou(moved, warped) < t.shift_agree:
+                    if iou(moved, warped) < t.shift_agree and sh.error < t.shift_gain * self._flow_error(img, bwd, warped):
                         warped, flow_ok = moved, False
                     self.svel = np.array([sh.dx, sh.dy], float)
             key_bg = None
@@ -301,7 +312,8 @@ class _VosStepper:
                 speed = float(np.percentile(np.linalg.norm(fwd[self.prev_mask > 0], axis=1), 95))
                 reach = int(min(3 * t.reach, t.border + speed))
                 uncertain |= _grow(w8, reach) & (prob > 0.6)
-                uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
+                if area_w < t.hidden_share * self.area:  # partly hidden: parts may come out anywhere in its box
+                    uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
                 prior = np.where(warped, 255, 0).astype(np.uint8)
                 mask = self.cut.cut(img, prior, uncertain)
                 mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
@@ -365,7 +377,9 @@ class ObjectTracker(MaskTracker):
                  splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
                  anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
-                 shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6) -> None:
+                 shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
+                 anchor_long_side: int = 320,
+                 shift_gain: float = 0.7, hidden_share: float = 10.0) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
                          model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
@@ -378,6 +392,8 @@ class ObjectTracker(MaskTracker):
         self.splat = splat
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
         self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
+        self.anchor_long_side = anchor_long_side
+        self.shift_gain, self.hidden_share = shift_gain, hidden_share
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
