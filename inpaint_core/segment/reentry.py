@@ -42,7 +42,7 @@ class ColourModel:
         ys, xs = np.nonzero(fg)
         r = max(8, max(xs.max() - xs.min(), ys.max() - ys.min()) // 2)
         # within r of the object (a distance transform: a dilation by so large a disk is slow)
-        ring = cv2.distanceTransform((~fg).astype(np.uint8), cv2.DIST_L2, 5) <= r
+        ring = cv2.distanceTransform((~fg).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r + 0.5
         ring &= ~fg
         if ring.sum() < 64:
             ring = ~fg

@@ -28,14 +28,28 @@ class Shift:
 
 
 def match_shift(prev_img: np.ndarray, prev_mask: np.ndarray, img: np.ndarray,
-                guess: tuple[float, float] = (0.0, 0.0), radius: int = 12) -> Shift | None:
+                guess: tuple[float, float] = (0.0, 0.0), radius: int = 12, coarse: int = 40) -> Shift | None:
     """The translation of ``prev_img``'s pixels under ``prev_mask`` that best matches ``img``
     (masked sum of squared differences), searched within ``radius`` px of ``guess``; ``None`` when
     the mask is too small. The object may be partly outside the frame: the image is padded by
-    replicating its border."""
+    replicating its border. An object larger than ``coarse`` px is first matched on images
+    downsized so that it is about that size, then refined at full size around that answer."""
     ys, xs = np.nonzero(prev_mask)
     if len(xs) < 16:
         return None
+    f = int(max(xs.max() - xs.min(), ys.max() - ys.min()) + 1) // coarse if coarse else 0
+    if f >= 2:
+        h, w = prev_mask.shape
+        size = (max(8, w // f), max(8, h // f))
+
+        def down(a, interp=cv2.INTER_AREA):
+            return cv2.resize(a, size, interpolation=interp)
+
+        m = np.where(down(prev_mask) >= 128, 255, 0).astype(np.uint8)
+        c = match_shift(down(prev_img), m, down(img), (guess[0] / f, guess[1] / f),
+                        max(1, -(-radius // f)), coarse=0)
+        if c is not None:
+            return match_shift(prev_img, prev_mask, img, (c.dx * f, c.dy * f), f, coarse=0)
     h, w = prev_mask.shape
     x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
     tpl = np.ascontiguousarray(prev_img[y0:y1, x0:x1])
@@ -67,3 +81,4 @@ def shifted(mask: np.ndarray, dx: int, dy: int) -> np.ndarray:
     if sx1 > sx0 and sy1 > sy0:
         out[sy0 + dy:sy1 + dy, sx0 + dx:sx1 + dx] = mask[sy0:sy1, sx0:sx1]
     return out
+

@@ -56,7 +56,7 @@ def _grow(mask: np.ndarray, r: int) -> np.ndarray:
     distance transform, whose cost does not grow with the radius (a dilation's does)."""
     if r <= 4:
         return cv2.dilate(mask.astype(np.uint8), _disk(r)) > 0
-    return cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, 5) <= r
+    return cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r + 0.5
 
 
 def _centre(mask: np.ndarray) -> np.ndarray | None:
@@ -122,9 +122,8 @@ class _VosStepper:
         """(H, W) bool: pixels that direct flow (``anchor_preset``) maps, with a passing cycle
         test, onto the key frame's background away from the object's border."""
         t = self.t
-        sc = min(1.0, t.anchor_long_side / max(img.shape[:2]))  # a coarse veto: flow on smaller images
-        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset, sc)
-        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset, sc)
+        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset)
+        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset)
         valid = flowlib.cycle_valid(to_key, from_key, delta=1.0, relative=0.05)
         near = cv2.dilate(flowlib.warp_mask(self.key_mask, to_key), _disk(2)) > 0
         return valid & ~near
@@ -291,7 +290,9 @@ class _VosStepper:
                 sh = match_shift(self.prev_img, self.prev_mask, img, tuple(self.svel), radius)
                 if sh is not None:
                     moved = shifted(self.prev_mask, sh.dx, sh.dy) > 0
-                    if iou(moved, warped) < t.shift_agree and sh.error < t.shift_gain * self._flow_error(img, bwd, warped):
+                    inside = moved.sum() >= 0.9 * np.count_nonzero(self.prev_mask)  # not leaving the frame
+                    if inside and iou(moved, warped) < t.shift_agree \
+                            and sh.error < t.shift_gain * self._flow_error(img, bwd, warped):
                         warped, flow_ok = moved, False
                     self.svel = np.array([sh.dx, sh.dy], float)
             key_bg = None
@@ -312,8 +313,7 @@ class _VosStepper:
                 speed = float(np.percentile(np.linalg.norm(fwd[self.prev_mask > 0], axis=1), 95))
                 reach = int(min(3 * t.reach, t.border + speed))
                 uncertain |= _grow(w8, reach) & (prob > 0.6)
-                if area_w < t.hidden_share * self.area:  # partly hidden: parts may come out anywhere in its box
-                    uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
+                uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
                 prior = np.where(warped, 255, 0).astype(np.uint8)
                 mask = self.cut.cut(img, prior, uncertain)
                 mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
@@ -378,8 +378,7 @@ class ObjectTracker(MaskTracker):
                  anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
-                 anchor_long_side: int = 320,
-                 shift_gain: float = 0.7, hidden_share: float = 10.0) -> None:
+                 shift_gain: float = 0.7) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
                          model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
@@ -392,8 +391,7 @@ class ObjectTracker(MaskTracker):
         self.splat = splat
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
         self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
-        self.anchor_long_side = anchor_long_side
-        self.shift_gain, self.hidden_share = shift_gain, hidden_share
+        self.shift_gain = shift_gain
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
