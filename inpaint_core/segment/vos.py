@@ -126,8 +126,8 @@ class _VosStepper:
         """(H, W) bool: pixels that direct flow (``anchor_preset``) maps, with a passing cycle
         test, onto the key frame's background away from the object's border."""
         t = self.t
-        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset, t.anchor_scale)
-        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset, t.anchor_scale)
+        to_key = flowlib.compute_flow(img, self.key_img, t.anchor_preset)
+        from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset)
         valid = flowlib.cycle_valid(to_key, from_key, delta=1.0, relative=0.05)
         near = cv2.dilate(flowlib.warp_mask(self.key_mask, to_key), _disk(2)) > 0
         return valid & ~near
@@ -379,7 +379,7 @@ class ObjectTracker(MaskTracker):
                  search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.15,
                  hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.1,
                  splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
-                 anchor_colour: float = 0.7, anchor_scale: float = 1.0,
+                 anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
                  shift_gain: float = 0.7) -> None:
@@ -395,7 +395,7 @@ class ObjectTracker(MaskTracker):
         self.splat = splat
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
         self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
-        self.shift_gain, self.anchor_scale = shift_gain, anchor_scale
+        self.shift_gain = shift_gain
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
