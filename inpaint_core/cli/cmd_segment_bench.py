@@ -86,7 +86,14 @@ def run(args) -> int:
 
         doc["shared"] = segbench.run_shared(src, methods, show_shared)
     if not args.no_speed:
+        before = os.getloadavg()
         doc["speed_640x360"] = sp = segbench.speed_640(src, methods)
+        # the machine may be shared: the load around the timing and this process's niceness
+        sp["load_average"] = {"before": [round(v, 2) for v in before],
+                              "after": [round(v, 2) for v in os.getloadavg()]}
+        sp["niceness"] = os.nice(0)
+        print(f"load average {sp['load_average']['before'][0]:.1f} -> {sp['load_average']['after'][0]:.1f}, "
+              f"niceness {sp['niceness']}")
         for m in methods:
             print(f"640x360 {m:6s}: box -> first mask {sp[m]['prompt_seconds']:.3f} s, "
                   f"tracking {sp[m]['track_fps']:.1f} frames/s (IoU {sp[m]['mean_iou']:.3f})")

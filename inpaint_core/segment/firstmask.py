@@ -177,6 +177,12 @@ def box_prompt(image: np.ndarray, box: Sequence[float], next_image: np.ndarray |
     spine[int(lb[1] + bh / 6):int(lb[3] - bh / 6) + 1, sx0:sx1] = cv2.GC_FGD
     spine[sure_bg] = cv2.GC_BGD
     starts["spine"] = spine
+    # a standing person: the head is at the middle of the box's top; hair is often as dark as
+    # the background, so the spine reaches up to it as well
+    head = spine.copy()
+    head[int(lb[1] + max(1, bh * 0.03)):int(lb[1] + bh / 6) + 1, sx0:sx1] = cv2.GC_FGD
+    head[sure_bg] = cv2.GC_BGD
+    starts["head"] = head
     pblur = cv2.GaussianBlur(prob.astype(np.float32), (5, 5), 0)
     starts["colour"] = start(inside & (pblur > 0.5))
     if use_motion and next_image is not None and next_image.shape == image.shape:

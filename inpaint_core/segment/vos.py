@@ -6,7 +6,11 @@ frames, both directions, blending between key frames, :class:`TrackedFrame` even
 different step:
 
 1. *Propagate*: the previous mask is pushed along dense optical flow (backward warp and forward
-   splat agree), pixels whose flow fails the cycle test and the border become uncertain.
+   splat agree), pixels whose flow fails the cycle test and the border become uncertain. The
+   object's own patch is also matched in the new frame near where its last motion puts it
+   (:mod:`.shiftprior`); when that translation explains the object's pixels clearly better than
+   the flow and disagrees with it (the flow smoothed a thin or blurred object's motion into its
+   background's), the shifted mask replaces the warped one.
 2. *Re-segment*: uncertain pixels are decided by a graph cut (GrabCut) with colour models fixed
    on the key frame; a colour probability (the object's histograms from the key frame and the
    confirmed frames, the background's re-learnt every frame away from the object) lets object
@@ -34,6 +38,7 @@ from .. import flow as flowlib
 from .grabcut import ColourCut
 from .reentry import ColourModel
 from .result import iou
+from .shiftprior import match_shift, shifted
 from .track import MaskTracker, _disk, _splat
 
 HBINS = 8
@@ -48,6 +53,14 @@ def _hist8(img: np.ndarray, sel: np.ndarray) -> np.ndarray:
 def _similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Bhattacharyya coefficient of two normalised histograms, in [0, 1]."""
     return float(np.sqrt(a * b).sum())
+
+
+def _grow(mask: np.ndarray, r: int) -> np.ndarray:
+    """(H, W) bool: ``mask`` (nonzero = in) grown by a disk of radius ``r``; large radii by a
+    distance transform, whose cost does not grow with the radius (a dilation's does)."""
+    if r <= 4:
+        return cv2.dilate(mask.astype(np.uint8), _disk(r)) > 0
+    return cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r + 0.5
 
 
 def _centre(mask: np.ndarray) -> np.ndarray | None:
@@ -77,6 +90,7 @@ class _VosStepper:
         self.size = self._extent(mask)
         self.centre = _centre(mask)
         self.vel = np.zeros(2)
+        self.svel = np.zeros(2)  # the object's last frame-to-frame translation (working px)
         self.lost = self.empty_key
         self.lost_for = 0
         self.trust = 1.0
@@ -97,6 +111,16 @@ class _VosStepper:
         y0, y1 = int(ys.min() + dy - g), int(ys.max() + dy + g) + 1
         out[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = True
         return out
+
+    def _flow_error(self, img: np.ndarray, bwd: np.ndarray, warped: np.ndarray) -> float:
+        """Mean squared colour difference per pixel and channel between ``img`` and the previous
+        frame warped along ``bwd``, over ``warped`` (bool): how well the flow explains the object
+        (in the units of :class:`~inpaint_core.segment.shiftprior.Shift`'s ``error``)."""
+        if not warped.any():
+            return float("inf")
+        back = flowlib.warp(self.prev_img, bwd)
+        d = img[warped].astype(np.float32) - back[warped].astype(np.float32)
+        return float((d * d).mean())
 
     def _key_background(self, img: np.ndarray) -> np.ndarray:
         """(H, W) bool: pixels that direct flow (``anchor_preset``) maps, with a passing cycle
@@ -127,14 +151,14 @@ class _VosStepper:
             # part of it coming out from behind an occluder
             # (and not within half the object's size of it: parts of it may show there)
             reach = max(self.t.incumbent_reach, self.size // 2)
-            away = ~(cv2.dilate(mask, _disk(reach)) > 0) & ~self._expected(mask.shape)
+            away = ~_grow(mask, reach) & ~self._expected(mask.shape)
             counts = np.bincount(lab.ravel(), minlength=n)
             outside = np.bincount(lab[away].ravel(), minlength=n)
             keep = np.nonzero(outside > 0.9 * counts)[0]
         elif self.distractors is None:
             keep = np.zeros(0, int)
         else:
-            grown = cv2.dilate(self.distractors, _disk(self.t.incumbent_reach)) > 0
+            grown = _grow(self.distractors, self.t.incumbent_reach)
             counts = np.bincount(lab.ravel(), minlength=n)
             inside = np.bincount(lab[grown].ravel(), minlength=n)
             keep = np.nonzero(inside > 0.5 * counts)[0]  # a speck touching a region does not make it one
@@ -161,7 +185,7 @@ class _VosStepper:
         """(H, W) bool: around the last mask (by half the object's size); None when lost."""
         if self.lost or not self.prev_mask.any():
             return None
-        return cv2.dilate(self.prev_mask, _disk(max(4, self.size // 2))) > 0
+        return _grow(self.prev_mask, max(4, self.size // 2))
 
     @staticmethod
     def _extent(mask: np.ndarray) -> int:
@@ -262,8 +286,21 @@ class _VosStepper:
                 warped = back & _splat(self.prev_mask, fwd)
             else:  # the forward splat only trims what the backward warp says near its border
                 warped = back & (_splat(self.prev_mask, fwd) | (cv2.erode(back.astype(np.uint8), _disk(1)) > 0))
+            flow_ok = True
+            if t.shift_prior:
+                # the object's own patch matched in this frame: when the flow lost it (a thin or
+                # blurred object's motion smoothed into the background's), the shifted mask wins
+                radius = int(t.shift_radius + 0.5 * np.hypot(*self.svel) + 0.1 * self.size)
+                sh = match_shift(self.prev_img, self.prev_mask, img, tuple(self.svel), radius)
+                if sh is not None:
+                    moved = shifted(self.prev_mask, sh.dx, sh.dy) > 0
+                    inside = moved.sum() >= 0.9 * np.count_nonzero(self.prev_mask)  # not leaving the frame
+                    if inside and iou(moved, warped) < t.shift_agree \
+                            and sh.error < t.shift_gain * self._flow_error(img, bwd, warped):
+                        warped, flow_ok = moved, False
+                    self.svel = np.array([sh.dx, sh.dy], float)
             key_bg = None
-            if t.anchor:
+            if t.anchor and flow_ok:
                 # the key frame vouches for its background where direct flow to it passes the
                 # cycle test, unless the colour clearly says "object": stops a mask from sticking
                 # to the background behind an occluder and drift from accumulating
@@ -272,12 +309,14 @@ class _VosStepper:
             area_w = int(np.count_nonzero(warped))
             if area_w >= max(t.min_pixels, t.lost_ratio * self.area):
                 valid = flowlib.cycle_valid(bwd, fwd, delta=1.0, relative=0.1)
+                if not flow_ok:
+                    valid = np.ones_like(valid)  # the flow failed the object: the matched patch holds
                 w8 = warped.astype(np.uint8)
                 uncertain = (cv2.dilate(w8, _disk(t.border)) > 0) & ~(cv2.erode(w8, _disk(t.border)) > 0)
-                uncertain |= ~valid & (cv2.dilate(w8, _disk(t.reach)) > 0)
+                uncertain |= ~valid & _grow(w8, t.reach)
                 speed = float(np.percentile(np.linalg.norm(fwd[self.prev_mask > 0], axis=1), 95))
                 reach = int(min(3 * t.reach, t.border + speed))
-                uncertain |= (cv2.dilate(w8, _disk(reach)) > 0) & (prob > 0.6)
+                uncertain |= _grow(w8, reach) & (prob > 0.6)
                 uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
                 prior = np.where(warped, 255, 0).astype(np.uint8)
                 mask = self.cut.cut(img, prior, uncertain)
@@ -341,7 +380,9 @@ class ObjectTracker(MaskTracker):
                  hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.1,
                  splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
                  anchor_colour: float = 0.7,
-                 max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4) -> None:
+                 max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
+                 shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
+                 shift_gain: float = 0.7) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
                          model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
@@ -353,6 +394,8 @@ class ObjectTracker(MaskTracker):
         self.hard_veto, self.incumbent_penalty, self.bg_rate = hard_veto, incumbent_penalty, bg_rate
         self.splat = splat
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
+        self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
+        self.shift_gain = shift_gain
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
