@@ -40,7 +40,8 @@ class PropagateEngine(Engine):
     the shared clips, far below on dogs_jump, see tests/benchmarks/results/fill.log). ``references``: {frame: image path or (H, W, 3)
     uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
     ``layers``: complete the flow with an object layer for things moving through the hole
-    (:mod:`.motionlayers`).
+    (:mod:`.motionlayers`). ``spatial_blend``: weight of each frame's own spatial fill mixed
+    into the pixels no frame shows (:mod:`.confidence`; 0 = the carried key fill only).
     """
 
     name = "propagate"
@@ -52,8 +53,9 @@ class PropagateEngine(Engine):
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
                  spatial: str = "telea", references: dict | None = None, layers: bool = False,
-                 **_ignored) -> None:
+                 spatial_blend: float = 0.0, **_ignored) -> None:
         self.layers = bool(layers)
+        self.spatial_blend = float(spatial_blend)
         from .fillmethods import check_method
 
         self.fill_method = check_method(fill_method)
@@ -180,6 +182,11 @@ class PropagateEngine(Engine):
                     corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
                     if refs and i not in refs:
                         self._warp_reference(clip, i, hole, res.rgb[k], refs, shot, flow_fn)
+                    elif self.spatial_blend > 0 and not refs:  # see .confidence
+                        from .confidence import blend_unsourced
+
+                        blend_unsourced(res.rgb[k], clip.frame(i), hole, res.src_frame[k],
+                                        self.spatial_blend, spatial_fn)
                 out[i] = Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])
                 yield Filled(i, res.rgb[k], corr)
                 done += 1
