@@ -59,8 +59,8 @@ class PropagateEngine(Engine):
         from .fillmethods import check_method
 
         self.fill_method = check_method(fill_method)
-        if spatial not in ("exemplar", "telea"):
-            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar or telea.")
+        if spatial not in ("exemplar", "telea", "texture"):
+            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar, telea or texture.")
         self.spatial = spatial
         self.references = dict(references or {})
         self.filler_options = dict(filler_options or {})
@@ -125,6 +125,10 @@ class PropagateEngine(Engine):
             from .exemplar import ExemplarFill
 
             spatial_fn = ExemplarFill()
+        elif self.spatial == "texture":  # a smooth base with exemplar texture on top (.exemplar)
+            from .exemplar import TextureFill
+
+            spatial_fn = TextureFill()
         total = len(set(frames))
         plans = self.plan(clip, frames)
         if priority is not None:
