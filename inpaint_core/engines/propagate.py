@@ -35,13 +35,15 @@ class PropagateEngine(Engine):
     pixels. ``completion``: how flow is completed in holes (``"background"`` or ``"laplace"``).
     ``fill_method``: ``auto`` (propagate; a still hole in a still scene filled per frame),
     ``propagate`` (always follow the flow), ``clean-plate``, ``surface`` or ``edge-blend`` (see
-    :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``telea`` (default)
-    or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
+    :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``telea`` (default),
+    ``texture`` (Telea's low frequencies with exemplar detail, :mod:`.texturefill`; opt-in:
+    SSIM below Telea's, see docs/fill.md) or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
     the shared clips, far below on dogs_jump, see tests/benchmarks/results/fill.log). ``references``: {frame: image path or (H, W, 3)
     uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
     ``layers``: complete the flow with an object layer for things moving through the hole
     (:mod:`.motionlayers`). ``spatial_blend``: weight of each frame's own spatial fill mixed
-    into the pixels no frame shows (:mod:`.confidence`; 0 = the carried key fill only).
+    into the pixels no frame shows (:mod:`.confidence`; 0 = the carried key fill only; opt-in:
+    mixed results per clip, docs/fill.md).
     """
 
     name = "propagate"
@@ -126,7 +128,7 @@ class PropagateEngine(Engine):
 
             spatial_fn = ExemplarFill()
         elif self.spatial == "texture":  # a smooth base with exemplar texture on top (.exemplar)
-            from .exemplar import TextureFill
+            from .texturefill import TextureFill
 
             spatial_fn = TextureFill()
         total = len(set(frames))

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from inpaint_core.engines.exemplar import TextureFill
+from inpaint_core.engines.texturefill import TextureFill
 
 
 def _lap_energy(img: np.ndarray, region: np.ndarray) -> float:
