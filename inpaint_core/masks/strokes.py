@@ -58,6 +58,15 @@ def adaptive_grow(mask: np.ndarray, grow: int, ratio: float | None = None, thin:
     grow = int(grow)
     if grow <= 0 or not m.any():
         return m
+    # work on the mask's bounding box (plus the growth): a 1080p frame's logo is a small part of it
+    ys, xs = np.nonzero(np.any(m, 1))[0], np.nonzero(np.any(m, 0))[0]
+    pad = grow + 2
+    y0, y1 = max(0, ys[0] - pad), min(m.shape[0], ys[-1] + 1 + pad)
+    x0, x1 = max(0, xs[0] - pad), min(m.shape[1], xs[-1] + 1 + pad)
+    if (y1 - y0) * (x1 - x0) < m.size:
+        out = np.zeros_like(m)
+        out[y0:y1, x0:x1] = adaptive_grow(m[y0:y1, x0:x1], grow, ratio, thin, min_grow, kernel)
+        return out
     base = min(grow, max(0, int(min_grow)))
     out = grow_mask(m, base, kernel)
     # distance of each masked pixel to the nearest kept one: a stroke w pixels wide peaks at ~(w+1)/2
