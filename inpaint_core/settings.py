@@ -77,7 +77,8 @@ SCHEMA: dict[str, Setting] = {s.name: s for s in (
     Setting("long_side", DEFAULT_LONG_SIDE, int, "working size: the source scaled so its long side is at "
             "most this many pixels (engines with a fixed size use theirs)", 16, 8192),
     Setting("grow", None, int, "mask growth in source pixels (3x3 cross iterations)", 0, 512, optional=True,
-            none_means="the engine's own growth at its working size, in source pixels"),
+            none_means="the engine's own growth at its working size, in source pixels, adapted to stroke "
+            "width: strokes up to about 9 px wide do not grow"),
     Setting("feather", DEFAULT_FEATHER, float, "soft-edge radius of the final composite in source pixels",
             0, 512),
     Setting("residuals", "both", str, "full-resolution detail: temporal + spatial residuals, one of them, "

@@ -35,12 +35,15 @@ class PropagateEngine(Engine):
     pixels. ``completion``: how flow is completed in holes (``"background"`` or ``"laplace"``).
     ``fill_method``: ``auto`` (propagate; a still hole in a still scene filled per frame),
     ``propagate`` (always follow the flow), ``clean-plate``, ``surface`` or ``edge-blend`` (see
-    :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``telea`` (default)
-    or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
+    :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``telea`` (default),
+    ``texture`` (Telea's low frequencies with exemplar detail, :mod:`.texturefill`; opt-in:
+    SSIM below Telea's, see docs/fill.md) or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
     the shared clips, far below on dogs_jump, see tests/benchmarks/results/fill.log). ``references``: {frame: image path or (H, W, 3)
     uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
     ``layers``: complete the flow with an object layer for things moving through the hole
-    (:mod:`.motionlayers`).
+    (:mod:`.motionlayers`). ``spatial_blend``: weight of each frame's own spatial fill mixed
+    into the pixels no frame shows (:mod:`.confidence`; 0 = the carried key fill only; opt-in:
+    mixed results per clip, docs/fill.md).
     """
 
     name = "propagate"
@@ -52,13 +55,14 @@ class PropagateEngine(Engine):
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
                  spatial: str = "telea", references: dict | None = None, layers: bool = False,
-                 **_ignored) -> None:
+                 spatial_blend: float = 0.0, **_ignored) -> None:
         self.layers = bool(layers)
+        self.spatial_blend = float(spatial_blend)
         from .fillmethods import check_method
 
         self.fill_method = check_method(fill_method)
-        if spatial not in ("exemplar", "telea"):
-            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar or telea.")
+        if spatial not in ("exemplar", "telea", "texture"):
+            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar, telea or texture.")
         self.spatial = spatial
         self.references = dict(references or {})
         self.filler_options = dict(filler_options or {})
@@ -123,6 +127,10 @@ class PropagateEngine(Engine):
             from .exemplar import ExemplarFill
 
             spatial_fn = ExemplarFill()
+        elif self.spatial == "texture":  # a smooth base with exemplar texture on top (.exemplar)
+            from .texturefill import TextureFill
+
+            spatial_fn = TextureFill()
         total = len(set(frames))
         plans = self.plan(clip, frames)
         if priority is not None:
@@ -180,6 +188,11 @@ class PropagateEngine(Engine):
                     corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
                     if refs and i not in refs:
                         self._warp_reference(clip, i, hole, res.rgb[k], refs, shot, flow_fn)
+                    elif self.spatial_blend > 0 and not refs:  # see .confidence
+                        from .confidence import blend_unsourced
+
+                        blend_unsourced(res.rgb[k], clip.frame(i), hole, res.src_frame[k],
+                                        self.spatial_blend, spatial_fn)
                 out[i] = Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])
                 yield Filled(i, res.rgb[k], corr)
                 done += 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..masks.ops import grow_mask
+from ..masks.strokes import AdaptiveGrow, grow_for
 from .residuals import Geometry
 
 
@@ -19,7 +19,8 @@ class FrameData:
     """One frame. ``full``: (H, W, 3) uint8 source; ``small``: (h, w, 3) uint8 = ``down(full)``;
     ``hole``: (H, W) uint8 0/255, the user's mask grown by the export's grow setting (what the
     composite replaces); ``hole_small``: (h, w) uint8 0/255, the engine's hole at working size
-    (covers ``hole``, then grown by the engine's ``default_grow``). For a native-sample export also
+    (covers ``hole``, then grown by the engine's ``default_grow``). The default growth (an
+    :class:`~inpaint_core.masks.strokes.AdaptiveGrow`) is stroke-adaptive at both sizes. For a native-sample export also
     ``native``: the decoded picture in its own format (a :class:`~inpaint_core.video.native.NativeFrame`)
     and, for 9-16-bit sources, ``full16``: (H, W, 3) uint16 RGB (65535 = white) from which the
     residuals are taken without an 8-bit step."""
@@ -64,8 +65,10 @@ class FrameStore:
         last = self._last
         if last is not None and np.array_equal(last[0], mask):
             return FrameData(full, small, last[1], last[2], native, full16)
-        hole = grow_mask(mask, self.grow)
-        hole_small = grow_mask(self.geom.down_mask(hole), self.engine_grow)
+        hole = grow_for(mask, self.grow)
+        # the export's default growth adapts to stroke width at both sizes; an explicit one is uniform
+        eg = AdaptiveGrow(self.engine_grow) if isinstance(self.grow, AdaptiveGrow) else self.engine_grow
+        hole_small = grow_for(self.geom.down_mask(hole), eg)
         self._last = (mask.copy(), hole, hole_small)
         return FrameData(full, small, hole, hole_small, native, full16)
 

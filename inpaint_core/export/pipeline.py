@@ -47,8 +47,10 @@ class RestoreOptions:
 
 def default_grow(engine: Engine, geom: Geometry) -> int:
     """Full-resolution mask growth used when the caller gives none: the engine's growth at its
-    working size, brought to source pixels (at least 1)."""
-    return max(1, int(math.ceil(engine.default_grow * geom.scale / 2)))
+    working size, brought to source pixels (at least 1). It is a cap: thin strokes grow less
+    (:func:`inpaint_core.masks.strokes.adaptive_grow`)."""
+    from ..masks.strokes import AdaptiveGrow
+    return AdaptiveGrow(max(1, int(math.ceil(engine.default_grow * geom.scale / 2))))
 
 
 def restore_frame(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache | None,

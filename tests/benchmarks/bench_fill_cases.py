@@ -153,9 +153,23 @@ def _hole_psnr(out, truth, masks) -> float:
     return metrics.psnr_from_mse(se / max(1, sum(int((m > 0).sum()) * 3 for m in masks)))
 
 
-def ghost_case(n: int) -> dict:
+#: ghost case variants: (engine options, stroke-adaptive growth of the hole as the export does)
+GHOST_VARIANTS = {
+    "today": ({}, False),
+    "layers": ({"layers": True}, False),
+    "adaptive": ({}, True),
+    "adaptive_blend": ({"spatial_blend": 0.5}, True),
+    "adaptive_layers_blend": ({"layers": True, "spatial_blend": 0.5}, True),
+    "telea": (None, False),
+}
+
+
+def ghost_case(n: int, labels=("today", "layers", "telea")) -> dict:
     """A textured object moving across a stationary hole: a synthetic pan, and running_car 32-91
-    (a car passes under its logo mask). Today's engine, with motion layers, and Telea."""
+    (a car passes under its logo mask). Today's engine (uniform growth by 2), variants
+    (:data:`GHOST_VARIANTS`: motion layers; the export's stroke-adaptive growth; the spatial
+    blend), and Telea; in-hole PSNR over the ungrown mask."""
+    from inpaint_core.masks.strokes import adaptive_grow
     from tests.benchmarks.bench_propagate import CLIPS, read_frames
 
     w, h = 432, 240
@@ -178,9 +192,13 @@ def ghost_case(n: int) -> dict:
         masks = [mask] * len(frames)
         res[key] = {}
         tiles = [frames[t]]
-        for label, eng in (("today", PropagateEngine()), ("layers", PropagateEngine(layers=True)),
-                           ("telea", TeleaEngine())):
-            out, secs = fill(eng, frames, masks, grow=2)
+        for label in labels:
+            opts, adaptive = GHOST_VARIANTS[label]
+            eng = TeleaEngine() if opts is None else PropagateEngine(**opts)
+            if adaptive:
+                out, secs = fill(eng, frames, [adaptive_grow(m, 2) for m in masks], grow=0)
+            else:
+                out, secs = fill(eng, frames, masks, grow=2)
             res[key][label] = {"psnr_hole": _hole_psnr(out, frames, masks), "seconds": secs}
             print(f"ghost: {key:22s} {label:8s} in-hole PSNR {res[key][label]['psnr_hole']:.2f} dB ({secs:.1f} s)",
                   flush=True)
@@ -197,6 +215,7 @@ def main() -> None:
     ap.add_argument("--moving", action="store_true")
     ap.add_argument("--ghost", action="store_true")
     ap.add_argument("--frames", type=int, default=0, help="frames (default: 16 for --reference, 60 for --plate)")
+    ap.add_argument("--ghost-variants", default="today,layers,telea", help=f"of {', '.join(GHOST_VARIANTS)}")
     args = ap.parse_args()
     import json
 
@@ -204,7 +223,7 @@ def main() -> None:
     if args.plate:
         data["plate"] = plate_case(args.frames or 60)
     if args.ghost:
-        data["ghost"] = ghost_case(args.frames or 60)
+        data["ghost"] = ghost_case(args.frames or 60, args.ghost_variants.split(","))
     if args.moving:
         data["moving"] = moving_case(args.frames or 60)
     if args.reference:

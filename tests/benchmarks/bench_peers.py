@@ -7,7 +7,7 @@ its logo mask (running_car's watermark_mask.png, the other clips a watermark-lik
 box and a stroke, inpaint_core.export.synthetic). The clip itself is the ground truth. Vanish
 exports with its defaults (vanish export, propagate engine, both residuals); removelogo gets the
 mask image; delogo one box per connected part of the mask. In-hole PSNR over all frames; Vanish
-also with ``--grow 0``.
+also with ``--grow 0`` and with its default growth given explicitly (uniform, not stroke-adaptive).
 Writes tests/benchmarks/results/peers.json.
 """
 
@@ -29,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 from inpaint_core import metrics  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.cli import main as vanish  # noqa: E402
+from inpaint_core.engines import create_engine  # noqa: E402
+from inpaint_core.export.lowres import lowres_plan  # noqa: E402
 from inpaint_core.export.synthetic import watermark_mask  # noqa: E402
+from inpaint_core.settings import DEFAULT_LONG_SIDE, ExportSettings  # noqa: E402
 from inpaint_core.video import VideoReader  # noqa: E402
 from tests.benchmarks.bench_propagate import CLIPS, SHARED, read_frames  # noqa: E402
 
@@ -78,7 +81,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--clips", default=",".join(CLIPS))
+    ap.add_argument("--variants", default="grow0,uniform",
+                    help="extra Vanish exports: grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
     args = ap.parse_args()
+    variants = set(args.variants.split(",")) - {""}
     WORK.mkdir(exist_ok=True)
     rows = []
     for name in args.clips.split(","):
@@ -101,9 +107,16 @@ def main() -> None:
                        "--no-audio"]) == 0
         row["vanish_s"] = time.perf_counter() - t0
         # the same with no extra mask growth in the export (the default grows the mask for safety
-        # against anti-aliased logo edges, which only costs here: the truth has no logo)
-        assert vanish(["export", str(src), "--masks", str(mpath), "--out", str(WORK / f"{name}_vanish-grow0.mkv"),
-                       "--no-audio", "--grow", "0"]) == 0
+        # against anti-aliased logo edges, which only costs here: the truth has no logo), and with
+        # the default growth applied uniformly (an explicit --grow: the rule before stroke-adaptive growth)
+        if "grow0" in variants:
+            assert vanish(["export", str(src), "--masks", str(mpath), "--out",
+                           str(WORK / f"{name}_vanish-grow0.mkv"), "--no-audio", "--grow", "0"]) == 0
+        g = int(lowres_plan((w, h), create_engine("propagate"), ExportSettings(long_side=DEFAULT_LONG_SIDE)).grow)
+        row["default_grow"] = g
+        if "uniform" in variants:
+            assert vanish(["export", str(src), "--masks", str(mpath), "--out",
+                           str(WORK / f"{name}_vanish-uniform.mkv"), "--no-audio", "--grow", str(g)]) == 0
         t0 = time.perf_counter()
         ffmpeg("-i", str(src), "-vf", f"removelogo=f={mpath}", "-c:v", "ffv1", str(WORK / f"{name}_removelogo.mkv"))
         row["removelogo_s"] = time.perf_counter() - t0
@@ -112,19 +125,28 @@ def main() -> None:
         ffmpeg("-i", str(src), "-vf", chain, "-c:v", "ffv1", str(WORK / f"{name}_delogo.mkv"))
         row["delogo_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for method in ("vanish", "vanish-grow0", "removelogo", "delogo"):
+        for method in ("vanish", "vanish-grow0", "vanish-uniform", "removelogo", "delogo"):
+            if method.startswith("vanish-") and method[7:] not in variants:
+                continue
             out = read_all(WORK / f"{name}_{method}.mkv")
             row[f"psnr_hole_{method}"] = score(out, truth, hole)
         # per-frame Telea at full resolution, for reference
         tel = [cv2.inpaint(f, mask, 5, cv2.INPAINT_TELEA) for f in truth]
         row["psnr_hole_telea"] = score(tel, truth, hole)
+        extra = ", ".join(f"{v} {row['psnr_hole_vanish-' + v]:.2f}" for v in ("grow0", "uniform") if v in variants)
         print(f"{name:15s} {w}x{h} hole {100 * hole.mean():.1f}%  in-hole PSNR: vanish "
-              f"{row['psnr_hole_vanish']:.2f} (grow 0: {row['psnr_hole_vanish-grow0']:.2f})  removelogo {row['psnr_hole_removelogo']:.2f}  delogo "
+              f"{row['psnr_hole_vanish']:.2f} ({extra})  removelogo {row['psnr_hole_removelogo']:.2f}  delogo "
               f"{row['psnr_hole_delogo']:.2f}  telea {row['psnr_hole_telea']:.2f}  (vanish {row['vanish_s']:.0f} s)",
               flush=True)
         rows.append(row)
         write_json({"rows": rows}, OUT)
     print("wrote", OUT)
+    print(f"{'clip':15s} {'size':>8s} {'vanish':>7s} " + " ".join(f"{v:>7s}" for v in sorted(variants))
+          + f" {'removelogo':>10s} {'delogo':>7s} {'telea':>7s}")
+    for r in rows:
+        print(f"{r['clip']:15s} {r['size'][0]:>4d}x{r['size'][1]:<3d} {r['psnr_hole_vanish']:7.2f} "
+              + " ".join(f"{r['psnr_hole_vanish-' + v]:7.2f}" for v in sorted(variants))
+              + f" {r['psnr_hole_removelogo']:10.2f} {r['psnr_hole_delogo']:7.2f} {r['psnr_hole_telea']:7.2f}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Print the fill benchmark's tables from its JSON results (one or more bench_fill.py outputs).
 
-    python tests/benchmarks/fill_table.py tests/benchmarks/results/fill.json [more.json ...]
+    python tests/benchmarks/fill_table.py tests/benchmarks/results/fill.json [more.json ...] [--p ENGINE]
 
 Per clip and mask family: in-hole PSNR of propagate and Telea and their difference; on the
 revealed pixels the same; on the never-revealed pixels SSIM and the texture ratio of both.
+``--p ENGINE``: the engine spec shown as P (default ``propagate``), e.g. ``propagate:spatial_blend=0.5``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import sys
 
 
-def main(paths: list[str]) -> None:
+def main(paths: list[str], p_engine: str = "propagate") -> None:
     rows = []
     for p in paths:
         rows += json.load(open(p))["rows"]
@@ -26,7 +27,7 @@ def main(paths: list[str]) -> None:
         return "-" if x is None else fmt.format(x)
 
     for (clip, fam), e in by.items():
-        p, t = e.get("propagate"), e.get("telea")
+        p, t = e.get(p_engine), e.get("telea")
         if not p or not t:
             continue
         dh = p["psnr_hole"] - t["psnr_hole"]
@@ -39,4 +40,10 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    eng = "propagate"
+    if "--p" in args:
+        k = args.index("--p")
+        eng = args[k + 1]
+        del args[k:k + 2]
+    main(args, eng)
