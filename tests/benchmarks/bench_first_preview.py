@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from app.workers.jobfns import ClipFacts, PreviewFrame, preview_job, working_size  # noqa: E402
+from app.workers.jobfns import ClipFacts, PreviewFrame, preview_job  # noqa: E402
 from inpaint_core.engines import DEFAULT_ENGINE  # noqa: E402
 from inpaint_core.jobs import CancelToken  # noqa: E402
+from inpaint_core.settings import ExportSettings, working_size  # noqa: E402
 from inpaint_core.video import VideoReader  # noqa: E402
 
 
@@ -69,7 +70,8 @@ def run(path: Path, mask: np.ndarray, frames: list[int], playhead: int, engine: 
     t0 = time.monotonic()
     first_any = first_playhead = None
     order = []
-    for ev in preview_job(facts, StationaryMask(mask), engine, frames, playhead, 640, "cpu", CancelToken(),
+    settings = ExportSettings(engine=engine, long_side=640)  # the editor's default preview size
+    for ev in preview_job(facts, StationaryMask(mask), settings, frames, playhead, "cpu", CancelToken(),
                           quick=quick):
         if isinstance(ev, PreviewFrame):
             t = time.monotonic() - t0
@@ -92,7 +94,7 @@ def main() -> int:
     path, mask, what = source()
     frames = list(range(args.frames))
     h, w = mask.shape
-    ws = working_size((w, h), 640)
+    ws = working_size((w, h), long_side=640)
     print(f"{what}: {args.frames} frames at {ws[0]}x{ws[1]}, playhead {args.playhead}, engine {args.engine}, "
           f"{os.cpu_count()} CPUs")
     runs = []
