@@ -131,6 +131,7 @@ def export_video(
     context: tuple[int, int] | None = None,
     chunks: list[tuple[int, int]] | None = None,
     pipelined: bool = True,
+    restore_device: str | None = None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -155,7 +156,8 @@ def export_video(
     with the chunks and context of a longer export gives that export's frames (the batch's segments).
     ``pipelined``: decode, fill, restore and encode on threads, the engine fed as a stream
     (:mod:`.streamjob`); False runs the earlier one-thread loop (each chunk filled on its own with
-    context frames), kept for comparison in the export benchmark.
+    context frames), kept for comparison in the export benchmark. ``restore_device``: where the
+    restore stage runs, for builds whose :class:`RestoreOptions` has a ``device`` (None: its default).
     Yields :class:`Progress`; returns an :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter
@@ -189,6 +191,10 @@ def export_video(
                            work_size)
         geom, g, work = plan.geom, plan.grow, plan.work
         opts = RestoreOptions(residuals=opts_res, feather=DEFAULT_FEATHER if feather is None else float(feather))
+        if restore_device is not None:
+            if not hasattr(opts, "device"):
+                raise VanishError("This build restores on the CPU only; leave out the restore device.")
+            opts.device = restore_device
         mask_fn = mask_reader(masks, n, (W, H))
         fmt_plan = plan_output(info, out, fmt)
         check_encodable(fmt_plan.format, out, source, W, H, end - start, n)  # before scanning, not at the encoder

@@ -16,6 +16,7 @@ import cv2
 
 from ..engines.base import Filled
 from ..jobs import Progress
+from ..sysmem import trim_heap
 from .media import apply_native_patches, native_patches
 from .pipeline import fill_rgba, restore_frame, restore_layers, restore_native
 from .resume import apply_patch, os_error, patch_of
@@ -28,6 +29,11 @@ SLACK = 8
 #: OpenCV's own worker threads during a pipelined export: the stages already fill the cores, and
 #: nested pools fight over them (``VANISH_CV_THREADS`` overrides; 0 leaves OpenCV's default)
 CV_THREADS = int(os.environ.get("VANISH_CV_THREADS", "1"))
+#: threads restoring frames side by side (each frame's restore is independent given its fill);
+#: ``VANISH_RESTORE_WORKERS`` overrides
+RESTORE_WORKERS = max(1, int(os.environ.get("VANISH_RESTORE_WORKERS", "2")))
+#: how far a restore worker may run ahead of the oldest frame still in work
+RESTORE_SPREAD = 4
 
 
 class WindowView:
@@ -53,6 +59,23 @@ class WindowView:
         return lambda k: lo <= k < hi and k in self._store
 
 
+class LockedFlows(FlowCache):
+    """The restore stage's flow cache, shared by its workers (its LRU bookkeeping is not
+    thread-safe; the flows it computes are small next to the rest of a frame's restore)."""
+
+    def __init__(self, *a, **k) -> None:
+        super().__init__(*a, **k)
+        self._lock = threading.RLock()
+
+    def reduced(self, i):
+        with self._lock:
+            return super().reduced(i)
+
+    def __call__(self, a, b):
+        with self._lock:
+            return super().__call__(a, b)
+
+
 @contextmanager
 def cv_threads(n: int):
     old = cv2.getNumThreads()
@@ -69,7 +92,7 @@ def pipelined_frames(job):
     yields Progress, returns (frames written, chunks resumed)."""
     st = Stages(job.cancel)
     store, view = job.store, WindowView(job.store, job.reach)
-    flows = FlowCache(view, job.opts.temporal)
+    flows = LockedFlows(view, job.opts.temporal)
     lock = threading.Lock()
     raw_mask = job.mask_fn
 
@@ -83,7 +106,7 @@ def pipelined_frames(job):
     wanted = [i for i in range(job.start, job.end) if chunk_of.get(i) not in resumed]
     stream = job.engine.stream(job.work, job.shots, job.lo, job.hi, wanted, job.cancel,
                                windows=job.chunks)
-    ahead = max(job.reach, stream.lookahead) + SLACK
+    ahead = max(job.reach, stream.lookahead) + SLACK + RESTORE_SPREAD
     pos = {"restore": job.start, "decoded": job.lo, "done": 0}
     # decode is held to ``ahead`` frames before restore, which bounds what the first two queues hold
     fill_q, restore_q = queue.Queue(), queue.Queue()
@@ -117,60 +140,89 @@ def pipelined_frames(job):
                 outs = stream.finish() if item is END else stream.push(item[0], item[1].small, item[1].hole_small)
             for f in outs:
                 st.put(restore_q, f)
+            if outs:
+                trim_heap()  # the engine's chunk arrays are free now: give them back
             if item is END:
                 break
         st.put(restore_q, END)
 
-    def restore() -> None:
-        patches = None
-        for i in range(job.start, job.end):
+    order = iter(range(job.start, job.end))
+    active: set[int] = set()
+    take = threading.Lock()
+    loaded: dict = {}
+
+    def next_frame():
+        """The next frame to restore and its fill (taken together, so fills match frames)."""
+        with take:
+            i = next(order, None)
+            if i is None:
+                return None, None
             with st.cond:
-                pos["restore"] = i
+                active.add(i)
+                pos["restore"] = min(active)
                 st.cond.notify_all()
-            a, b = store.shot(i)
-            need = min(b, job.hi, i + job.reach + 1)
-            st.wait_for(lambda: pos["decoded"] >= need)
-            d = store[i]
             chunk = chunk_of[i]
-            may = job.native and job.smart.may_copy(i, d.hole)
             if chunk in resumed:
-                if i == chunk[0]:
-                    patches = job.partial.load(chunk)
-                with st.timed("restore"):
-                    if job.native:
-                        o = apply_native_patches(d.native, patches, i)
-                    else:
-                        o = apply_patch(d.full, *patches[i])
-                st.put(encode_q, (i, d, o, may, None, None))
-                continue
+                if chunk not in loaded:
+                    loaded.clear()
+                    loaded[chunk] = job.partial.load(chunk)
+                return i, loaded[chunk]
             ev = st.get(restore_q)
             assert isinstance(ev, Filled) and ev.index == i, (ev, i)
             if job.fills is not None:
                 job.fills(i, ev.rgb)
-            with st.timed("restore"):
-                layers, patch = None, {}
-                if job.fill_writer is not None or (job.native and not may):
-                    layers = restore_layers(i, ev.rgb, view, flows, job.opts, ev.correspondence,
-                                            align=d.native.sub if job.native else (0, 0))
-                if job.native:
-                    o = d.native
-                    if not may:
-                        o = restore_native(i, ev.rgb, view, flows, job.opts, ev.correspondence, layers)
-                        patch = native_patches(o, d.native, i)
-                else:
-                    o = restore_frame(i, ev.rgb, view, flows, job.opts, ev.correspondence, layers)
-                    patch = {i: patch_of(o, d.full)}
-                rgba = fill_rgba(layers, (job.W, job.H)) if job.fill_writer is not None else None
-            st.put(encode_q, (i, d, o, may, rgba, patch))
-        st.put(encode_q, END)
+            return i, ev
+
+    def restore() -> None:
+        while True:
+            i, ev = next_frame()
+            if i is None:
+                break
+            a, b = store.shot(i)
+            need = min(b, job.hi, i + job.reach + 1)
+            # at most RESTORE_SPREAD frames beyond the oldest one in work: outputs wait in order
+            st.wait_for(lambda: pos["decoded"] >= need and i <= min(active) + RESTORE_SPREAD)
+            d = store[i]
+            may = job.native and job.smart.may_copy(i, d.hole)
+            if not isinstance(ev, Filled):  # a resumed chunk: its patches
+                with st.timed("restore"):
+                    o = apply_native_patches(d.native, ev, i) if job.native else apply_patch(d.full, *ev[i])
+                item = (i, d, o, may, None, None)
+            else:
+                with st.timed("restore"):
+                    layers, patch = None, {}
+                    if job.fill_writer is not None or (job.native and not may):
+                        layers = restore_layers(i, ev.rgb, view, flows, job.opts, ev.correspondence,
+                                                align=d.native.sub if job.native else (0, 0))
+                    if job.native:
+                        o = d.native
+                        if not may:
+                            o = restore_native(i, ev.rgb, view, flows, job.opts, ev.correspondence, layers)
+                            patch = native_patches(o, d.native, i)
+                    else:
+                        o = restore_frame(i, ev.rgb, view, flows, job.opts, ev.correspondence, layers)
+                        patch = {i: patch_of(o, d.full)}
+                    rgba = fill_rgba(layers, (job.W, job.H)) if job.fill_writer is not None else None
+                item = (i, d, o, may, rgba, patch)
+            st.put(encode_q, item)
+            with st.cond:
+                active.discard(i)
+                if active:
+                    pos["restore"] = min(active)
+                st.cond.notify_all()
 
     def encode() -> None:
         patches: dict = {}
-        while True:
-            item = st.get(encode_q)
-            if item is END:
-                break
-            i, d, o, may, rgba, patch = item
+        waiting: dict = {}
+        ended = 0
+        for i in range(job.start, job.end):
+            while i not in waiting:  # restore workers finish out of order: write in order
+                item = st.get(encode_q)
+                if item is END:
+                    ended += 1
+                    continue
+                waiting[item[0]] = item
+            _, d, o, may, rgba, patch = waiting.pop(i)
             with st.timed("encode"):
                 try:
                     copied = may and job.smart.copy(i, d.hole, job.writer, job.pts0)
@@ -191,8 +243,11 @@ def pipelined_frames(job):
         st.events.put("end")
 
     with cv_threads(CV_THREADS):
-        for name, fn in (("decode", decode), ("fill", fill), ("restore", restore), ("encode", encode)):
-            st.spawn(name, fn)
+        st.spawn("decode", decode)
+        st.spawn("fill", fill)
+        for k in range(RESTORE_WORKERS):
+            st.spawn(f"restore{k if k else ''}", restore)
+        st.spawn("encode", encode)
         # until the first frame is out, the engine's first chunk is what the user waits for
         fill_label = f"fill ({job.engine.name})"
         yield Progress(0, job.total, fill_label)
