@@ -137,3 +137,28 @@ def test_a_failing_restore_stage_surfaces_its_error_once(tmp_path, clip, monkeyp
     with pytest.raises(VanishError, match="^restore went wrong$"):
         run_job(export_video(clip.path, mask(), out, keep_partial=False, **KW))
     assert not out.exists() and stage_threads() == []
+
+
+def test_resumed_classical_export_gives_the_uninterrupted_frames(tmp_path):
+    """The engine's state runs over chunk borders, so a resumed export fills the finished chunks
+    again (not restoring or encoding them) to reach the same state: the frames equal an export
+    that was never interrupted."""
+    src = make_video(tmp_path / "src.mkv", n=N, size=SIZE, codec="ffv1")
+    whole = tmp_path / "whole.mkv"
+    run_job(export_video(src.path, mask(), whole, **KW))
+    out = tmp_path / "o.mkv"
+    token = CancelToken()
+
+    def on(ev):
+        if isinstance(ev, Progress) and ev.stage == "export" and ev.done >= 20:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        run_job(export_video(src.path, mask(), out, cancel=token, **KW), on)
+    assert partial_dir(out).is_dir() and not out.exists() and stage_threads() == []
+    res = run_job(export_video(src.path, mask(), out, resume=True, **KW))
+    assert res.resumed_chunks >= 2
+    with VideoReader(whole) as a, VideoReader(out) as b:
+        fa, fb = [f for _, f in a.iter_frames()], [f for _, f in b.iter_frames()]
+    assert len(fa) == len(fb) == N
+    assert all(np.array_equal(x, y) for x, y in zip(fa, fb))
