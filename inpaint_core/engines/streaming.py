@@ -124,6 +124,7 @@ class WindowStream(FillStream):
             a, b = self._plan[self._k]
             sa, sb = self.shot_of(a)
             lo, hi = max(sa, a - self.context), min(sb, b + self.context)
+            self._forget_below(lo)  # frames of skipped windows (nothing wanted there) are not kept
             if self._next < hi and not final:
                 break
             self.cancel.raise_if_cancelled()

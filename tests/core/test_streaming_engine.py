@@ -137,3 +137,16 @@ def test_sttn_windows_map_onto_the_stream():
         assert f.rgb.shape == (h, w, 3)
         assert np.array_equal(f.rgb[mask == 0], frames[f.index][mask == 0])
         assert all(0 <= k < 14 for k in f.correspondence.frames)  # clip indices, not window ones
+
+
+def test_window_adapter_keeps_no_frames_of_windows_it_skips():
+    frames, masks = panning_clip(n=60)
+    stream = create_engine("telea").stream((96, 72), [(0, 60)], 0, 60, wanted=range(50, 60),
+                                           windows=[(s, s + 10) for s in range(0, 60, 10)])
+    held, got = [], []
+    for i, (f, m) in enumerate(zip(frames, masks)):
+        got += stream.push(i, f, m)
+        held.append(len(stream.frames))
+    got += stream.finish()
+    assert [f.index for f in got] == list(range(50, 60)) and stream.filled == {i: 1 for i in range(50, 60)}
+    assert max(held) <= 10 + 2 * 16 + 1

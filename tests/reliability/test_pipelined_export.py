@@ -162,3 +162,22 @@ def test_resumed_classical_export_gives_the_uninterrupted_frames(tmp_path):
         fa, fb = [f for _, f in a.iter_frames()], [f for _, f in b.iter_frames()]
     assert len(fa) == len(fb) == N
     assert all(np.array_equal(x, y) for x, y in zip(fa, fb))
+
+
+def test_cli_verbose_prints_and_json_holds_the_seconds_per_stage(tmp_path, clip, capsys):
+    import json
+
+    import cv2
+
+    from inpaint_core.cli import main
+
+    cv2.imwrite(str(tmp_path / "m.png"), mask())
+    rc = main(["export", str(clip.path), "--masks", str(tmp_path / "m.png"), "--out", str(tmp_path / "o.mp4"),
+               "--engine", "telea", "--verbose", "--json", str(tmp_path / "r.json")])
+    assert rc == 0
+    line = [x for x in capsys.readouterr().err.splitlines() if x.startswith("seconds per frame:")]
+    assert len(line) == 1 and all(k in line[0] for k in ("decode", "fill", "restore", "encode", "wall"))
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["frames"] == N and doc["frames_per_s"] > 0
+    assert set(doc["seconds_per_frame"]) >= {"decode", "fill", "restore", "encode", "wall"}
+    assert abs(doc["seconds_per_frame"]["wall"] * N - doc["wall_s"]) < 1e-6
