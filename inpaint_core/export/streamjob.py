@@ -25,7 +25,7 @@ from .temporal import FlowCache
 
 END = object()
 #: frames in flight beyond what the restore window and the engine's look-ahead need
-SLACK = 8
+SLACK = 4
 #: OpenCV's own worker threads during a pipelined export: the stages already fill the cores, and
 #: nested pools fight over them (``VANISH_CV_THREADS`` overrides; 0 leaves OpenCV's default)
 CV_THREADS = int(os.environ.get("VANISH_CV_THREADS", "1"))
@@ -33,7 +33,7 @@ CV_THREADS = int(os.environ.get("VANISH_CV_THREADS", "1"))
 #: ``VANISH_RESTORE_WORKERS`` overrides
 RESTORE_WORKERS = max(1, int(os.environ.get("VANISH_RESTORE_WORKERS", "2")))
 #: how far a restore worker may run ahead of the oldest frame still in work
-RESTORE_SPREAD = 4
+RESTORE_SPREAD = 2
 
 
 class WindowView:
