@@ -63,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-smart-render", action="store_true",
                    help="re-encode every frame, even those whose mask is empty and that could be copied")
     p.add_argument("--resume", action="store_true", help="continue an interrupted export of the same settings")
+    p.add_argument("--verbose", action="store_true", help="print the seconds per frame of each stage")
+    p.add_argument("--json", metavar="FILE", help="also write the result (frames, stage timings) as JSON")
     add_fill_arguments(p)
     p.set_defaults(func=run)
 
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                        **settings.export_kwargs())
     with ProgressPrinter() as bar:
         result = run_job(job, bar)
-    fps = result.frames / max(1e-9, sum(result.seconds.values()))
+    fps = result.frames / max(1e-9, result.wall or sum(result.seconds.values()))
     resumed = f", {result.resumed_chunks} chunk(s) reused" if result.resumed_chunks else ""
     if result.stale_chunks:
         resumed += f", {result.stale_chunks} made again because their masks changed"
@@ -136,7 +138,25 @@ def run(args: argparse.Namespace) -> int:
           f"{result.encoded} re-encoded", file=sys.stderr)
     if result.note:
         print(f"note: {result.note}", file=sys.stderr)
+    if args.verbose:
+        per = result.per_frame()
+        print("seconds per frame: " + ", ".join(f"{k} {v:.3f}" for k, v in per.items()), file=sys.stderr)
+    if args.json:
+        _write_json(Path(args.json), result, fps)
     return 0
+
+
+def _write_json(path: Path, result, fps: float) -> None:
+    import json
+
+    doc = {"path": str(result.path), "frames": result.frames, "engine": result.engine,
+           "work_size": list(result.work_size), "frames_per_s": fps, "wall_s": result.wall,
+           "seconds": result.seconds, "seconds_per_frame": result.per_frame(),
+           "copied": result.copied, "encoded": result.encoded, "encoding": result.encoding}
+    try:
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+    except OSError as exc:
+        raise VanishError(f"Could not write {path}: {exc.strerror or exc}.") from None
 
 
 def _warn_losses(video, out, fmt) -> None:

@@ -3,7 +3,8 @@
 An engine fills holes at its working size. It is given a :class:`ClipSource` (frames and masks at
 that size, random access, shot boundaries, a cancel token) and its :meth:`Engine.run` generator
 yields :class:`~inpaint_core.jobs.Progress` and :class:`Filled` events. ``Filled`` events may arrive
-in any order; consumers that need order wrap the stream in :func:`in_order`.
+in any order; consumers that need order wrap the stream in :func:`in_order`. :meth:`Engine.stream`
+is the in-order, fill-each-frame-once form the export uses (see :mod:`.streaming`).
 """
 
 from __future__ import annotations
@@ -106,6 +107,17 @@ class Engine(ABC):
         priority: int | None = None,
     ) -> Iterator[Progress | Filled]:
         """Fill ``frames`` (default: all) of ``clip``; the window around ``priority`` comes first."""
+
+    def stream(self, size: tuple[int, int], shots: Sequence[tuple[int, int]], lo: int, hi: int,
+               wanted: Sequence[int] | None = None, cancel: CancelToken | None = None,
+               windows: Sequence[tuple[int, int]] | None = None):
+        """A :class:`~.streaming.FillStream` over frames ``lo .. hi - 1`` at working ``size`` (w, h):
+        pushed in order, filled frames returned in order, each filled once. This default runs
+        :meth:`run` on tiled ``windows`` with context frames (:class:`~.streaming.WindowStream`);
+        engines that carry state across chunks override it."""
+        from .streaming import WindowStream
+
+        return WindowStream(self, shots, lo, hi, wanted, cancel, windows=windows)
 
 
 def in_order(

@@ -122,15 +122,7 @@ class PropagateEngine(Engine):
             yield from self._run_per_frame(clip, frames)
             return
         refs = self._references(clip)
-        spatial_fn = spatial_fill
-        if self.spatial == "exemplar":
-            from .exemplar import ExemplarFill
-
-            spatial_fn = ExemplarFill()
-        elif self.spatial == "texture":  # a smooth base with exemplar texture on top (.exemplar)
-            from .texturefill import TextureFill
-
-            spatial_fn = TextureFill()
+        spatial_fn = self._spatial_fn()
         total = len(set(frames))
         plans = self.plan(clip, frames)
         if priority is not None:
@@ -143,7 +135,9 @@ class PropagateEngine(Engine):
                 plans = [p for _, p in sorted(enumerate(plans),
                                               key=lambda kp: (min(abs(kp[0] - r) for r in ref_chunks), kp[0]))]
         _, overlap = self._chunking(clip.size)
-        flow_fn = self._flow_fn(clip.size)
+        from .streaming import PairFlowCache
+
+        flow_fn = PairFlowCache(self._flow_fn(clip.size), 4 * overlap + 4)
         done = 0
         yield Progress(0, total, "propagate")
         # delivered frames near chunk borders, kept only until the neighbouring chunk has run
@@ -153,53 +147,78 @@ class PropagateEngine(Engine):
             clip.cancel.raise_if_cancelled()
             pending.discard((a, b))
             shot = next((s for s in clip.shots if s[0] <= a < s[1]), (0, clip.frame_count))
-            lo, hi = max(shot[0], a - overlap), min(shot[1], b + overlap)
-            idx = list(range(lo, hi))
-            masks = [clip.mask(i) for i in idx]
-            if not any(m.any() for m in masks[a - lo:b - lo]):
-                for i in core:
-                    yield Filled(i, clip.frame(i), None)
-                    done += 1
-                    yield Progress(done, total, "propagate")
-                self._keep(delivered, {}, a, b, overlap, pending)
-                continue
-            imgs = [clip.frame(i) for i in idx]
-            seeds = {i - lo: delivered[i] for i in idx if i in delivered and not (a <= i < b)}
-            for i in idx:  # the user's clean frames: trusted sources, delivered as given
-                if i in refs and masks[i - lo].any():
-                    rgb = composite(refs[i], imgs[i - lo], masks[i - lo])
-                    seeds[i - lo] = Seed(rgb, np.full(rgb.shape[:2], -1, np.int32),
-                                         np.zeros(rgb.shape[:2] + (2,), np.float32))
-            opts = dict(self.filler_options)
-            if self.fill_method == "propagate":
-                opts.setdefault("still_check", False)
-            opts.setdefault("layers", self.layers)
-            filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
-                                 completion=self.completion, seam=self.seam,
-                                 cancel=clip.cancel.raise_if_cancelled, **opts)
-            want = [i - lo for i in core]
-            res = filler.run(want)
-            del filler, imgs
             out = {}
-            for k, i in enumerate(core):
-                hole = masks[i - lo] > 0
-                corr = None
-                if hole.any():
-                    corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
-                    if refs and i not in refs:
-                        self._warp_reference(clip, i, hole, res.rgb[k], refs, shot, flow_fn)
-                    elif self.spatial_blend > 0 and not refs:  # see .confidence
-                        from .confidence import blend_unsourced
-
-                        blend_unsourced(res.rgb[k], clip.frame(i), hole, res.src_frame[k],
-                                        self.spatial_blend, spatial_fn)
-                out[i] = Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])
-                yield Filled(i, res.rgb[k], corr)
+            for i, filled, seed in self._fill_chunk(clip.frame, clip.mask, a, b, core, shot, overlap,
+                                                    delivered, refs, flow_fn, spatial_fn, clip.cancel):
+                if seed is not None:
+                    out[i] = seed
+                yield filled
                 done += 1
                 yield Progress(done, total, "propagate")
             self._keep(delivered, out, a, b, overlap, pending)
 
-    def _warp_reference(self, clip, i: int, hole: np.ndarray, rgb: np.ndarray, refs, shot, flow_fn) -> None:
+    def stream(self, size, shots, lo, hi, wanted=None, cancel=None, windows=None):  # noqa: D102
+        """A :class:`~.streaming.PropagateStream` (flow propagation without references), else the
+        window adapter (per-frame methods, references: they read beyond one chunk)."""
+        from .streaming import PropagateStream
+
+        if self.fill_method in ("clean-plate", "surface", "edge-blend") or self.references:
+            return super().stream(size, shots, lo, hi, wanted, cancel, windows)
+        return PropagateStream(self, size, shots, lo, hi, wanted, cancel)
+
+    def _spatial_fn(self):
+        if self.spatial == "exemplar":
+            from .exemplar import ExemplarFill
+
+            return ExemplarFill()
+        if self.spatial == "texture":  # a smooth base with exemplar texture on top (.texturefill)
+            from .texturefill import TextureFill
+
+            return TextureFill()
+        return spatial_fill
+
+    def _fill_chunk(self, frame, mask, a: int, b: int, core: list[int], shot, overlap: int,
+                    delivered: dict[int, Seed], refs, flow_fn, spatial_fn, cancel):
+        """Fill chunk [a, b) of ``shot`` from frames ``a - overlap .. b + overlap`` (within the shot;
+        ``frame(i)``/``mask(i)`` read them), seeded by the ``delivered`` frames among them. Returns
+        [(i, Filled, Seed or None)] for the ``core`` frames in order (Seed None: an empty hole)."""
+        lo, hi = max(shot[0], a - overlap), min(shot[1], b + overlap)
+        idx = list(range(lo, hi))
+        masks = [mask(i) for i in idx]
+        if not any(m.any() for m in masks[a - lo:b - lo]):
+            return [(i, Filled(i, frame(i), None), None) for i in core]
+        imgs = [frame(i) for i in idx]
+        seeds = {i - lo: delivered[i] for i in idx if i in delivered and not (a <= i < b)}
+        for i in idx:  # the user's clean frames: trusted sources, delivered as given
+            if i in refs and masks[i - lo].any():
+                rgb = composite(refs[i], imgs[i - lo], masks[i - lo])
+                seeds[i - lo] = Seed(rgb, np.full(rgb.shape[:2], -1, np.int32),
+                                     np.zeros(rgb.shape[:2] + (2,), np.float32))
+        opts = dict(self.filler_options)
+        if self.fill_method == "propagate":
+            opts.setdefault("still_check", False)
+        opts.setdefault("layers", self.layers)
+        filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
+                             completion=self.completion, seam=self.seam,
+                             cancel=cancel.raise_if_cancelled, **opts)
+        res = filler.run([i - lo for i in core])
+        del filler
+        out = []
+        for k, i in enumerate(core):
+            hole = masks[i - lo] > 0
+            corr = None
+            if hole.any():
+                corr = FlowCorrespondence(res.src_frame[k], res.src_xy[k])
+                if refs and i not in refs:
+                    self._warp_reference(frame, i, hole, res.rgb[k], refs, shot, flow_fn)
+                elif self.spatial_blend > 0 and not refs:  # see .confidence
+                    from .confidence import blend_unsourced
+
+                    blend_unsourced(res.rgb[k], frame(i), hole, res.src_frame[k], self.spatial_blend, spatial_fn)
+            out.append((i, Filled(i, res.rgb[k], corr), Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])))
+        return out
+
+    def _warp_reference(self, frame, i: int, hole: np.ndarray, rgb: np.ndarray, refs, shot, flow_fn) -> None:
         """Replace, in place, the fill of frame ``i`` by the nearest reference of its shot warped
         along the direct flow, where that lands inside the reference (frames within reach)."""
         from .fillmethods import REFERENCE_REACH, reference_fill
@@ -208,7 +227,7 @@ class PropagateEngine(Engine):
         if not near:
             return
         r = min(near, key=lambda x: abs(x - i))
-        filled, used = reference_fill(clip.frame(i), hole, refs[r], flow_fn, self.completion)
+        filled, used = reference_fill(frame(i), hole, refs[r], flow_fn, self.completion)
         rgb[used] = filled[used]
 
     def _references(self, clip: ClipSource) -> dict[int, np.ndarray]:

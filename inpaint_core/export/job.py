@@ -82,6 +82,16 @@ class ExportResult:
     encoded: int = 0  # frames encoded
     encoding: str = ""  # what the output was encoded as (e.g. "ProRes 422 HQ yuv422p10le")
     note: str = ""  # a sentence about smart render for the user (why it was off, or hev1), or empty
+    wall: float = 0.0  # seconds from the first frame read to the output closed (stages overlap)
+
+    def per_frame(self) -> dict[str, float]:
+        """Seconds per written frame of each stage (busy time; pipelined stages overlap) and of the
+        whole (``wall``)."""
+        n = max(1, self.frames)
+        out = {k: v / n for k, v in self.seconds.items()}
+        if self.wall:
+            out["wall"] = self.wall / n
+        return out
 
 
 def _fmt_eta(sec: float | None) -> str:
@@ -120,6 +130,8 @@ def export_video(
     fill_layer=None,
     context: tuple[int, int] | None = None,
     chunks: list[tuple[int, int]] | None = None,
+    pipelined: bool = True,
+    restore_device: str | None = None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export ``source`` (a video path) with the holes in ``masks`` filled, to ``out``.
 
@@ -142,6 +154,10 @@ def export_video(
     and end <= hi, frames the engine and the residuals may read beyond the exported range (default:
     none); ``chunks``: the chunk plan (default: :func:`plan_chunks` of the range). A range exported
     with the chunks and context of a longer export gives that export's frames (the batch's segments).
+    ``pipelined``: decode, fill, restore and encode on threads, the engine fed as a stream
+    (:mod:`.streamjob`); False runs the earlier one-thread loop (each chunk filled on its own with
+    context frames), kept for comparison in the export benchmark. ``restore_device``: where the
+    restore stage runs, for builds whose :class:`RestoreOptions` has a ``device`` (None: its default).
     Yields :class:`Progress`; returns an :class:`ExportResult`.
     """
     from ..video import VideoReader, VideoWriter
@@ -175,6 +191,10 @@ def export_video(
                            work_size)
         geom, g, work = plan.geom, plan.grow, plan.work
         opts = RestoreOptions(residuals=opts_res, feather=DEFAULT_FEATHER if feather is None else float(feather))
+        if restore_device is not None:
+            if not hasattr(opts, "device"):
+                raise VanishError("This build restores on the CPU only; leave out the restore device.")
+            opts.device = restore_device
         mask_fn = mask_reader(masks, n, (W, H))
         fmt_plan = plan_output(info, out, fmt)
         check_encodable(fmt_plan.format, out, source, W, H, end - start, n)  # before scanning, not at the encoder
@@ -272,68 +292,90 @@ def export_video(
 
         try:
             yield Progress(0, total, "export")
-            for c0, c1 in chunks:
-                cancel.raise_if_cancelled()
-                sa, sb = store.shot(c0)
-                store.evict_below(max(lo, c0 - reach))  # forget first, then read ahead
-                ensure(min(sb, hi, c1 + reach))
-                if partial.has((c0, c1)):
-                    patches = partial.load((c0, c1))
-                    resumed += 1
-                    for i in range(c0, c1):
-                        cancel.raise_if_cancelled()
+            t_wall = time.monotonic()
+            if pipelined:
+                from types import SimpleNamespace
+
+                from .streamjob import pipelined_frames
+
+                job = SimpleNamespace(
+                    cancel=cancel, store=store, reach=reach, opts=opts, mask_fn=mask_fn, smart=smart,
+                    chunks=[tuple(c) for c in chunks], partial=partial, start=start, end=end, lo=lo,
+                    hi=hi, engine=eng, work=work, shots=shots, native=native, frames_iter=frames_iter,
+                    fills=fills, fill_writer=fill_writer, W=W, H=H, writer=writer, write=write,
+                    pts0=pts0, reader=reader, out=out, total=total, secs=secs)
+                gen = pipelined_frames(job)
+                try:
+                    while True:
+                        p = next(gen)
+                        yield Progress(p.done, total, p.stage, _fmt_eta(eta.update(p)))
+                except StopIteration as stop:
+                    done, resumed = stop.value
+                finally:
+                    gen.close()
+            else:
+                for c0, c1 in chunks:
+                    cancel.raise_if_cancelled()
+                    sa, sb = store.shot(c0)
+                    store.evict_below(max(lo, c0 - reach))  # forget first, then read ahead
+                    ensure(min(sb, hi, c1 + reach))
+                    if partial.has((c0, c1)):
+                        patches = partial.load((c0, c1))
+                        resumed += 1
+                        for i in range(c0, c1):
+                            cancel.raise_if_cancelled()
+                            t = time.monotonic()
+                            if native:
+                                write(i, None if can_copy(i) else apply_native_patches(store[i].native, patches, i))
+                            else:
+                                write(i, apply_patch(store[i].full, *patches[i]))
+                            secs["encode"] += time.monotonic() - t
+                            done += 1
+                    else:
+                        # each frame is restored and encoded as soon as the engine delivers it: no
+                        # chunk of fills or outputs is held, so the peak is the engine's working set
                         t = time.monotonic()
-                        if native:
-                            write(i, None if can_copy(i) else apply_native_patches(store[i].native, patches, i))
-                        else:
-                            write(i, apply_patch(store[i].full, *patches[i]))
-                        secs["encode"] += time.monotonic() - t
-                        done += 1
-                else:
-                    # each frame is restored and encoded as soon as the engine delivers it: no
-                    # chunk of fills or outputs is held, so the peak is the engine's working set
-                    t = time.monotonic()
-                    spent = 0.0
-                    patches = {}
-                    ctx = range(max(sa, lo, c0 - ENGINE_OVERLAP), min(sb, hi, c1 + ENGINE_OVERLAP))
-                    for ev in run_engine(eng, store, range(c0, c1), ctx, cancel, stage=f"fill ({eng.name})"):
-                        if not isinstance(ev, Filled):  # the engine's progress: say what runs now
+                        spent = 0.0
+                        patches = {}
+                        ctx = range(max(sa, lo, c0 - ENGINE_OVERLAP), min(sb, hi, c1 + ENGINE_OVERLAP))
+                        for ev in run_engine(eng, store, range(c0, c1), ctx, cancel, stage=f"fill ({eng.name})"):
+                            if not isinstance(ev, Filled):  # the engine's progress: say what runs now
+                                t0 = time.monotonic()
+                                yield Progress(done, total, ev.stage, _fmt_eta(eta.update(Progress(done, total))))
+                                spent += time.monotonic() - t0
+                                continue
+                            i = ev.index
+                            if fills is not None:
+                                fills(i, ev.rgb)
                             t0 = time.monotonic()
-                            yield Progress(done, total, ev.stage, _fmt_eta(eta.update(Progress(done, total))))
-                            spent += time.monotonic() - t0
-                            continue
-                        i = ev.index
-                        if fills is not None:
-                            fills(i, ev.rgb)
-                        t0 = time.monotonic()
-                        layers = None
-                        copy = native and can_copy(i)
-                        if fill_writer is not None or (native and not copy):
-                            layers = restore_layers(i, ev.rgb, store, flows, opts, ev.correspondence,
-                                                    align=store[i].native.sub if native else (0, 0))
-                        if native:
-                            o = None if copy else restore_native(i, ev.rgb, store, flows, opts,
-                                                                          ev.correspondence, layers)
-                            if o is not None:
-                                patches.update(native_patches(o, store[i].native, i))
-                        else:
-                            o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence, layers)
-                            patches[i] = patch_of(o, store[i].full)
-                        if fill_writer is not None:
-                            fill_writer.write(fill_rgba(layers, (W, H)), reader.pts[i] - pts0)
-                        t1 = time.monotonic()
-                        write(i, o)
-                        t2 = time.monotonic()
-                        secs["restore"] += t1 - t0
-                        secs["encode"] += t2 - t1
-                        done += 1
-                        yield Progress(done, total, "export", _fmt_eta(eta.update(Progress(done, total))))
-                        spent += time.monotonic() - t0  # restore, encode and the consumer's time
-                    secs["fill"] += time.monotonic() - t - spent
-                    trim_heap()  # the engine's working arrays are free now: give them back
-                if not partial.has((c0, c1)):
-                    partial.save((c0, c1), patches)
-                yield Progress(done, total, "export", _fmt_eta(eta.update(Progress(done, total))))
+                            layers = None
+                            copy = native and can_copy(i)
+                            if fill_writer is not None or (native and not copy):
+                                layers = restore_layers(i, ev.rgb, store, flows, opts, ev.correspondence,
+                                                        align=store[i].native.sub if native else (0, 0))
+                            if native:
+                                o = None if copy else restore_native(i, ev.rgb, store, flows, opts,
+                                                                              ev.correspondence, layers)
+                                if o is not None:
+                                    patches.update(native_patches(o, store[i].native, i))
+                            else:
+                                o = restore_frame(i, ev.rgb, store, flows, opts, ev.correspondence, layers)
+                                patches[i] = patch_of(o, store[i].full)
+                            if fill_writer is not None:
+                                fill_writer.write(fill_rgba(layers, (W, H)), reader.pts[i] - pts0)
+                            t1 = time.monotonic()
+                            write(i, o)
+                            t2 = time.monotonic()
+                            secs["restore"] += t1 - t0
+                            secs["encode"] += t2 - t1
+                            done += 1
+                            yield Progress(done, total, "export", _fmt_eta(eta.update(Progress(done, total))))
+                            spent += time.monotonic() - t0  # restore, encode and the consumer's time
+                        secs["fill"] += time.monotonic() - t - spent
+                        trim_heap()  # the engine's working arrays are free now: give them back
+                    if not partial.has((c0, c1)):
+                        partial.save((c0, c1), patches)
+                    yield Progress(done, total, "export", _fmt_eta(eta.update(Progress(done, total))))
             t = time.monotonic()
             try:
                 writer.close()
@@ -342,6 +384,7 @@ def export_video(
             secs["encode"] += time.monotonic() - t
             if fill_writer is not None:
                 fill_writer.close()
+            wall = time.monotonic() - t_wall
             completed = True
         finally:
             smart.close()
@@ -356,7 +399,7 @@ def export_video(
         yield from _write_masks(Path(write_masks), mask_fn, g, start, end)
     return ExportResult(out, done, secs, eng.name, work, crf, resumed, stale_chunks=partial.stale,
                         copied=writer.copied, encoded=done - writer.copied,
-                        encoding=fmt_plan.describe(), note=smart.note)
+                        encoding=fmt_plan.describe(), note=smart.note, wall=wall)
 
 
 def _chunk_digests(masks, mask_fn, chunks, shots, start: int, end: int, reach: int,

@@ -253,6 +253,15 @@ class SmartRender:
             return True
         return False
 
+    def may_copy(self, i: int, hole: np.ndarray) -> bool:
+        """Could frame ``i`` go out as source packets (:meth:`copy` then decides, writing them)?
+        False means it must be restored and encoded."""
+        if self.mode == "intra":
+            return not hole.any()
+        if self.mode == "gop":
+            return self._whole_clean(*self._gop(i))
+        return False
+
     def key(self, i: int) -> bool:
         """Must encoded frame ``i`` be a keyframe (the first frame of a re-encoded GOP)?"""
         return self.mode == "gop" and (i == self._start or self._gop(i)[0] == i)

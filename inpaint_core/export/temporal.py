@@ -178,7 +178,7 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
                       corr=None, timings: dict | None = None) -> list[int]:
     """Reference frames for target ``t``: greedy coverage of ``t``'s working-size hole.
 
-    With ``opts.reuse_refs`` the offsets chosen for frame ``t - 1`` (or ``t + 1``) are tried first;
+    With ``opts.reuse_refs`` the offsets chosen for frame ``t - 1`` are tried first;
     when they cover about as much as they did there, they are kept and the other candidates' flows
     are never computed; every ``opts.refresh`` frames the full search is made again. Candidates
     are ranked on flows ``opts.select_width`` wide. ``timings``: seconds are added to
@@ -217,7 +217,10 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
         vis = _visible(flows(t, k, opts.select_preset), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
         gains.append((float(vis.sum()) / n_hole, k, vis))
 
-    prev = memory.choices.get(t - 1) or memory.choices.get(t + 1)
+    # only frame t - 1's choice, and never at the start of a block of ``refresh`` frames counted from
+    # the shot's start: the choice is then a function of the frame alone, not of the order or the
+    # frames an export (a resumed one, a batch segment) happened to restore before it
+    prev = memory.choices.get(t - 1) if (t - store.shot(t)[0]) % opts.refresh else None
     if opts.reuse_refs and prev is not None and prev[2] + 1 < opts.refresh:
         again = [t + o for o in prev[0] if usable(t + o) and t + o in cands]
         if len(again) == len(prev[0]) and again:
