@@ -73,9 +73,9 @@ class LockedFlows(FlowCache):
         with self._lock:
             return super().reduced(i)
 
-    def __call__(self, a, b):
+    def __call__(self, a, b, *args, **kw):
         with self._lock:
-            return super().__call__(a, b)
+            return super().__call__(a, b, *args, **kw)
 
 
 def few_arenas(n: int = 2) -> None:

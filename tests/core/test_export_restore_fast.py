@@ -154,12 +154,16 @@ def test_neighbouring_frames_reuse_the_reference_choice_and_its_flows():
         opts = TemporalOptions(reuse_refs=reuse)
         flows = FlowCache(store, opts)
         tm: dict = {}
-        refs = [select_references(t, store, flows, opts, timings=tm) for t in range(14, 22)]
-        runs[reuse] = ([sorted(r) for r in refs], len(flows._cache), tm)
+        refs, kept = [], 0
+        for t in range(16, 24):  # two blocks of 4 frames from the shot's start
+            refs.append(select_references(t, store, flows, opts, timings=tm))
+            kept += flows.choices[t][2] > 0  # the previous frame's choice was kept
+        runs[reuse] = ([sorted(r) for r in refs], len(flows._cache), tm, kept)
     reused, full = runs[True][0], runs[False][0]
-    assert reused[0] == full[0]                              # a full search starts
+    assert reused[0] == full[0]                              # a full search starts each block
     assert sum(r == f for r, f in zip(reused, full)) >= 4    # mostly the same choice...
-    assert runs[True][1] < 0.7 * runs[False][1]              # ...from fewer working-size flows
+    assert runs[True][3] >= 2 and runs[False][3] == 0        # ...kept from the previous frame...
+    assert runs[True][1] <= runs[False][1] - 9 * runs[True][3]  # ...each keep saving most of a search's flows
     assert {"restore.references", "restore.flow_coarse"} <= set(runs[True][2])
 
 
