@@ -21,13 +21,12 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..engines import DEFAULT_ENGINE, create_engine
 from ..engines.base import Engine, Filled
 from ..errors import MaskError, VanishError
 from ..fsutil import check_output_folder
 from ..jobs import CancelToken, EtaEstimator, Progress
+from ..masks.strokes import AdaptiveGrow
 from ..settings import DEFAULT_FEATHER, DEFAULT_LONG_SIDE, ExportSettings
 from ..sysmem import trim_heap
 from .frames import FrameStore
@@ -48,7 +47,7 @@ from .pipeline import (
     restore_native,
     run_engine,
 )
-from .resume import PartialWork, apply_patch, os_error, patch_of
+from .resume import PartialWork, apply_patch, chunk_digests, os_error, patch_of
 from .safety import check_encodable, guarded_export
 from .settings import default_crf, mask_reader, plan_chunks
 from .temporal import FlowCache
@@ -214,6 +213,8 @@ def export_video(
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
             "engine_options": repr(sorted((engine_options or {}).items())),
             "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
+            # the default growth is stroke-adaptive (masks.strokes), --grow N uniform: not the same
+            "grow_rule": "adaptive" if isinstance(g, AdaptiveGrow) else "uniform",
             "chunks": [list(c) for c in chunks],
             "native": fmt_plan.pix_fmt if native else None,
         }
@@ -221,7 +222,7 @@ def export_video(
             signature["context"] = [lo, hi]
         reach = context_reach(opts_res, opts.temporal.offsets)
         partial = PartialWork(out, signature, resume,
-                              _chunk_digests(masks, mask_fn, chunks, shots, lo, hi, reach, cancel))
+                              chunk_digests(masks, mask_fn, chunks, shots, lo, hi, reach, cancel))
         if partial.stale:
             yield Progress(0, total, f"resume: {partial.stale} finished chunk(s) are made again (their masks changed)")
         store = FrameStore(geom, g, eng.default_grow, shots)
@@ -400,35 +401,6 @@ def export_video(
     return ExportResult(out, done, secs, eng.name, work, crf, resumed, stale_chunks=partial.stale,
                         copied=writer.copied, encoded=done - writer.copied,
                         encoding=fmt_plan.describe(), note=smart.note, wall=wall)
-
-
-def _chunk_digests(masks, mask_fn, chunks, shots, start: int, end: int, reach: int,
-                   cancel: CancelToken) -> dict[tuple[int, int], str]:
-    """For each chunk, a digest of the masks of every frame its output depends on (the chunk and
-    ``reach`` frames of context on each side, within its shot and the range). Per-frame digests
-    come from the mask document when it has them (no pixels composed), else from the masks."""
-    import hashlib
-
-    frame_digest = getattr(masks, "frame_digest", None)
-    per: dict[int, str] = {}
-
-    def digest(i: int) -> str:
-        if i not in per:
-            cancel.raise_if_cancelled()
-            if callable(frame_digest):
-                per[i] = frame_digest(i)
-            else:
-                per[i] = hashlib.sha1(np.ascontiguousarray(mask_fn(i)).tobytes()).hexdigest()
-        return per[i]
-
-    out = {}
-    for c0, c1 in chunks:
-        sa, sb = next(((a, b) for a, b in shots if a <= c0 < b), (start, end))
-        h = hashlib.sha1()
-        for i in range(max(start, sa, c0 - reach), min(end, sb, c1 + reach)):
-            h.update(f"{i}:{digest(i)};".encode())
-        out[(c0, c1)] = h.hexdigest()
-    return out
 
 
 def _scan_shots(reader, start: int, end: int, cancel: CancelToken):

@@ -10,6 +10,7 @@ chunk over the decoded source gives back exactly the frames first produced.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -137,4 +138,31 @@ def apply_patch(src: np.ndarray, rect: tuple[int, int, int, int], pix: np.ndarra
     x0, y0, x1, y1 = rect
     if x1 > x0 and y1 > y0:
         out[y0:y1, x0:x1] = pix
+    return out
+
+
+def chunk_digests(masks, mask_fn, chunks, shots, start: int, end: int, reach: int,
+                  cancel) -> dict[tuple[int, int], str]:
+    """For each chunk, a digest of the masks of every frame its output depends on (the chunk and
+    ``reach`` frames of context on each side, within its shot and the range). Per-frame digests
+    come from the mask document when it has them (no pixels composed), else from the masks."""
+    frame_digest = getattr(masks, "frame_digest", None)
+    per: dict[int, str] = {}
+
+    def digest(i: int) -> str:
+        if i not in per:
+            cancel.raise_if_cancelled()
+            if callable(frame_digest):
+                per[i] = frame_digest(i)
+            else:
+                per[i] = hashlib.sha1(np.ascontiguousarray(mask_fn(i)).tobytes()).hexdigest()
+        return per[i]
+
+    out = {}
+    for c0, c1 in chunks:
+        sa, sb = next(((a, b) for a, b in shots if a <= c0 < b), (start, end))
+        h = hashlib.sha1()
+        for i in range(max(start, sa, c0 - reach), min(end, sb, c1 + reach)):
+            h.update(f"{i}:{digest(i)};".encode())
+        out[(c0, c1)] = h.hexdigest()
     return out
