@@ -11,43 +11,20 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VANISH_AUTOSAVE_DIR", tempfile.mkdtemp())
 
-from PySide6.QtCore import QEventLoop, QPoint, QPointF, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.main_window import MainWindow  # noqa: E402
-from app.settings import EditorSettings  # noqa: E402
-from app.theme import apply_theme  # noqa: E402
-
-
-def pump(app, until, timeout=120.0):
-    t0 = time.monotonic()
-    while not until() and time.monotonic() - t0 < timeout:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-    if not until():
-        raise SystemExit("timed out")
+from tests.app.shotkit import open_window, pump, shared_clip  # noqa: E402
 
 
 def main() -> int:
-    shared = Path(os.environ.get("VANISH_SHARED", ROOT.parent / "shared"))
-    clip = shared / "data" / "clips" / "running_car" / "video.mp4"
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app)
-    settings = EditorSettings(QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat))
-    win = MainWindow(settings)
-    win.resize(1600, 1000)
-    win.show()
-    win.activateWindow()
-    QTest.qWaitForWindowActive(win)
-    win.open_path(clip)
-    pump(app, lambda: win.frame_rgb is not None)
+    app, win = open_window(shared_clip())
     w, h = win.clip.size
     vp = win.viewer.viewport()
 
@@ -109,7 +86,7 @@ def main() -> int:
     tl.set_offset(25)
     seek(55)
     shot("editor-keyframes.png")
-    win.discard_changes()
+    win.projects.discard_changes()
     win.close()
     return 0
 
