@@ -77,11 +77,11 @@ def quick_engine(engine):
 
 def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, frames: list[int], priority: int,
                 device: str, token, quick: bool = True):
-    """Fill ``frames`` at low resolution, the playhead's neighbourhood first; yields Progress and
+    """Fill ``frames`` at low resolution, the playhead's frame first; yields Progress and
     :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
     (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``, the
     playhead's frame is first filled on its own from a few neighbours (:func:`quick_engine`), then
-    again with the rest (that second fill is the export's). Progress counts the frames delivered
+    again with the rest (that second fill is the export's: see :func:`_fill_events`). Progress counts the frames delivered
     (shown), not the engine's internal steps."""
     from inpaint_core.export.lowres import LowResSource, lowres_plan
     from inpaint_core.video import VideoReader
@@ -110,11 +110,31 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
                 if isinstance(ev, Filled):
                     yield deliver(ev)
                     yield Progress(len(shown), len(frames), stage)
-        for ev in engine.run(src, frames=frames, priority=priority):
+        for ev in _fill_events(engine, src, clip, frames, priority, token):
             token.raise_if_cancelled()
             if isinstance(ev, Filled):
                 yield deliver(ev)  # the playhead's frame again: now filled with its whole chunk
                 yield Progress(len(shown), len(frames), stage)
+
+
+def _fill_events(engine, src, clip: ClipFacts, frames: list[int], priority: int, token):
+    """The engine's fills of ``frames``. A run of consecutive frames goes through the engine's
+    stream when it carries state across chunks (the classical engine): each frame is filled once,
+    in clip order, exactly as the export's fill stage does it; otherwise (other engines, scattered
+    frames) through the one-shot ``run``, the playhead's chunk first."""
+    from inpaint_core.engines.streaming import PropagateStream
+
+    want = sorted(set(frames))
+    if len(want) > 1 and want == list(range(want[0], want[-1] + 1)):
+        lo, hi = want[0], want[-1] + 1
+        stream = engine.stream(src.plan.work, clip.shots or [(0, clip.frame_count)], lo, hi, want, token)
+        if isinstance(stream, PropagateStream):
+            for i in range(lo, hi):
+                token.raise_if_cancelled()
+                yield from stream.push(i, src.frame(i), src.mask(i))
+            yield from stream.finish()
+            return
+    yield from engine.run(src, frames=frames, priority=priority)
 
 
 def engine_options(settings: ExportSettings, device: str) -> dict:
