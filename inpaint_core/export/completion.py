@@ -77,16 +77,25 @@ class HoleFiller:
         return out
 
 
+def _start(field: np.ndarray, bad: np.ndarray):
+    """(good (h, w) float32 weights, out float32 copy of ``field``); good is None when there is
+    nothing to average (no bad pixel: ``out`` is the field; no good one: ``out`` is zeros)."""
+    good = (~bad).astype(np.float32)
+    out = field.astype(np.float32).copy()
+    if good.all():
+        return None, out
+    if not good.any():
+        out[:] = 0
+        return None, out
+    return good, out
+
+
 def fill_smooth_exact(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Replace ``field`` (h, w, C) float32 where ``bad`` (h, w bool) by normalised Gaussian averages
     of the good values around it, widening the kernel until every pixel is reached. Cheap stand-in
     for harmonic completion when the field is a small, smooth correction."""
-    good = (~bad).astype(np.float32)
-    out = field.astype(np.float32).copy()
-    if good.all():
-        return out
-    if not good.any():
-        out[:] = 0
+    good, out = _start(field, bad)
+    if good is None:
         return out
     todo = bad.copy()
     sigma = 2.0
@@ -112,12 +121,8 @@ def fill_smooth(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
     that the kernel stays 2-4 pixels wide, and the blurred result is brought back by bilinear
     upsizing. A hole of a few hundred pixels costs a few milliseconds instead of a second; the
     values differ from the exact fill by the smoothing the reduction adds (well under the kernel)."""
-    good = (~bad).astype(np.float32)
-    out = field.astype(np.float32).copy()
-    if good.all():
-        return out
-    if not good.any():
-        out[:] = 0
+    good, out = _start(field, bad)
+    if good is None:
         return out
     h, w = bad.shape
     todo = bad.copy()

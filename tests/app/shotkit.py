@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pump(app, until, timeout=120.0):
+def pump(app, until, timeout=300.0):
     """Process events until ``until()`` is true; exit the script if ``timeout`` seconds pass first."""
     t0 = time.monotonic()
     while not until() and time.monotonic() - t0 < timeout:
