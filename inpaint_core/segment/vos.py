@@ -25,6 +25,11 @@ different step:
    fits the expected area and whose colour histogram matches the memory (a bank of histograms of
    confirmed frames); the region's distance from where a constant-velocity motion predicts the
    object breaks ties between look-alikes. A match is re-segmented and the track resumes.
+5. *Look-alikes* (:mod:`.crowd`): when the key frame holds more of the object's colours away from
+   it than ``crowd_share`` times its area, the tracking colour probability learns the background
+   from the object's surroundings only; where the key frame's graph cut gives the object up, this
+   probability grows the propagated mask (no farther than where the whole object should be); and
+   pixels joining the mask that move with the background rather than with the object are left out.
 
 Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
 """
@@ -35,6 +40,7 @@ import cv2
 import numpy as np
 
 from .. import flow as flowlib
+from .crowd import colour_mask, look_alike_share, motion_gate
 from .grabcut import ColourCut
 from .reentry import ColourModel
 from .result import iou
@@ -86,6 +92,7 @@ class _VosStepper:
         self.memory = [_hist8(img, mask > 0)] if mask.any() else []
         self.area = float(max(1, np.count_nonzero(mask)))
         self.bg = self.key_model.bg.copy()
+        self.bg_local = self.key_model.bg.copy()
         self.full, self.full_at = mask.copy(), 0  # the last confirmed mask (full extent), frames since
         self.size = self._extent(mask)
         self.centre = _centre(mask)
@@ -96,6 +103,13 @@ class _VosStepper:
         self.trust = 1.0
         self.last_seen = mask.copy()
         self.distractors: np.ndarray | None = None  # look-alikes seen beside the object
+        self.crowd = False
+        self.refound_at: int | None = None  # steps since the last re-find (None: tracked from the key)
+        if mask.any() and tracker.crowd_share is not None:
+            # look-alikes on the key frame (the object's colours away from it, in all as large as
+            # it): the frame-wide colour models cannot tell them apart, local ones and motion must
+            cand = self._candidates(self.key_model.probability(img))
+            self.crowd = look_alike_share(cand, mask, max(4, self.size // 2)) >= tracker.crowd_share
 
     def _expected(self, shape: tuple[int, int]) -> np.ndarray:
         """(H, W) bool: the box where the whole object should be now (the last confirmed mask's
@@ -169,16 +183,30 @@ class _VosStepper:
     def _prob(self, img: np.ndarray, near: np.ndarray | None) -> np.ndarray:
         """(H, W) float32 P(object | colour): the object's colours from the key frame and the
         confirmed frames, the background's from this very frame away from the object (``near``,
-        bool, is left out), so a new occluder's colours count as background before it arrives."""
-        if near is not None and (~near).sum() > 64:
-            from .reentry import _hist
+        bool, is left out), so a new occluder's colours count as background before it arrives.
+        Among look-alikes (``crowd``) the background is the object's surroundings only (within
+        ``bg_window`` times its size), while a frame-wide one is kept for the search when lost."""
+        from .reentry import _hist
 
+        if near is not None and (~near).sum() > 64:
             r = self.t.bg_rate
             self.bg = (1 - r) * self.bg + r * _hist(img, ~near)
+            if self.crowd:
+                local = ~near & _grow(self.prev_mask, int(self.t.bg_window * self.size) + 8)
+                if local.sum() > 64:
+                    self.bg_local = (1 - r) * self.bg_local + r * _hist(img, local)
+        return self._colour(img, self.bg_local if self.crowd and near is not None else self.bg)
+
+    def _local(self) -> bool:
+        """Local colour models and the colour fallback hold among look-alikes (``crowd``), once
+        the track is steady: a fresh re-find may be a look-alike, not to be helped along."""
+        return self.crowd and (self.refound_at is None or self.refound_at >= 8)
+
+    def _colour(self, img: np.ndarray, bg: np.ndarray) -> np.ndarray:
         idx = (img >> 4).astype(np.intp)
         fg = 0.5 * (self.key_model.fg + self.model.fg)
         pf = fg[idx[..., 0], idx[..., 1], idx[..., 2]]
-        pb = self.bg[idx[..., 0], idx[..., 1], idx[..., 2]]
+        pb = bg[idx[..., 0], idx[..., 1], idx[..., 2]]
         return (pf / (pf + pb)).astype(np.float32)
 
     def _near(self) -> np.ndarray | None:
@@ -277,6 +305,8 @@ class _VosStepper:
             return empty, 1.0, True
         prob = self._prob(img, self._near())
         self.full_at += 1
+        if self.refound_at is not None:
+            self.refound_at += 1
         mask, conf = empty, 0.0
         if not self.lost:
             bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)
@@ -320,12 +350,22 @@ class _VosStepper:
                 uncertain |= self._expected(img.shape[:2]) & (prob > 0.6)
                 prior = np.where(warped, 255, 0).astype(np.uint8)
                 mask = self.cut.cut(img, prior, uncertain)
+                collapsed = np.count_nonzero(mask) < t.collapse * area_w
+                # (after a matched shift only if the shifted mask falls short of the object's area)
+                short = flow_ok or area_w < 0.85 * self.area
+                if collapsed and short and self._local() and t.prob_fallback is not None:
+                    # the key frame's colour models put the object in the background (look-alikes
+                    # were there): this frame's colour probability decides the band instead
+                    mask = colour_mask(prob, warped, uncertain, cv2.erode(w8, _disk(t.border)) > 0,
+                                       self._expected(prob.shape), t.prob_fallback, t.veto)
                 mask = np.where(warped & valid & (prob >= t.keep_prior), 255, mask).astype(np.uint8)
                 # this frame's colours veto the cut's answer outside the flow's sure core
                 core = cv2.erode(w8, _disk(t.border)) > 0
                 mask = np.where(((prob < t.veto) & ~core) | (prob < t.hard_veto), 0, mask).astype(np.uint8)
                 if key_bg is not None:
                     mask[key_bg] = 0
+                if self.crowd and t.motion_gate is not None:
+                    mask = motion_gate(mask, bwd, core, warped, -self.vel, max(4, self.size // 2), t.motion_gate)
                 agree = iou(mask, prior)
                 if np.count_nonzero(mask) < 0.5 * area_w:
                     mask, agree = prior, min(agree, 0.3)
@@ -340,16 +380,20 @@ class _VosStepper:
             if mask.any():
                 whole = np.count_nonzero(mask) >= 0.85 * self.area  # not partly hidden
                 sure = self._confirm(img, mask, conf) and whole
-                self._follow_distractors(self._candidates(prob), mask if sure else None)
+                frame_wide = self._colour(img, self.bg) if self.crowd else prob  # as the search sees it
+                self._follow_distractors(self._candidates(frame_wide), mask if sure else None)
                 self.lost_for = 0
                 self.last_seen = mask
             else:
                 self.lost, self.lost_for = True, 0
         if self.lost:
             self.lost_for += 1
+            if self.crowd:
+                prob = self._colour(img, self.bg)  # the search looks frame-wide
             found = self._refind(img, prob)
             if found is not None:
                 mask, score = found
+                self.refound_at = 0
                 conf = float(np.clip(score, 0.0, 1.0)) * 0.6
                 self.lost = False
                 self.last_seen = mask
@@ -382,7 +426,9 @@ class ObjectTracker(MaskTracker):
                  anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
-                 shift_gain: float = 0.7) -> None:
+                 shift_gain: float = 0.7, bg_window: float = 1.0, prob_fallback: float | None = 0.5,
+                 collapse: float = 0.5, motion_gate: float | None = 2.0,
+                 crowd_share: float | None = 1.4) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
                          model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
@@ -396,6 +442,9 @@ class ObjectTracker(MaskTracker):
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
         self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
         self.shift_gain = shift_gain
+        self.bg_window = bg_window
+        self.prob_fallback, self.collapse = prob_fallback, collapse
+        self.motion_gate, self.crowd_share = motion_gate, crowd_share
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
