@@ -26,9 +26,8 @@ different step:
    confirmed frames); the region's distance from where a constant-velocity motion predicts the
    object breaks ties between look-alikes. A match is re-segmented and the track resumes.
 5. *Look-alikes* (:mod:`.crowd`): when the key frame holds more of the object's colours away from
-   it than ``crowd_share`` times its area, the tracking colour probability learns the background
-   from the object's surroundings only; where the key frame's graph cut gives the object up, this
-   probability grows the propagated mask (no farther than where the whole object should be); and
+   it than ``crowd_share`` times its area: where the key frame's graph cut gives the object up, the
+   frame's colour probability grows the propagated mask (no farther than where the whole object should be); and
    pixels joining the mask that move with the background rather than with the object are left out.
 
 Frames are (H, W, 3) uint8 RGB; masks (H, W) uint8 0/255.
@@ -92,7 +91,6 @@ class _VosStepper:
         self.memory = [_hist8(img, mask > 0)] if mask.any() else []
         self.area = float(max(1, np.count_nonzero(mask)))
         self.bg = self.key_model.bg.copy()
-        self.bg_local = self.key_model.bg.copy()
         self.full, self.full_at = mask.copy(), 0  # the last confirmed mask (full extent), frames since
         self.size = self._extent(mask)
         self.centre = _centre(mask)
@@ -183,31 +181,22 @@ class _VosStepper:
     def _prob(self, img: np.ndarray, near: np.ndarray | None) -> np.ndarray:
         """(H, W) float32 P(object | colour): the object's colours from the key frame and the
         confirmed frames, the background's from this very frame away from the object (``near``,
-        bool, is left out), so a new occluder's colours count as background before it arrives.
-        Among look-alikes (``crowd``) the background is the object's surroundings only (within
-        ``bg_window`` times its size), while a frame-wide one is kept for the search when lost."""
-        from .reentry import _hist
-
+        bool, is left out), so a new occluder's colours count as background before it arrives."""
         if near is not None and (~near).sum() > 64:
+            from .reentry import _hist
+
             r = self.t.bg_rate
             self.bg = (1 - r) * self.bg + r * _hist(img, ~near)
-            if self.crowd:
-                local = ~near & _grow(self.prev_mask, int(self.t.bg_window * self.size) + 8)
-                if local.sum() > 64:
-                    self.bg_local = (1 - r) * self.bg_local + r * _hist(img, local)
-        return self._colour(img, self.bg_local if self.crowd and near is not None else self.bg)
-
-    def _local(self) -> bool:
-        """Local colour models and the colour fallback hold among look-alikes (``crowd``), once
-        the track is steady: a fresh re-find may be a look-alike, not to be helped along."""
-        return self.crowd and (self.refound_at is None or self.refound_at >= 8)
-
-    def _colour(self, img: np.ndarray, bg: np.ndarray) -> np.ndarray:
         idx = (img >> 4).astype(np.intp)
         fg = 0.5 * (self.key_model.fg + self.model.fg)
         pf = fg[idx[..., 0], idx[..., 1], idx[..., 2]]
-        pb = bg[idx[..., 0], idx[..., 1], idx[..., 2]]
+        pb = self.bg[idx[..., 0], idx[..., 1], idx[..., 2]]
         return (pf / (pf + pb)).astype(np.float32)
+
+    def _local(self) -> bool:
+        """The colour fallback holds among look-alikes (``crowd``) once the track is steady: a
+        fresh re-find may be a look-alike, not to be helped along."""
+        return self.crowd and (self.refound_at is None or self.refound_at >= 8)
 
     def _near(self) -> np.ndarray | None:
         """(H, W) bool: around the last mask (by half the object's size); None when lost."""
@@ -380,16 +369,13 @@ class _VosStepper:
             if mask.any():
                 whole = np.count_nonzero(mask) >= 0.85 * self.area  # not partly hidden
                 sure = self._confirm(img, mask, conf) and whole
-                frame_wide = self._colour(img, self.bg) if self.crowd else prob  # as the search sees it
-                self._follow_distractors(self._candidates(frame_wide), mask if sure else None)
+                self._follow_distractors(self._candidates(prob), mask if sure else None)
                 self.lost_for = 0
                 self.last_seen = mask
             else:
                 self.lost, self.lost_for = True, 0
         if self.lost:
             self.lost_for += 1
-            if self.crowd:
-                prob = self._colour(img, self.bg)  # the search looks frame-wide
             found = self._refind(img, prob)
             if found is not None:
                 mask, score = found
@@ -426,7 +412,7 @@ class ObjectTracker(MaskTracker):
                  anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
-                 shift_gain: float = 0.7, bg_window: float = 1.0, prob_fallback: float | None = 0.5,
+                 shift_gain: float = 0.7, prob_fallback: float | None = 0.5,
                  collapse: float = 0.5, motion_gate: float | None = 2.0,
                  crowd_share: float | None = 1.4) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
@@ -442,7 +428,6 @@ class ObjectTracker(MaskTracker):
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
         self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
         self.shift_gain = shift_gain
-        self.bg_window = bg_window
         self.prob_fallback, self.collapse = prob_fallback, collapse
         self.motion_gate, self.crowd_share = motion_gate, crowd_share
 
