@@ -412,7 +412,7 @@ class ObjectTracker(MaskTracker):
                  anchor_colour: float = 0.7,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
-                 shift_gain: float = 0.7, prob_fallback: float | None = 0.5,
+                 shift_gain: float = 0.7, prob_fallback: float | None = 0.45,
                  collapse: float = 0.5, motion_gate: float | None = 2.0,
                  crowd_share: float | None = 1.4) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
