@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .. import flow as F
+from .chunkcache import ChunkCache
 from .seams import seam_correct
 
 #: largest colour difference (mean over RGB, grey levels) for which the forward and backward
@@ -84,7 +85,11 @@ class ChunkFiller:
                  seam: bool = True, loose: float = LOOSE, seam_limit: float = 255.0,
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
                  chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False,
-                 arbitrate: bool = True) -> None:
+                 arbitrate: bool = True, cache: ChunkCache | None = None) -> None:
+        #: completed flows, cycle scores and spatial estimates shared with the neighbouring
+        #: chunks of the same run (:mod:`.chunkcache`); None: computed here only
+        self.cache = cache
+        self.masks = masks
         #: disagreeing real candidates: the one nearer the frame's spatial estimate wins
         self.arbitrate = arbitrate
         #: complete the flow with a second motion layer for objects moving through the hole
@@ -123,13 +128,13 @@ class ChunkFiller:
 
     # -- flows ------------------------------------------------------------------------------
     def _flows(self) -> None:
-        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.flow_grow + 1,) * 2)
-        grown = [cv2.dilate(h.astype(np.uint8), k) > 0 for h in self.holes]
         self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd = [], [], [], [], [], []
+        grown = None
         layered = None
         if self.layers and self.n > 1:
             from .motionlayers import complete_with_layers
 
+            grown = self._grown()
             raw_f, raw_b = [], []
             for t in range(self.n - 1):
                 self.check()
@@ -140,26 +145,52 @@ class ChunkFiller:
         for t in range(self.n - 1):
             self.check()
             a, b = self.frames[t], self.frames[t + 1]
-            if layered is not None:
-                f, g = layered[0][t], layered[1][t]
-            else:
-                f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion)
-                g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion)
-            self.fwd.append(f)  # t -> t+1, on frame t
-            self.bwd.append(g)  # t+1 -> t, on frame t+1
-            # cycle error relative to the allowed error: <= 1 passes the strict test
-            for flow, back, scores, errs in ((f, g, self.vfwd, self.efwd), (g, f, self.vbwd, self.ebwd)):
-                err = F.cycle_error(flow, back)
-                scores.append(self._cycle_score(flow, err))
-                errs.append(np.minimum(err, 1e3).astype(np.float16))
+            inputs = (a, b, self.masks[t], self.masks[t + 1])
+            hit = None if self.cache is None or layered is not None else self.cache.get("pair", self.offset + t, inputs)
+            if hit is None:
+                if layered is not None:
+                    f, g = layered[0][t], layered[1][t]
+                else:
+                    if grown is None:
+                        grown = self._grown()
+                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion)
+                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion)
+                # cycle error relative to the allowed error: <= 1 passes the strict test
+                vf, ef = self._cycle_score(f, g, self.holes[t])
+                vb, eb = self._cycle_score(g, f, self.holes[t + 1])
+                hit = (f, g, vf, vb, ef, eb)
+                if self.cache is not None and layered is None:
+                    self.cache.put("pair", self.offset + t, inputs, hit)
+            for lst, val in zip((self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd), hit):
+                lst.append(val)  # fwd: t -> t+1, on frame t; bwd: t+1 -> t, on frame t+1
 
-    def _cycle_score(self, f: np.ndarray, err: np.ndarray) -> np.ndarray:
-        """(H, W) float16: cycle error of ``f`` / (delta + 5 % of |f|); inf where ``f`` leaves the
-        image. A step onto a visible pixel needs <= 1 (TSAM's test); a step that stays inside
-        the hole, where both flows are interpolated, needs <= LOOSE."""
-        score = err / (self.delta + 0.05 * np.linalg.norm(f, axis=2))
-        score[~F.inside(f)] = np.inf
-        return score.astype(np.float16)
+    def _grown(self) -> list[np.ndarray]:
+        """The holes grown by ``flow_grow`` pixels: where the flow is completed."""
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.flow_grow + 1,) * 2)
+        return [cv2.dilate(h.astype(np.uint8), k) > 0 for h in self.holes]
+
+    def _cycle_score(self, f: np.ndarray, back: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and errors of flow ``f`` (on a frame with ``hole``) against its reverse ``back``,
+        both (H, W) float16, valid in the hole's bounding box (the only pixels a chain step
+        reads; inf and 1e3 elsewhere). Score: cycle error / (delta + 5 % of |f|); inf where ``f``
+        leaves the image. A step onto a visible pixel needs <= 1 (TSAM's test); a step that stays
+        inside the hole, where both flows are interpolated, needs <= LOOSE. Error: the cycle
+        error in pixels, capped at 1e3."""
+        score = np.full((self.h, self.w), np.inf, np.float16)
+        errs = np.full((self.h, self.w), 1e3, np.float16)
+        box = F.hole_box(hole)
+        if box is None:
+            return score, errs
+        y0, y1, x0, x1 = box
+        err = F.cycle_error(f, back, box)
+        fb = f[y0:y1, x0:x1]
+        sc = err / (self.delta + 0.05 * F.magnitude(fb))
+        gx, gy = F._grid(self.h, self.w)
+        mx, my = gx[y0:y1, x0:x1] + fb[..., 0], gy[y0:y1, x0:x1] + fb[..., 1]
+        sc[~((mx >= 0) & (mx <= self.w - 1) & (my >= 0) & (my <= self.h - 1))] = np.inf
+        score[y0:y1, x0:x1] = sc
+        errs[y0:y1, x0:x1] = np.minimum(err, 1e3)
+        return score, errs
 
     # -- passes -----------------------------------------------------------------------------
     def _init_state(self, t: int, known_extra: dict[int, np.ndarray]):
@@ -244,8 +275,14 @@ class ChunkFiller:
         """(H, W, 3) float32: frame t's hole filled from its own surroundings (Telea), cached."""
         cache = self.__dict__.setdefault("_estimates", {})
         if t not in cache:
-            hole = self.holes[t].astype(np.uint8) * 255
-            cache[t] = cv2.inpaint(self.frames[t], hole, 5, cv2.INPAINT_TELEA).astype(np.float32)
+            inputs = (self.frames[t], self.masks[t])
+            est = None if self.cache is None else self.cache.get("estimate", self.offset + t, inputs)
+            if est is None:
+                hole = self.holes[t].astype(np.uint8) * 255
+                est = cv2.inpaint(self.frames[t], hole, 5, cv2.INPAINT_TELEA)
+                if self.cache is not None:
+                    self.cache.put("estimate", self.offset + t, inputs, est)
+            cache[t] = est.astype(np.float32)
         return cache[t]
 
     def _stale(self, t, fw, bw, ys, xs, a_id, b_id, ra, rb):
@@ -320,7 +357,7 @@ class ChunkFiller:
         self.no_reveal = self.still_check and self._nothing_revealed()
         # a still camera: the median motion of the known pixels is under a pixel per frame on
         # average (the shared still clips: 0.02-0.7; the moving ones 2.4 and more)
-        moves = [float(np.median(np.linalg.norm(f[::4, ::4][~h[::4, ::4]], axis=1)))
+        moves = [float(np.median(F.magnitude(f[::4, ::4][~h[::4, ::4]])))
                  for f, h in zip(self.fwd, self.holes) if (~h[::4, ::4]).any()]
         self.still_camera = bool(moves) and float(np.mean(moves)) < 1.0
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
@@ -392,12 +429,30 @@ class ChunkFiller:
         # moving through a still shot's hole reveal nothing behind it, and chains that follow
         # them copy other times' pixels (thin logo strokes over passers-by: 14.1 dB in the hole
         # against Telea's 16.5 on schoolgirls)
-        moved = 0.0
-        for f, h in zip(self.fwd, self.holes):
-            bg = F.background_flow(f, h)
-            field = f if bg is None else bg
-            moved += float(np.median(np.linalg.norm(field[h], axis=1)))
-        return moved < max(radius, 2.0)
+        moved, limit = 0.0, max(radius, 2.0)
+        for t, (f, h) in enumerate(zip(self.fwd, self.holes)):
+            moved += self._hole_motion(t, f, h)
+            if moved >= limit:  # the sum only grows: the answer is known
+                return False
+        return True
+
+    def _hole_motion(self, t: int, f: np.ndarray, h: np.ndarray) -> float:
+        """Median camera motion (pixels) over hole ``h`` of frame t, by flow ``f`` to frame t+1."""
+        inputs = (self.frames[t], self.frames[t + 1], self.masks[t], self.masks[t + 1])
+        hit = None if self.cache is None else self.cache.get("motion", self.offset + t, inputs)
+        if hit is not None:
+            return hit
+        box = F.hole_box(h)
+        if box is None:
+            moved = float(np.median(F.magnitude(f[h])))
+        else:
+            y0, y1, x0, x1 = box
+            hom = F.fit_background(f, h)
+            field = f[y0:y1, x0:x1] if hom is None else F.homography_flow(hom, h.shape, box)
+            moved = float(np.median(F.magnitude(field[h[y0:y1, x0:x1]])))
+        if self.cache is not None:
+            self.cache.put("motion", self.offset + t, inputs, moved)
+        return moved
 
     def _key_fill(self, k: int, canvas, remaining, known_extra) -> None:
         rgb = np.clip(canvas[k] + 0.5, 0, 255).astype(np.uint8)
