@@ -196,7 +196,8 @@ class ChunkFiller:
     def _init_state(self, t: int, known_extra: dict[int, np.ndarray]):
         gx, gy = F._grid(self.h, self.w)
         hole = self.holes[t]
-        sid = np.where(hole, -1, t).astype(np.int32)
+        sid = np.full((self.h, self.w), t, np.int32)
+        sid[hole] = -1
         sx, sy = gx.copy(), gy.copy()
         dist = np.zeros((self.h, self.w), np.float32)
         extra = known_extra.get(t)
@@ -213,36 +214,46 @@ class ChunkFiller:
             self.check()
             sid, sx, sy, dist = self._init_state(t, known_extra)
             acc = np.zeros((self.h, self.w), np.float32)
-            todo = sid < 0
-            if prev is not None and todo.any():
+            # the pixels without a source lie in the hole: found in its box (row-major order)
+            box = self.boxes[t]
+            if prev is not None and box is not None:
+                y0, y1, x0, x1 = box
+                ys, xs = np.nonzero(sid[y0:y1, x0:x1] < 0)
+                ys += y0
+                xs += x0
+            else:
+                ys = xs = None
+            if ys is not None and len(ys):
                 p = prev
                 if forward:
                     flow, valid, err = self.bwd[t - 1], self.vbwd[t - 1], self.ebwd[t - 1]
                 else:
                     flow, valid, err = self.fwd[t], self.vfwd[t], self.efwd[t]
-                psid, psx, psy, pdist, pacc = st.sid[p], st.sx[p], st.sy[p], st.dist[p], st.acc[p]
+                psid, psx, psy, pdist, pacc = (a.reshape(-1) for a in (st.sid[p], st.sx[p], st.sy[p],
+                                                                       st.dist[p], st.acc[p]))
                 # only the pixels still without a source are followed (a hole is a small part of
                 # the frame); each lands on the nearest source pixel q plus the sub-pixel offset
                 # (first order: the chain's coordinates move with the pixel grid), because
                 # bilinear mixing of coordinates from different source frames would be meaningless
-                ys, xs = np.nonzero(todo)
-                fl = flow[ys, xs]
+                at = ys * self.w + xs  # flat indices (gathers on flat arrays are cheaper)
+                fl = flow.reshape(-1, 2)[at]
                 mx, my = xs + fl[:, 0], ys + fl[:, 1]
                 qx = np.clip(np.rint(mx), 0, self.w - 1).astype(np.int32)
                 qy = np.clip(np.rint(my), 0, self.h - 1).astype(np.int32)
+                q = qy.astype(np.int64) * self.w + qx
                 inb = (mx > -0.5) & (mx < self.w - 0.5) & (my > -0.5) & (my < self.h - 0.5)
-                nsid = psid[qy, qx]
-                limit = np.where(self.holes[p][qy, qx], self.loose, 1.0)
-                nacc = pacc[qy, qx] + err[ys, xs]
-                ok = ((valid[ys, xs] <= limit) & inb & (nsid >= 0) & (pdist[qy, qx] < self.max_chain)
+                nsid = psid[q]
+                limit = np.where(self.holes[p].reshape(-1)[q], self.loose, 1.0)
+                nacc = pacc[q] + err.reshape(-1)[at]
+                ok = ((valid.reshape(-1)[at] <= limit) & inb & (nsid >= 0) & (pdist[q] < self.max_chain)
                       & (nacc <= self.chain_error))
                 if ok.any():
-                    oy, ox, qy, qx = ys[ok], xs[ok], qy[ok], qx[ok]
-                    sid[oy, ox] = nsid[ok]
-                    sx[oy, ox] = psx[qy, qx] + (mx[ok] - qx)
-                    sy[oy, ox] = psy[qy, qx] + (my[ok] - qy)
-                    dist[oy, ox] = pdist[qy, qx] + 1.0
-                    acc[oy, ox] = nacc[ok]
+                    o, qo, qx, qy = at[ok], q[ok], qx[ok], qy[ok]
+                    sid.reshape(-1)[o] = nsid[ok]
+                    sx.reshape(-1)[o] = psx[qo] + (mx[ok] - qx)
+                    sy.reshape(-1)[o] = psy[qo] + (my[ok] - qy)
+                    dist.reshape(-1)[o] = pdist[qo] + 1.0
+                    acc.reshape(-1)[o] = nacc[ok]
             st.sid[t], st.sx[t], st.sy[t], st.dist[t], st.acc[t] = sid, sx, sy, dist, acc
             prev = t
         return st
@@ -308,7 +319,10 @@ class ChunkFiller:
     def _combine(self, t: int, fw: _Pass, bw: _Pass, todo: np.ndarray):
         """Colours and sources for the ``todo`` pixels of frame t from both passes. Returns
         (filled mask, colours (N, 3), sid, sx, sy) over the pixels of ``todo`` that were filled."""
-        ys, xs = np.nonzero(todo)
+        y0, y1, x0, x1 = self.boxes[t]  # todo lies in the hole (row-major order kept)
+        ys, xs = np.nonzero(todo[y0:y1, x0:x1])
+        ys += y0
+        xs += x0
         a_id, b_id = fw.sid[t][ys, xs], bw.sid[t][ys, xs]
         ra, rb = self._rank(a_id), self._rank(b_id)
         if self.no_reveal:
@@ -353,6 +367,7 @@ class ChunkFiller:
         """Fill the chunk; ``want`` lists the chunk-local frames whose results are returned
         (default all). Frames that have a seed are returned as seeded."""
         want = list(range(self.n)) if want is None else want
+        self.boxes = [F.hole_box(h) for h in self.holes]
         self._flows()
         self.no_reveal = self.still_check and self._nothing_revealed()
         # a still camera: the median motion of the known pixels is under a pixel per frame on
@@ -482,7 +497,10 @@ class ChunkFiller:
             gf[real] = sid[real] + self.offset
             gxy[real, 0] = sxs[t][real]
             gxy[real, 1] = sys_[t][real]
+            present = set(np.unique(sid[hole]).tolist())
             for img_id, (cf, cxy) in self.image_corr.items():
+                if img_id not in present:
+                    continue
                 sel = (sid == img_id) & hole
                 if sel.any():
                     xi = np.clip(np.rint(sxs[t][sel]).astype(np.int32), 0, self.w - 1)

@@ -9,8 +9,10 @@ alternate, and the best of ``--rounds`` counts (the machine is shared). The clip
 running_car with its watermark mask (grown as the clip source grows it), resized to each working
 size (long side 640: the editor's preview; 960: the export's working size at 1080p). The children
 also print a digest of the filled frames, so a change that alters pixels shows. ``--profile``:
-one cProfile run of today's tree per size instead. Writes
-tests/benchmarks/results/engine_stream.json.
+one cProfile run of today's tree per size instead. ``--quality``: in-hole PSNR against the truth
+of both trees on the quality benchmark's clips (432x240, the bench's stationary and object holes,
+``--frames`` frames each), printed side by side. Writes tests/benchmarks/results/engine_stream.json
+(engine_quality.json).
 """
 
 from __future__ import annotations
@@ -70,6 +72,49 @@ print("RESULT " + json.dumps({"size": [w, h], "frames": len(out), "s_per_frame":
 """
 
 
+QUALITY = r"""
+import json, sys
+import numpy as np
+from inpaint_core.bench.runner import clip_seed, make_masks
+from inpaint_core.engines import create_engine
+from inpaint_core.metrics import psnr_from_mse
+from tests.benchmarks.bench_propagate import CLIPS, SHARED, read_frames
+
+n = int(sys.argv[1])
+rows = {}
+for name, (path, start) in CLIPS.items():
+    frames = read_frames(SHARED / path, start, n)
+    for kind in ("stationary", "object"):
+        masks = list(make_masks(kind, len(frames), (432, 240), clip_seed(0, name), (0.05, 0.15)))
+        s = create_engine("propagate").stream((432, 240), [(0, len(frames))], 0, len(frames))
+        out = []
+        for i, (f, m) in enumerate(zip(frames, masks)):
+            out += s.push(i, f, m)
+        out += s.finish()
+        err = [((o.rgb.astype(np.float64) - f)[m > 0] ** 2) for o, f, m in zip(out, frames, masks)]
+        rows[f"{name}/{kind}"] = psnr_from_mse(float(np.concatenate(err).mean()))
+print("RESULT " + json.dumps(rows))
+"""
+
+
+def quality(trees: dict[str, Path], n: int) -> None:
+    res = {}
+    for name, tree in trees.items():
+        env = dict(os.environ, PYTHONPATH=str(tree))
+        p = subprocess.run([sys.executable, "-c", QUALITY, str(n)], env=env, capture_output=True,
+                           text=True, cwd=str(tree))
+        if p.returncode:
+            raise SystemExit(p.stderr[-3000:])
+        res[name] = json.loads(next(x for x in p.stdout.splitlines() if x.startswith("RESULT "))[7:])
+    names = list(res)
+    print("in-hole PSNR (dB): " + "  ".join(names))
+    for key in res[names[-1]]:
+        vals = [res[k][key] for k in names]
+        print(f"{key:28s} " + "  ".join(f"{v:6.2f}" for v in vals)
+              + (f"  diff {vals[-1] - vals[0]:+.2f}" if len(vals) > 1 else ""))
+    RESULTS.with_name("engine_quality.json").write_text(json.dumps({"frames": n, "psnr": res}, indent=1) + "\n")
+
+
 def child(tree: Path, shared: str, long_side: int, n: int, start: int, profile: bool) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
     p = subprocess.run([sys.executable, "-c", CHILD, shared, str(long_side), str(n), str(start),
@@ -90,12 +135,16 @@ def main() -> None:
     ap.add_argument("--sizes", default="640,960")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--quality", action="store_true")
     args = ap.parse_args()
     shared = os.environ.get("VANISH_SHARED", str(ROOT.parent / "shared"))
     sizes = [int(s) for s in args.sizes.split(",")]
     trees = {"now": ROOT}
     if args.base_tree is not None and not args.profile:
         trees = {"base": args.base_tree.resolve(), "now": ROOT}
+    if args.quality:
+        quality(trees, args.frames)
+        return
     rows = []
     for ls in sizes:
         best: dict[str, dict] = {}
