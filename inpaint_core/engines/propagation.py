@@ -106,7 +106,11 @@ class ChunkFiller:
                  seam: bool = True, loose: float = LOOSE, seam_limit: float = 255.0,
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
                  chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False,
-                 arbitrate: bool = True, cache: ChunkCache | None = None) -> None:
+                 arbitrate: bool = True, cache: ChunkCache | None = None,
+                 completion_scale: float = 1.0) -> None:
+        #: the flow is completed in the holes on a grid this much smaller than the frame (the
+        #: scale the flow was computed at: it holds no finer detail)
+        self.completion_scale = float(completion_scale)
         #: completed flows, cycle scores and spatial estimates shared with the neighbouring
         #: chunks of the same run (:mod:`.chunkcache`); None: computed here only
         self.cache = cache
@@ -174,8 +178,10 @@ class ChunkFiller:
                 else:
                     if grown is None:
                         grown = self._grown()
-                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion)
-                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion)
+                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion,
+                                        max_pixels=self._solve_pixels(grown[t]))
+                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion,
+                                        max_pixels=self._solve_pixels(grown[t + 1]))
                 # cycle error relative to the allowed error: <= 1 passes the strict test
                 vf, ef = self._cycle_score(f, g, self.holes[t])
                 vb, eb = self._cycle_score(g, f, self.holes[t + 1])
@@ -184,6 +190,12 @@ class ChunkFiller:
                     self.cache.put("pair", self.offset + t, inputs, hit)
             for lst, val in zip((self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd), hit):
                 lst.append(val)  # fwd: t -> t+1, on frame t; bwd: t+1 -> t, on frame t+1
+
+    def _solve_pixels(self, hole: np.ndarray) -> int:
+        """The most unknowns the flow completion of ``hole`` solves for at full size."""
+        if self.completion_scale >= 1.0:
+            return 120_000
+        return min(120_000, max(64, int(int(hole.sum()) * self.completion_scale ** 2)))
 
     def _grown(self) -> list[np.ndarray]:
         """The holes grown by ``flow_grow`` pixels: where the flow is completed."""
@@ -215,65 +227,93 @@ class ChunkFiller:
 
     # -- passes -----------------------------------------------------------------------------
     def _init_state(self, t: int, known_extra: dict[int, np.ndarray]):
+        """Frame t's pass state over its hole's box (None for an empty hole): outside the box
+        every pixel is its own source (id t, its own coordinates, chain length 0)."""
+        box = self.boxes[t]
+        if box is None:
+            return None
+        y0, y1, x0, x1 = box
         gx, gy = F._grid(self.h, self.w)
-        hole = self.holes[t]
-        sid = np.full((self.h, self.w), t, np.int32)
+        hole = self.holes[t][y0:y1, x0:x1]
+        sid = np.full(hole.shape, t, np.int32)
         sid[hole] = -1
-        sx, sy = gx.copy(), gy.copy()
-        dist = np.zeros((self.h, self.w), np.float32)
+        sx, sy = gx[y0:y1, x0:x1].copy(), gy[y0:y1, x0:x1].copy()
+        dist = np.zeros(hole.shape, np.float32)
         extra = known_extra.get(t)
         if extra is not None:
             img_id, where = extra
-            sid[where] = img_id
+            sid[where[y0:y1, x0:x1]] = img_id
         return sid, sx, sy, dist
 
+    def _state_at(self, st: _Pass, p: int, qx: np.ndarray, qy: np.ndarray):
+        """(sid, sx, sy, dist, acc) of frame p's pass state at pixels (qx, qy) (int32 arrays)."""
+        box = self.boxes[p]
+        if box is not None:
+            y0, y1, x0, x1 = box
+            inside = (qy >= y0) & (qy < y1) & (qx >= x0) & (qx < x1)
+        if box is None or not inside.any():
+            zero = np.zeros(len(qx), np.float32)
+            return (np.full(len(qx), p, np.int32), qx.astype(np.float32), qy.astype(np.float32),
+                    zero, zero)
+        li = (qy - y0) * (x1 - x0) + (qx - x0)
+        outside = None if inside.all() else ~inside
+        if outside is not None:
+            li[outside] = 0
+        sid, sx, sy, dist, acc = (a.reshape(-1)[li] for a in (st.sid[p], st.sx[p], st.sy[p],
+                                                              st.dist[p], st.acc[p]))
+        if outside is not None:  # there every pixel is its own source
+            sid[outside] = p
+            sx[outside] = qx[outside]
+            sy[outside] = qy[outside]
+            dist[outside] = 0.0
+            acc[outside] = 0.0
+        return sid, sx, sy, dist, acc
+
     def _run_pass(self, forward: bool, known_extra: dict[int, np.ndarray]) -> _Pass:
+        """One direction's sequential pass. The state of each frame covers its hole's box (see
+        :meth:`_init_state`)."""
         order = range(self.n) if forward else range(self.n - 1, -1, -1)
         st = _Pass(*([None] * self.n for _ in range(5)))
         prev = None
         for t in order:
             self.check()
-            sid, sx, sy, dist = self._init_state(t, known_extra)
-            acc = np.zeros((self.h, self.w), np.float32)
-            # the pixels without a source lie in the hole: found in its box (row-major order)
-            box = self.boxes[t]
-            if prev is not None and box is not None:
-                y0, y1, x0, x1 = box
-                ys, xs = np.nonzero(sid[y0:y1, x0:x1] < 0)
-                ys += y0
-                xs += x0
-            else:
-                ys = xs = None
-            if ys is not None and len(ys):
+            state = self._init_state(t, known_extra)
+            if state is None:  # nothing to fill: every pixel is its own source
+                prev = t
+                continue
+            sid, sx, sy, dist = state
+            acc = np.zeros(sid.shape, np.float32)
+            y0, y1, x0, x1 = self.boxes[t]
+            bw = x1 - x0
+            ly, lx = np.nonzero(sid < 0) if prev is not None else ((), ())
+            if len(ly):
                 p = prev
                 if forward:
                     flow, valid, err = self.bwd[t - 1], self.vbwd[t - 1], self.ebwd[t - 1]
                 else:
                     flow, valid, err = self.fwd[t], self.vfwd[t], self.efwd[t]
-                psid, psx, psy, pdist, pacc = (a.reshape(-1) for a in (st.sid[p], st.sx[p], st.sy[p],
-                                                                       st.dist[p], st.acc[p]))
                 # only the pixels still without a source are followed (a hole is a small part of
                 # the frame); each lands on the nearest source pixel q plus the sub-pixel offset
                 # (first order: the chain's coordinates move with the pixel grid), because
                 # bilinear mixing of coordinates from different source frames would be meaningless
+                ys, xs = ly + y0, lx + x0
                 at = ys * self.w + xs  # flat indices (gathers on flat arrays are cheaper)
                 fl = flow.reshape(-1, 2)[at]
                 mx, my = xs + fl[:, 0], ys + fl[:, 1]
                 qx = np.clip(np.rint(mx), 0, self.w - 1).astype(np.int32)
                 qy = np.clip(np.rint(my), 0, self.h - 1).astype(np.int32)
-                q = qy.astype(np.int64) * self.w + qx
                 inb = (mx > -0.5) & (mx < self.w - 0.5) & (my > -0.5) & (my < self.h - 0.5)
-                nsid = psid[q]
-                limit = np.where(self.holes[p].reshape(-1)[q], self.loose, 1.0)
-                nacc = pacc[q] + err.reshape(-1)[at]
-                ok = ((valid.reshape(-1)[at] <= limit) & inb & (nsid >= 0) & (pdist[q] < self.max_chain)
+                nsid, psx, psy, pdist, pacc = self._state_at(st, p, qx, qy)
+                limit = np.where(self.holes[p].reshape(-1)[qy.astype(np.int64) * self.w + qx], self.loose, 1.0)
+                nacc = pacc + err.reshape(-1)[at]
+                ok = ((valid.reshape(-1)[at] <= limit) & inb & (nsid >= 0) & (pdist < self.max_chain)
                       & (nacc <= self.chain_error))
                 if ok.any():
-                    o, qo, qx, qy = at[ok], q[ok], qx[ok], qy[ok]
+                    o, qx, qy = ly[ok] * bw + lx[ok], qx[ok], qy[ok]
                     sid.reshape(-1)[o] = nsid[ok]
-                    sx.reshape(-1)[o] = psx[qo] + (mx[ok] - qx)
-                    sy.reshape(-1)[o] = psy[qo] + (my[ok] - qy)
-                    dist.reshape(-1)[o] = pdist[qo] + 1.0
+                    sx.reshape(-1)[o] = psx[ok] + (mx[ok] - qx)
+                    sy.reshape(-1)[o] = psy[ok] + (my[ok] - qy)
+                    dist.reshape(-1)[o] = pdist[ok] + 1.0
                     acc.reshape(-1)[o] = nacc[ok]
             st.sid[t], st.sx[t], st.sy[t], st.dist[t], st.acc[t] = sid, sx, sy, dist, acc
             prev = t
@@ -304,7 +344,7 @@ class ChunkFiller:
         return np.where(sid < 0, 9, np.where(sid < self.real, 0, 1))
 
     def _spatial_estimate(self, t: int) -> np.ndarray:
-        """(H, W, 3) float32: frame t's hole filled from its own surroundings (Telea), cached."""
+        """(H, W, 3) uint8: frame t's hole filled from its own surroundings (Telea), cached."""
         cache = self.__dict__.setdefault("_estimates", {})
         if t not in cache:
             inputs = (self.frames[t], self.masks[t])
@@ -313,22 +353,23 @@ class ChunkFiller:
                 est = coarse_estimate(self.frames[t], self.holes[t])
                 if self.cache is not None:
                     self.cache.put("estimate", self.offset + t, inputs, est)
-            cache[t] = est.astype(np.float32)
+            cache[t] = est
         return cache[t]
 
-    def _stale(self, t, fw, bw, ys, xs, a_id, b_id, ra, rb):
+    def _stale(self, t, ys, xs, cands, ra, rb):
         """Still camera only: real sources from more than :data:`STALE_AFTER` frames away that
         disagree with the frame's own surroundings (by > 2 BLEND_LIMIT from its spatial estimate)
         are dropped: the scene changed there while it was hidden (a dog crossed where the hole had
-        been; with a moving camera long chains are the rule and are kept)."""
+        been; with a moving camera long chains are the rule and are kept). ``cands``: per pass,
+        (sid, sx, sy, dist) at the pixels (ys, xs)."""
         est = None
         out = []
-        for p, ids, r in ((fw, a_id, ra), (bw, b_id, rb)):
-            far = (r == 0) & (p.dist[t][ys, xs] > STALE_AFTER)
+        for (ids, px, py, pd), r in zip(cands, (ra, rb)):
+            far = (r == 0) & (pd > STALE_AFTER)
             if far.any():
                 if est is None:
-                    est = self._spatial_estimate(t)[ys, xs]
-                col = self._sample(ids[far], p.sx[t][ys, xs][far], p.sy[t][ys, xs][far])
+                    est = self._spatial_estimate(t)[ys, xs].astype(np.float32)
+                col = self._sample(ids[far], px[far], py[far])
                 bad = np.abs(col - est[far]).mean(1) > 2 * BLEND_LIMIT
                 r = r.copy()
                 idx = np.nonzero(far)[0][bad]
@@ -340,15 +381,16 @@ class ChunkFiller:
         """Colours and sources for the ``todo`` pixels of frame t from both passes. Returns
         (filled mask, colours (N, 3), sid, sx, sy) over the pixels of ``todo`` that were filled."""
         y0, y1, x0, x1 = self.boxes[t]  # todo lies in the hole (row-major order kept)
-        ys, xs = np.nonzero(todo[y0:y1, x0:x1])
-        ys += y0
-        xs += x0
-        a_id, b_id = fw.sid[t][ys, xs], bw.sid[t][ys, xs]
+        ly, lx = np.nonzero(todo[y0:y1, x0:x1])
+        ys, xs = ly + y0, lx + x0
+        ca_ = tuple(a[ly, lx] for a in (fw.sid[t], fw.sx[t], fw.sy[t], fw.dist[t]))
+        cb_ = tuple(a[ly, lx] for a in (bw.sid[t], bw.sx[t], bw.sy[t], bw.dist[t]))
+        (a_id, asx, asy, adist), (b_id, bsx, bsy, bdist) = ca_, cb_
         ra, rb = self._rank(a_id), self._rank(b_id)
         if self.no_reveal:
             ra[ra == 0], rb[rb == 0] = 9, 9
         if self.arbitrate and self.still_camera:
-            ra, rb = self._stale(t, fw, bw, ys, xs, a_id, b_id, ra, rb)
+            ra, rb = self._stale(t, ys, xs, (ca_, cb_), ra, rb)
         best = np.minimum(ra, rb)
         use_a = (ra == best) & (best < 9)
         use_b = (rb == best) & (best < 9)
@@ -356,11 +398,11 @@ class ChunkFiller:
         ca = np.zeros((len(ys), 3), np.float32)
         cb = np.zeros((len(ys), 3), np.float32)
         if use_a.any():
-            ca[use_a] = self._sample(a_id[use_a], fw.sx[t][ys, xs][use_a], fw.sy[t][ys, xs][use_a])
+            ca[use_a] = self._sample(a_id[use_a], asx[use_a], asy[use_a])
         if use_b.any():
-            cb[use_b] = self._sample(b_id[use_b], bw.sx[t][ys, xs][use_b], bw.sy[t][ys, xs][use_b])
-        da = fw.dist[t][ys, xs] + 1e-3
-        db = bw.dist[t][ys, xs] + 1e-3
+            cb[use_b] = self._sample(b_id[use_b], bsx[use_b], bsy[use_b])
+        da = adist + 1e-3
+        db = bdist + 1e-3
         wa = np.where(use_a, 1.0 / da, 0.0)
         wb = np.where(use_b, 1.0 / db, 0.0)
         both = use_a & use_b
@@ -370,7 +412,7 @@ class ChunkFiller:
         if self.arbitrate and far.any():
             # the scene changed there while it was hidden (something passed by): the candidate
             # that agrees with the frame's own surroundings wins, not the nearer in time
-            est = self._spatial_estimate(t)[ys, xs]
+            est = self._spatial_estimate(t)[ys, xs].astype(np.float32)
             a_wins = np.where(far, np.abs(ca - est).mean(1) <= np.abs(cb - est).mean(1), a_wins)
         wa = np.where(far & ~a_wins, 0.0, wa)
         wb = np.where(far & a_wins, 0.0, wb)
@@ -378,8 +420,8 @@ class ChunkFiller:
         col = (ca * wa[:, None] + cb * wb[:, None]) / tot[:, None]
         pick_a = wa >= wb
         sid = np.where(pick_a, a_id, b_id)
-        sx = np.where(pick_a, fw.sx[t][ys, xs], bw.sx[t][ys, xs])
-        sy = np.where(pick_a, fw.sy[t][ys, xs], bw.sy[t][ys, xs])
+        sx = np.where(pick_a, asx, bsx)
+        sy = np.where(pick_a, asy, bsy)
         return filled, ys, xs, col, sid, sx, sy
 
     # -- main -------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ size (long side 640: the editor's preview; 960: the export's working size at 108
 also print a digest of the filled frames, so a change that alters pixels shows. ``--profile``:
 one cProfile run of today's tree per size instead. ``--quality``: in-hole PSNR against the truth
 of both trees on the quality benchmark's clips (432x240, the bench's stationary and object holes,
-``--frames`` frames each), printed side by side. Writes tests/benchmarks/results/engine_stream.json
+``--frames`` frames each; ``--sizes 0`` is the bench's 432x240, other sizes use the clips at least
+that large), printed side by side. Writes tests/benchmarks/results/engine_stream.json
 (engine_quality.json).
 """
 
@@ -74,19 +75,25 @@ print("RESULT " + json.dumps({"size": [w, h], "frames": len(out), "s_per_frame":
 
 QUALITY = r"""
 import json, sys
-import numpy as np
+import cv2, numpy as np
 from inpaint_core.bench.runner import clip_seed, make_masks
 from inpaint_core.engines import create_engine
 from inpaint_core.metrics import psnr_from_mse
+from inpaint_core.settings import working_size
 from tests.benchmarks.bench_propagate import CLIPS, SHARED, read_frames
 
-n = int(sys.argv[1])
+n, long_side = int(sys.argv[1]), int(sys.argv[2])
 rows = {}
 for name, (path, start) in CLIPS.items():
-    frames = read_frames(SHARED / path, start, n)
+    frames = read_frames(SHARED / path, start, n, size=None)
+    src = frames[0].shape[1::-1]
+    if long_side and max(src) < long_side:
+        continue  # not upsized
+    size = working_size(src, long_side=long_side) if long_side else (432, 240)
+    frames = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
     for kind in ("stationary", "object"):
-        masks = list(make_masks(kind, len(frames), (432, 240), clip_seed(0, name), (0.05, 0.15)))
-        s = create_engine("propagate").stream((432, 240), [(0, len(frames))], 0, len(frames))
+        masks = list(make_masks(kind, len(frames), size, clip_seed(0, name), (0.05, 0.15)))
+        s = create_engine("propagate").stream(size, [(0, len(frames))], 0, len(frames))
         out = []
         for i, (f, m) in enumerate(zip(frames, masks)):
             out += s.push(i, f, m)
@@ -97,11 +104,11 @@ print("RESULT " + json.dumps(rows))
 """
 
 
-def quality(trees: dict[str, Path], n: int) -> None:
+def quality(trees: dict[str, Path], n: int, long_side: int) -> None:
     res = {}
     for name, tree in trees.items():
         env = dict(os.environ, PYTHONPATH=str(tree))
-        p = subprocess.run([sys.executable, "-c", QUALITY, str(n)], env=env, capture_output=True,
+        p = subprocess.run([sys.executable, "-c", QUALITY, str(n), str(long_side)], env=env, capture_output=True,
                            text=True, cwd=str(tree))
         if p.returncode:
             raise SystemExit(p.stderr[-3000:])
@@ -112,7 +119,10 @@ def quality(trees: dict[str, Path], n: int) -> None:
         vals = [res[k][key] for k in names]
         print(f"{key:28s} " + "  ".join(f"{v:6.2f}" for v in vals)
               + (f"  diff {vals[-1] - vals[0]:+.2f}" if len(vals) > 1 else ""))
-    RESULTS.with_name("engine_quality.json").write_text(json.dumps({"frames": n, "psnr": res}, indent=1) + "\n")
+    out = RESULTS.with_name("engine_quality.json")
+    old = json.loads(out.read_text()) if out.exists() else {}
+    old[str(long_side or 432)] = {"frames": n, "psnr": res}
+    out.write_text(json.dumps(old, indent=1) + "\n")
 
 
 def child(tree: Path, shared: str, long_side: int, n: int, start: int, profile: bool) -> dict:
@@ -143,7 +153,9 @@ def main() -> None:
     if args.base_tree is not None and not args.profile:
         trees = {"base": args.base_tree.resolve(), "now": ROOT}
     if args.quality:
-        quality(trees, args.frames)
+        for ls in sizes:
+            print(f"long side {ls or '432x240'}:")
+            quality(trees, args.frames, ls)
         return
     rows = []
     for ls in sizes:
