@@ -104,10 +104,14 @@ class PropagateEngine(Engine):
                 start = stop
         return plans
 
+    def _flow_scale(self, size: tuple[int, int]) -> float:
+        """The scale flow is computed at for frames of ``size`` (w, h)."""
+        if self.flow_scale is not None:
+            return float(self.flow_scale)
+        return min(1.0, self.flow_max_side / max(size))
+
     def _flow_fn(self, size: tuple[int, int]):
-        scale = self.flow_scale
-        if scale is None:
-            scale = min(1.0, self.flow_max_side / max(size))
+        scale = self._flow_scale(size)
 
         def fn(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return F.compute_flow(a, b, self.preset, scale)
@@ -203,6 +207,11 @@ class PropagateEngine(Engine):
         if self.fill_method == "propagate":
             opts.setdefault("still_check", False)
         opts.setdefault("layers", self.layers)
+        # the flow is completed at the scale it was computed at where that is half size or less
+        # (960x540: in-hole PSNR unchanged on running_car; at 0.75, 640x360, it cost up to
+        # 0.11 dB, and the solve is cheap there)
+        scale = self._flow_scale(imgs[0].shape[1::-1])
+        opts.setdefault("completion_scale", scale if scale <= 0.5 else 1.0)
         if cache is not None:
             cache.keep(lo, hi)
         filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
