@@ -237,6 +237,29 @@ def _laplace_fill(values: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return out
 
 
+def _coarse_laplace_fill(values: np.ndarray, hole: np.ndarray, factor: int) -> np.ndarray:
+    """:func:`_laplace_fill` solved on a grid ``factor`` times coarser: the known pixels averaged
+    into each coarse cell, the solution upsized and
+    pasted into ``hole``. ``values`` (H, W, C) float32 (a crop with a margin of ``2 * factor``
+    known pixels around the hole). Returns a new array."""
+    h, w = hole.shape
+    sw, sh = max(2, -(-w // factor)), max(2, -(-h // factor))
+    known = (~hole).astype(np.float32)
+    num = cv2.resize(values * known[..., None], (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, -1)
+    den = cv2.resize(known, (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, 1)
+    # a coarse cell is unknown where its nearest pixel or most of it is in the hole (as in
+    # laplace_fill's downsized solve; treating every touched cell as unknown measured 0.1 dB
+    # lower on running_car), or where it holds no known pixel
+    small_hole = cv2.resize(hole.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST) > 0
+    small_hole |= cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5
+    small_hole |= den[..., 0] < 1e-3
+    filled = _laplace_fill(num / np.maximum(den, 1e-3), small_hole)
+    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    out = values.copy()
+    out[hole] = up[hole]
+    return out
+
+
 def laplace_fill(values: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000) -> np.ndarray:
     """Harmonic interpolation of ``values`` ((H, W) or (H, W, C), any float) inside ``hole``
     ((H, W) bool or 0/255) from the pixels around it. Large holes are solved on a downsized grid
@@ -311,7 +334,7 @@ def background_flow(flow: np.ndarray, hole: np.ndarray, points: int = 400,
 
 
 def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
-                  model: str = "laplace", outlier: float = 1.0) -> np.ndarray:
+                  model: str = "laplace", outlier: float = 1.0, coarse: int = 1) -> np.ndarray:
     """Replace ``flow`` inside ``hole`` ((H, W) bool or 0/255 uint8) by a smooth completion from the
     flow around it. Returns a new (H, W, 2) float32 array.
 
@@ -322,6 +345,8 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
     hole do not drag its content along. ``model="auto"``: "background" where the homography
     explains the flow of the frame (median residual of the known pixels below ``outlier``: a
     still or steadily moving camera over a distant scene), "laplace" otherwise (parallax). Large holes are solved on a downsized grid.
+    ``coarse`` > 1: the harmonic interpolation is solved on a grid that many times coarser (flow
+    computed at that scale holds no finer detail).
     """
     hole = hole > 0
     if not hole.any():
@@ -331,7 +356,9 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
     out = flow.astype(np.float32, copy=True)
     # everything below reads the hole and the pixels beside it (and a sparse grid of the frame):
     # it is computed in the hole's box plus one pixel, with the same values as over the frame
-    box = hole_box(hole, 1) if int(hole.sum()) <= max_pixels else None
+    coarse = max(1, int(coarse))
+    box = hole_box(hole, 1 if coarse == 1 else 2 * coarse) if int(hole.sum()) <= max_pixels * coarse ** 2 else None
+    fill = _laplace_fill if coarse == 1 else (lambda v, m: _coarse_laplace_fill(v, m, coarse))
     y0, y1, x0, x1 = box or (0, hole.shape[0], 0, hole.shape[1])
     hb, fb = hole[y0:y1, x0:x1], out[y0:y1, x0:x1]
     if model in ("background", "auto"):
@@ -354,12 +381,12 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
                 if box is None:
                     res = laplace_fill(res, hb, max_pixels)
                 else:
-                    res = _laplace_fill(res, hb)
+                    res = fill(res, hb)
                 fb[hb] = bg[hb] + res[hb]
                 return out
     if box is None:
         filled = laplace_fill(flow, hole, max_pixels)
         out[hole] = filled[hole]
     else:
-        fb[hb] = _laplace_fill(fb, hb)[hb]
+        fb[hb] = fill(fb, hb)[hb]
     return out

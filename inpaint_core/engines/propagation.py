@@ -178,10 +178,9 @@ class ChunkFiller:
                 else:
                     if grown is None:
                         grown = self._grown()
-                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion,
-                                        max_pixels=self._solve_pixels(grown[t]))
-                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion,
-                                        max_pixels=self._solve_pixels(grown[t + 1]))
+                    coarse = max(1, round(1.0 / self.completion_scale))
+                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion, coarse=coarse)
+                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion, coarse=coarse)
                 # cycle error relative to the allowed error: <= 1 passes the strict test
                 vf, ef = self._cycle_score(f, g, self.holes[t])
                 vb, eb = self._cycle_score(g, f, self.holes[t + 1])
@@ -190,12 +189,6 @@ class ChunkFiller:
                     self.cache.put("pair", self.offset + t, inputs, hit)
             for lst, val in zip((self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd), hit):
                 lst.append(val)  # fwd: t -> t+1, on frame t; bwd: t+1 -> t, on frame t+1
-
-    def _solve_pixels(self, hole: np.ndarray) -> int:
-        """The most unknowns the flow completion of ``hole`` solves for at full size."""
-        if self.completion_scale >= 1.0:
-            return 120_000
-        return min(120_000, max(64, int(int(hole.sum()) * self.completion_scale ** 2)))
 
     def _grown(self) -> list[np.ndarray]:
         """The holes grown by ``flow_grow`` pixels: where the flow is completed."""
