@@ -107,6 +107,23 @@ def warp_mask(mask: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return warp(mask, flow, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT)
 
 
+def magnitude(flow: np.ndarray) -> np.ndarray:
+    """(H, W) float32 ``|flow|`` of (H, W, 2) float32 (the same values as ``np.linalg.norm(flow,
+    axis=2)``, several times faster)."""
+    fx, fy = flow[..., 0], flow[..., 1]
+    return np.sqrt(fx * fx + fy * fy)
+
+
+def hole_box(hole: np.ndarray, margin: int = 0) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1): the bounding box of ``hole`` ((H, W) bool or uint8) grown by ``margin``
+    pixels and clipped to the image; None for an empty hole."""
+    x, y, w, h = cv2.boundingRect(hole.astype(np.uint8, copy=False))
+    if w == 0 or h == 0:
+        return None
+    hh, ww = hole.shape[:2]
+    return max(0, y - margin), min(hh, y + h + margin), max(0, x - margin), min(ww, x + w + margin)
+
+
 def inside(flow: np.ndarray, margin: float = 0.0) -> np.ndarray:
     """(H, W) bool: where ``x + flow[x]`` lands inside the image."""
     h, w = flow.shape[:2]
@@ -114,11 +131,19 @@ def inside(flow: np.ndarray, margin: float = 0.0) -> np.ndarray:
     return (mx >= -margin) & (mx <= w - 1 + margin) & (my >= -margin) & (my <= h - 1 + margin)
 
 
-def cycle_error(fwd: np.ndarray, bwd: np.ndarray) -> np.ndarray:
+def cycle_error(fwd: np.ndarray, bwd: np.ndarray, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """(H, W) float32: ``|fwd(x) + bwd(x + fwd(x))|``, how far following the forward flow then the
-    backward flow lands from where it started (TSAM's ``|A - F_f(F_b(A))|``)."""
-    bwd_at = warp(bwd, fwd, cv2.INTER_LINEAR, cv2.BORDER_REPLICATE)
-    return np.linalg.norm(fwd + bwd_at, axis=2).astype(np.float32)
+    backward flow lands from where it started (TSAM's ``|A - F_f(F_b(A))|``). ``box`` (y0, y1, x0,
+    x1): only over that part of the frame (the result is the box's shape, the same values)."""
+    if box is None:
+        bwd_at = warp(bwd, fwd, cv2.INTER_LINEAR, cv2.BORDER_REPLICATE)
+        return magnitude(fwd + bwd_at).astype(np.float32)
+    y0, y1, x0, x1 = box
+    xs, ys = _grid(*fwd.shape[:2])
+    f = fwd[y0:y1, x0:x1]
+    bwd_at = cv2.remap(bwd, xs[y0:y1, x0:x1] + f[..., 0], ys[y0:y1, x0:x1] + f[..., 1],
+                       cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return magnitude(f + bwd_at).astype(np.float32)
 
 
 def cycle_valid(fwd: np.ndarray, bwd: np.ndarray, delta: float = 1.0, relative: float = 0.0) -> np.ndarray:
@@ -127,7 +152,7 @@ def cycle_valid(fwd: np.ndarray, bwd: np.ndarray, delta: float = 1.0, relative: 
     err = cycle_error(fwd, bwd)
     thr = delta
     if relative:
-        thr = delta + relative * np.linalg.norm(fwd, axis=2)
+        thr = delta + relative * magnitude(fwd)
     return (err < thr) & inside(fwd)
 
 
@@ -186,7 +211,11 @@ def _build_laplacian(hole: np.ndarray):
         krows.append(k[known])
     data[0] = diag
     a = sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
-    solve = spla.factorized(a)
+    # the matrix is symmetric positive definite: a symmetric fill-reducing ordering without
+    # pivoting has about half the fill-in of the default, and its solves are 3x faster (the
+    # solutions agree to 1e-12)
+    lu = spla.splu(a, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+    solve = lu.solve
     return solve, ys, xs, (np.concatenate(kys), np.concatenate(kxs), np.concatenate(krows))
 
 
@@ -202,9 +231,32 @@ def _laplace_fill(values: np.ndarray, hole: np.ndarray) -> np.ndarray:
         out[:] = 0
         return out
     solve, ys, xs, (kys, kxs, krows) = _solver_cache().get(hole)
-    for ch in range(c):
-        rhs = np.bincount(krows, weights=values[kys, kxs, ch].astype(np.float64), minlength=n)
-        out[ys, xs, ch] = solve(rhs).astype(np.float32)
+    known = values[kys, kxs].astype(np.float64)
+    rhs = np.stack([np.bincount(krows, weights=known[:, ch], minlength=n) for ch in range(c)], 1)
+    out[ys, xs] = solve(rhs).astype(np.float32)
+    return out
+
+
+def _coarse_laplace_fill(values: np.ndarray, hole: np.ndarray, factor: int) -> np.ndarray:
+    """:func:`_laplace_fill` solved on a grid ``factor`` times coarser: the known pixels averaged
+    into each coarse cell, the solution upsized and
+    pasted into ``hole``. ``values`` (H, W, C) float32 (a crop with a margin of ``2 * factor``
+    known pixels around the hole). Returns a new array."""
+    h, w = hole.shape
+    sw, sh = max(2, -(-w // factor)), max(2, -(-h // factor))
+    known = (~hole).astype(np.float32)
+    num = cv2.resize(values * known[..., None], (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, -1)
+    den = cv2.resize(known, (sw, sh), interpolation=cv2.INTER_AREA).reshape(sh, sw, 1)
+    # a coarse cell is unknown where its nearest pixel or most of it is in the hole (as in
+    # laplace_fill's downsized solve; treating every touched cell as unknown measured 0.1 dB
+    # lower on running_car), or where it holds no known pixel
+    small_hole = cv2.resize(hole.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST) > 0
+    small_hole |= cv2.resize(hole.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.5
+    small_hole |= den[..., 0] < 1e-3
+    filled = _laplace_fill(num / np.maximum(den, 1e-3), small_hole)
+    up = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    out = values.copy()
+    out[hole] = up[hole]
     return out
 
 
@@ -218,7 +270,11 @@ def laplace_fill(values: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000
     if not hole.any():
         out = vals.copy()
     elif int(hole.sum()) <= max_pixels:
-        out = _laplace_fill(vals, hole)
+        # only the hole and the pixels beside it take part: solved in the hole's bounding box
+        # (plus one pixel), the same system as over the whole frame
+        y0, y1, x0, x1 = hole_box(hole, 1)
+        out = vals.copy()
+        out[y0:y1, x0:x1] = _laplace_fill(vals[y0:y1, x0:x1], hole[y0:y1, x0:x1])
     else:
         h, w = hole.shape
         f = (max_pixels / int(hole.sum())) ** 0.5
@@ -238,10 +294,10 @@ def laplace_fill(values: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000
     return out[..., 0] if squeeze else out
 
 
-def background_flow(flow: np.ndarray, hole: np.ndarray, points: int = 400) -> np.ndarray | None:
-    """The camera's part of ``flow`` (H, W, 2): a homography fitted with RANSAC to the flow of a
-    grid of about ``points`` pixels outside ``hole`` (H, W bool), evaluated everywhere. None if it
-    cannot be fitted (too few known pixels)."""
+def fit_background(flow: np.ndarray, hole: np.ndarray, points: int = 400) -> np.ndarray | None:
+    """The camera's motion in ``flow`` (H, W, 2): a 3x3 homography fitted with RANSAC to the flow
+    of a grid of about ``points`` pixels outside ``hole`` (H, W bool). None if it cannot be fitted
+    (too few known pixels)."""
     h, w = hole.shape
     step = max(2, int((h * w / points) ** 0.5))
     ys, xs = np.mgrid[step // 2:h:step, step // 2:w:step]
@@ -251,16 +307,34 @@ def background_flow(flow: np.ndarray, hole: np.ndarray, points: int = 400) -> np
     src = np.stack([xs[keep], ys[keep]], 1).astype(np.float32)
     dst = src + flow[ys[keep], xs[keep]]
     hom, _ = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=200, confidence=0.99)
+    return hom
+
+
+def homography_flow(hom: np.ndarray, shape: tuple[int, int], box: tuple[int, int, int, int] | None = None,
+                    step: int = 1) -> np.ndarray:
+    """(h, w, 2) float32: the displacement ``hom`` gives each pixel of an image of ``shape`` (H, W),
+    over ``box`` (y0, y1, x0, x1) only and every ``step``-th pixel of it (the same values as over
+    the whole frame)."""
+    gx, gy = _grid(*shape)
+    y0, y1, x0, x1 = box if box is not None else (0, shape[0], 0, shape[1])
+    gx, gy = gx[y0:y1:step, x0:x1:step], gy[y0:y1:step, x0:x1:step]
+    grid = np.stack([gx, gy], 2)
+    mapped = cv2.perspectiveTransform(np.ascontiguousarray(grid).reshape(-1, 1, 2), hom).reshape(grid.shape)
+    return (mapped - grid).astype(np.float32)
+
+
+def background_flow(flow: np.ndarray, hole: np.ndarray, points: int = 400,
+                    box: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
+    """The camera's part of ``flow`` (H, W, 2): :func:`fit_background`'s homography evaluated
+    everywhere (or over ``box`` only, see :func:`homography_flow`). None if it cannot be fitted."""
+    hom = fit_background(flow, hole, points)
     if hom is None:
         return None
-    gx, gy = _grid(h, w)
-    pts = np.stack([gx, gy], 2).reshape(-1, 1, 2)
-    mapped = cv2.perspectiveTransform(pts, hom).reshape(h, w, 2)
-    return (mapped - np.stack([gx, gy], 2)).astype(np.float32)
+    return homography_flow(hom, hole.shape, box)
 
 
 def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
-                  model: str = "laplace", outlier: float = 1.0) -> np.ndarray:
+                  model: str = "laplace", outlier: float = 1.0, coarse: int = 1) -> np.ndarray:
     """Replace ``flow`` inside ``hole`` ((H, W) bool or 0/255 uint8) by a smooth completion from the
     flow around it. Returns a new (H, W, 2) float32 array.
 
@@ -271,28 +345,48 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, max_pixels: int = 120_000,
     hole do not drag its content along. ``model="auto"``: "background" where the homography
     explains the flow of the frame (median residual of the known pixels below ``outlier``: a
     still or steadily moving camera over a distant scene), "laplace" otherwise (parallax). Large holes are solved on a downsized grid.
+    ``coarse`` > 1: the harmonic interpolation is solved on a grid that many times coarser (flow
+    computed at that scale holds no finer detail).
     """
     hole = hole > 0
     if not hole.any():
         return flow.astype(np.float32, copy=True)
     if model not in ("laplace", "background", "auto"):
         raise ValueError(f"unknown flow completion model {model!r}")
+    out = flow.astype(np.float32, copy=True)
+    # everything below reads the hole and the pixels beside it (and a sparse grid of the frame):
+    # it is computed in the hole's box plus one pixel, with the same values as over the frame
+    coarse = max(1, int(coarse))
+    box = hole_box(hole, 1 if coarse == 1 else 2 * coarse) if int(hole.sum()) <= max_pixels * coarse ** 2 else None
+    fill = _laplace_fill if coarse == 1 else (lambda v, m: _coarse_laplace_fill(v, m, coarse))
+    y0, y1, x0, x1 = box or (0, hole.shape[0], 0, hole.shape[1])
+    hb, fb = hole[y0:y1, x0:x1], out[y0:y1, x0:x1]
     if model in ("background", "auto"):
-        bg = background_flow(flow, hole)
-        if bg is not None:
-            res = flow - bg
-            mag = np.linalg.norm(res, axis=2)
+        hom = fit_background(flow, hole)
+        if hom is not None:
+            bg = homography_flow(hom, hole.shape, (y0, y1, x0, x1))
+            res = fb - bg
+            mag = magnitude(res)
             use = model == "background"
             if not use:
-                known = mag[::4, ::4][~hole[::4, ::4]]
+                grid = hole[::4, ::4]
+                if box is None:
+                    sparse = mag[::4, ::4]
+                else:  # the residual on the frame's every-4th-pixel grid
+                    sparse = magnitude(out[::4, ::4] - homography_flow(hom, hole.shape, step=4))
+                known = sparse[~grid]
                 use = known.size > 0 and float(np.median(known)) < outlier
             if use:
                 res[mag > outlier] = 0.0
-                res = laplace_fill(res, hole, max_pixels)
-                out = flow.astype(np.float32, copy=True)
-                out[hole] = bg[hole] + res[hole]
+                if box is None:
+                    res = laplace_fill(res, hb, max_pixels)
+                else:
+                    res = fill(res, hb)
+                fb[hb] = bg[hb] + res[hb]
                 return out
-    filled = laplace_fill(flow, hole, max_pixels)
-    out = flow.astype(np.float32, copy=True)
-    out[hole] = filled[hole]
+    if box is None:
+        filled = laplace_fill(flow, hole, max_pixels)
+        out[hole] = filled[hole]
+    else:
+        fb[hb] = fill(fb, hb)[hb]
     return out

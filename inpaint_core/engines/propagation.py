@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .. import flow as F
+from .chunkcache import ChunkCache
 from .seams import seam_correct
 
 #: largest colour difference (mean over RGB, grey levels) for which the forward and backward
@@ -36,6 +37,9 @@ MAX_CHAIN = 30
 #: drifting chain copies the wrong pixels (running_car: 21.3 dB in the hole with a budget of
 #: 2-4 px, 20.9 dB without one)
 CHAIN_ERROR = 3.0
+#: the frame's spatial estimate (the reference arbitration compares candidates with) is made at
+#: 1/ESTIMATE_SCALE of the working size
+ESTIMATE_SCALE = 2
 
 
 @dataclass
@@ -71,6 +75,24 @@ class _Pass:
     acc: list[np.ndarray]
 
 
+def coarse_estimate(frame: np.ndarray, hole: np.ndarray, scale: int = ESTIMATE_SCALE) -> np.ndarray:
+    """(H, W, 3) uint8: ``frame`` ((H, W, 3) uint8) with ``hole`` ((H, W) bool) filled from its
+    surroundings by Telea at 1/``scale`` of the size (every small pixel the hole touches is
+    filled), upsized. A reference to compare candidates with, not a fill: at half size it costs a
+    tenth of the full-size Telea."""
+    h, w = hole.shape
+    if scale <= 1 or min(h, w) < 16 * scale:
+        return cv2.inpaint(frame, hole.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
+    sw, sh = -(-w // scale), -(-h // scale)
+    small = cv2.resize(frame, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole.astype(np.uint8) * 255, (sw, sh), interpolation=cv2.INTER_AREA) > 0
+    est = cv2.inpaint(small, small_hole.astype(np.uint8) * 255, max(1, 5 // scale + 1), cv2.INPAINT_TELEA)
+    up = cv2.resize(est, (w, h), interpolation=cv2.INTER_LINEAR)
+    out = frame.copy()
+    out[hole] = up[hole]
+    return out
+
+
 class ChunkFiller:
     """Fills the holes of one chunk. ``flow_fn(a, b)`` computes flow; ``spatial_fn(rgb, hole)``
     fills a hole from its surroundings (both at working size)."""
@@ -84,7 +106,15 @@ class ChunkFiller:
                  seam: bool = True, loose: float = LOOSE, seam_limit: float = 255.0,
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
                  chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False,
-                 arbitrate: bool = True) -> None:
+                 arbitrate: bool = True, cache: ChunkCache | None = None,
+                 completion_scale: float = 1.0) -> None:
+        #: the flow is completed in the holes on a grid this much smaller than the frame (the
+        #: scale the flow was computed at: it holds no finer detail)
+        self.completion_scale = float(completion_scale)
+        #: completed flows, cycle scores and spatial estimates shared with the neighbouring
+        #: chunks of the same run (:mod:`.chunkcache`); None: computed here only
+        self.cache = cache
+        self.masks = masks
         #: disagreeing real candidates: the one nearer the frame's spatial estimate wins
         self.arbitrate = arbitrate
         #: complete the flow with a second motion layer for objects moving through the hole
@@ -123,13 +153,13 @@ class ChunkFiller:
 
     # -- flows ------------------------------------------------------------------------------
     def _flows(self) -> None:
-        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.flow_grow + 1,) * 2)
-        grown = [cv2.dilate(h.astype(np.uint8), k) > 0 for h in self.holes]
         self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd = [], [], [], [], [], []
+        grown = None
         layered = None
         if self.layers and self.n > 1:
             from .motionlayers import complete_with_layers
 
+            grown = self._grown()
             raw_f, raw_b = [], []
             for t in range(self.n - 1):
                 self.check()
@@ -140,78 +170,144 @@ class ChunkFiller:
         for t in range(self.n - 1):
             self.check()
             a, b = self.frames[t], self.frames[t + 1]
-            if layered is not None:
-                f, g = layered[0][t], layered[1][t]
-            else:
-                f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion)
-                g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion)
-            self.fwd.append(f)  # t -> t+1, on frame t
-            self.bwd.append(g)  # t+1 -> t, on frame t+1
-            # cycle error relative to the allowed error: <= 1 passes the strict test
-            for flow, back, scores, errs in ((f, g, self.vfwd, self.efwd), (g, f, self.vbwd, self.ebwd)):
-                err = F.cycle_error(flow, back)
-                scores.append(self._cycle_score(flow, err))
-                errs.append(np.minimum(err, 1e3).astype(np.float16))
+            inputs = (a, b, self.masks[t], self.masks[t + 1])
+            hit = None if self.cache is None or layered is not None else self.cache.get("pair", self.offset + t, inputs)
+            if hit is None:
+                if layered is not None:
+                    f, g = layered[0][t], layered[1][t]
+                else:
+                    if grown is None:
+                        grown = self._grown()
+                    coarse = max(1, round(1.0 / self.completion_scale))
+                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion, coarse=coarse)
+                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion, coarse=coarse)
+                # cycle error relative to the allowed error: <= 1 passes the strict test
+                vf, ef = self._cycle_score(f, g, self.holes[t])
+                vb, eb = self._cycle_score(g, f, self.holes[t + 1])
+                hit = (f, g, vf, vb, ef, eb)
+                if self.cache is not None and layered is None:
+                    self.cache.put("pair", self.offset + t, inputs, hit)
+            for lst, val in zip((self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd), hit):
+                lst.append(val)  # fwd: t -> t+1, on frame t; bwd: t+1 -> t, on frame t+1
 
-    def _cycle_score(self, f: np.ndarray, err: np.ndarray) -> np.ndarray:
-        """(H, W) float16: cycle error of ``f`` / (delta + 5 % of |f|); inf where ``f`` leaves the
-        image. A step onto a visible pixel needs <= 1 (TSAM's test); a step that stays inside
-        the hole, where both flows are interpolated, needs <= LOOSE."""
-        score = err / (self.delta + 0.05 * np.linalg.norm(f, axis=2))
-        score[~F.inside(f)] = np.inf
-        return score.astype(np.float16)
+    def _grown(self) -> list[np.ndarray]:
+        """The holes grown by ``flow_grow`` pixels: where the flow is completed."""
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.flow_grow + 1,) * 2)
+        return [cv2.dilate(h.astype(np.uint8), k) > 0 for h in self.holes]
+
+    def _cycle_score(self, f: np.ndarray, back: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and errors of flow ``f`` (on a frame with ``hole``) against its reverse ``back``,
+        both (H, W) float16, valid in the hole's bounding box (the only pixels a chain step
+        reads; inf and 1e3 elsewhere). Score: cycle error / (delta + 5 % of |f|); inf where ``f``
+        leaves the image. A step onto a visible pixel needs <= 1 (TSAM's test); a step that stays
+        inside the hole, where both flows are interpolated, needs <= LOOSE. Error: the cycle
+        error in pixels, capped at 1e3."""
+        score = np.full((self.h, self.w), np.inf, np.float16)
+        errs = np.full((self.h, self.w), 1e3, np.float16)
+        box = F.hole_box(hole)
+        if box is None:
+            return score, errs
+        y0, y1, x0, x1 = box
+        err = F.cycle_error(f, back, box)
+        fb = f[y0:y1, x0:x1]
+        sc = err / (self.delta + 0.05 * F.magnitude(fb))
+        gx, gy = F._grid(self.h, self.w)
+        mx, my = gx[y0:y1, x0:x1] + fb[..., 0], gy[y0:y1, x0:x1] + fb[..., 1]
+        sc[~((mx >= 0) & (mx <= self.w - 1) & (my >= 0) & (my <= self.h - 1))] = np.inf
+        score[y0:y1, x0:x1] = sc
+        errs[y0:y1, x0:x1] = np.minimum(err, 1e3)
+        return score, errs
 
     # -- passes -----------------------------------------------------------------------------
     def _init_state(self, t: int, known_extra: dict[int, np.ndarray]):
+        """Frame t's pass state over its hole's box (None for an empty hole): outside the box
+        every pixel is its own source (id t, its own coordinates, chain length 0)."""
+        box = self.boxes[t]
+        if box is None:
+            return None
+        y0, y1, x0, x1 = box
         gx, gy = F._grid(self.h, self.w)
-        hole = self.holes[t]
-        sid = np.where(hole, -1, t).astype(np.int32)
-        sx, sy = gx.copy(), gy.copy()
-        dist = np.zeros((self.h, self.w), np.float32)
+        hole = self.holes[t][y0:y1, x0:x1]
+        sid = np.full(hole.shape, t, np.int32)
+        sid[hole] = -1
+        sx, sy = gx[y0:y1, x0:x1].copy(), gy[y0:y1, x0:x1].copy()
+        dist = np.zeros(hole.shape, np.float32)
         extra = known_extra.get(t)
         if extra is not None:
             img_id, where = extra
-            sid[where] = img_id
+            sid[where[y0:y1, x0:x1]] = img_id
         return sid, sx, sy, dist
 
+    def _state_at(self, st: _Pass, p: int, qx: np.ndarray, qy: np.ndarray):
+        """(sid, sx, sy, dist, acc) of frame p's pass state at pixels (qx, qy) (int32 arrays)."""
+        box = self.boxes[p]
+        if box is not None:
+            y0, y1, x0, x1 = box
+            inside = (qy >= y0) & (qy < y1) & (qx >= x0) & (qx < x1)
+        if box is None or not inside.any():
+            zero = np.zeros(len(qx), np.float32)
+            return (np.full(len(qx), p, np.int32), qx.astype(np.float32), qy.astype(np.float32),
+                    zero, zero)
+        li = (qy - y0) * (x1 - x0) + (qx - x0)
+        outside = None if inside.all() else ~inside
+        if outside is not None:
+            li[outside] = 0
+        sid, sx, sy, dist, acc = (a.reshape(-1)[li] for a in (st.sid[p], st.sx[p], st.sy[p],
+                                                              st.dist[p], st.acc[p]))
+        if outside is not None:  # there every pixel is its own source
+            sid[outside] = p
+            sx[outside] = qx[outside]
+            sy[outside] = qy[outside]
+            dist[outside] = 0.0
+            acc[outside] = 0.0
+        return sid, sx, sy, dist, acc
+
     def _run_pass(self, forward: bool, known_extra: dict[int, np.ndarray]) -> _Pass:
+        """One direction's sequential pass. The state of each frame covers its hole's box (see
+        :meth:`_init_state`)."""
         order = range(self.n) if forward else range(self.n - 1, -1, -1)
         st = _Pass(*([None] * self.n for _ in range(5)))
         prev = None
         for t in order:
             self.check()
-            sid, sx, sy, dist = self._init_state(t, known_extra)
-            acc = np.zeros((self.h, self.w), np.float32)
-            todo = sid < 0
-            if prev is not None and todo.any():
+            state = self._init_state(t, known_extra)
+            if state is None:  # nothing to fill: every pixel is its own source
+                prev = t
+                continue
+            sid, sx, sy, dist = state
+            acc = np.zeros(sid.shape, np.float32)
+            y0, y1, x0, x1 = self.boxes[t]
+            bw = x1 - x0
+            ly, lx = np.nonzero(sid < 0) if prev is not None else ((), ())
+            if len(ly):
                 p = prev
                 if forward:
                     flow, valid, err = self.bwd[t - 1], self.vbwd[t - 1], self.ebwd[t - 1]
                 else:
                     flow, valid, err = self.fwd[t], self.vfwd[t], self.efwd[t]
-                psid, psx, psy, pdist, pacc = st.sid[p], st.sx[p], st.sy[p], st.dist[p], st.acc[p]
                 # only the pixels still without a source are followed (a hole is a small part of
                 # the frame); each lands on the nearest source pixel q plus the sub-pixel offset
                 # (first order: the chain's coordinates move with the pixel grid), because
                 # bilinear mixing of coordinates from different source frames would be meaningless
-                ys, xs = np.nonzero(todo)
-                fl = flow[ys, xs]
+                ys, xs = ly + y0, lx + x0
+                at = ys * self.w + xs  # flat indices (gathers on flat arrays are cheaper)
+                fl = flow.reshape(-1, 2)[at]
                 mx, my = xs + fl[:, 0], ys + fl[:, 1]
                 qx = np.clip(np.rint(mx), 0, self.w - 1).astype(np.int32)
                 qy = np.clip(np.rint(my), 0, self.h - 1).astype(np.int32)
                 inb = (mx > -0.5) & (mx < self.w - 0.5) & (my > -0.5) & (my < self.h - 0.5)
-                nsid = psid[qy, qx]
-                limit = np.where(self.holes[p][qy, qx], self.loose, 1.0)
-                nacc = pacc[qy, qx] + err[ys, xs]
-                ok = ((valid[ys, xs] <= limit) & inb & (nsid >= 0) & (pdist[qy, qx] < self.max_chain)
+                nsid, psx, psy, pdist, pacc = self._state_at(st, p, qx, qy)
+                limit = np.where(self.holes[p].reshape(-1)[qy.astype(np.int64) * self.w + qx], self.loose, 1.0)
+                nacc = pacc + err.reshape(-1)[at]
+                ok = ((valid.reshape(-1)[at] <= limit) & inb & (nsid >= 0) & (pdist < self.max_chain)
                       & (nacc <= self.chain_error))
                 if ok.any():
-                    oy, ox, qy, qx = ys[ok], xs[ok], qy[ok], qx[ok]
-                    sid[oy, ox] = nsid[ok]
-                    sx[oy, ox] = psx[qy, qx] + (mx[ok] - qx)
-                    sy[oy, ox] = psy[qy, qx] + (my[ok] - qy)
-                    dist[oy, ox] = pdist[qy, qx] + 1.0
-                    acc[oy, ox] = nacc[ok]
+                    o, qx, qy = ly[ok] * bw + lx[ok], qx[ok], qy[ok]
+                    sid.reshape(-1)[o] = nsid[ok]
+                    sx.reshape(-1)[o] = psx[ok] + (mx[ok] - qx)
+                    sy.reshape(-1)[o] = psy[ok] + (my[ok] - qy)
+                    dist.reshape(-1)[o] = pdist[ok] + 1.0
+                    acc.reshape(-1)[o] = nacc[ok]
             st.sid[t], st.sx[t], st.sy[t], st.dist[t], st.acc[t] = sid, sx, sy, dist, acc
             prev = t
         return st
@@ -241,26 +337,32 @@ class ChunkFiller:
         return np.where(sid < 0, 9, np.where(sid < self.real, 0, 1))
 
     def _spatial_estimate(self, t: int) -> np.ndarray:
-        """(H, W, 3) float32: frame t's hole filled from its own surroundings (Telea), cached."""
+        """(H, W, 3) uint8: frame t's hole filled from its own surroundings (Telea), cached."""
         cache = self.__dict__.setdefault("_estimates", {})
         if t not in cache:
-            hole = self.holes[t].astype(np.uint8) * 255
-            cache[t] = cv2.inpaint(self.frames[t], hole, 5, cv2.INPAINT_TELEA).astype(np.float32)
+            inputs = (self.frames[t], self.masks[t])
+            est = None if self.cache is None else self.cache.get("estimate", self.offset + t, inputs)
+            if est is None:
+                est = coarse_estimate(self.frames[t], self.holes[t])
+                if self.cache is not None:
+                    self.cache.put("estimate", self.offset + t, inputs, est)
+            cache[t] = est
         return cache[t]
 
-    def _stale(self, t, fw, bw, ys, xs, a_id, b_id, ra, rb):
+    def _stale(self, t, ys, xs, cands, ra, rb):
         """Still camera only: real sources from more than :data:`STALE_AFTER` frames away that
         disagree with the frame's own surroundings (by > 2 BLEND_LIMIT from its spatial estimate)
         are dropped: the scene changed there while it was hidden (a dog crossed where the hole had
-        been; with a moving camera long chains are the rule and are kept)."""
+        been; with a moving camera long chains are the rule and are kept). ``cands``: per pass,
+        (sid, sx, sy, dist) at the pixels (ys, xs)."""
         est = None
         out = []
-        for p, ids, r in ((fw, a_id, ra), (bw, b_id, rb)):
-            far = (r == 0) & (p.dist[t][ys, xs] > STALE_AFTER)
+        for (ids, px, py, pd), r in zip(cands, (ra, rb)):
+            far = (r == 0) & (pd > STALE_AFTER)
             if far.any():
                 if est is None:
-                    est = self._spatial_estimate(t)[ys, xs]
-                col = self._sample(ids[far], p.sx[t][ys, xs][far], p.sy[t][ys, xs][far])
+                    est = self._spatial_estimate(t)[ys, xs].astype(np.float32)
+                col = self._sample(ids[far], px[far], py[far])
                 bad = np.abs(col - est[far]).mean(1) > 2 * BLEND_LIMIT
                 r = r.copy()
                 idx = np.nonzero(far)[0][bad]
@@ -271,13 +373,17 @@ class ChunkFiller:
     def _combine(self, t: int, fw: _Pass, bw: _Pass, todo: np.ndarray):
         """Colours and sources for the ``todo`` pixels of frame t from both passes. Returns
         (filled mask, colours (N, 3), sid, sx, sy) over the pixels of ``todo`` that were filled."""
-        ys, xs = np.nonzero(todo)
-        a_id, b_id = fw.sid[t][ys, xs], bw.sid[t][ys, xs]
+        y0, y1, x0, x1 = self.boxes[t]  # todo lies in the hole (row-major order kept)
+        ly, lx = np.nonzero(todo[y0:y1, x0:x1])
+        ys, xs = ly + y0, lx + x0
+        ca_ = tuple(a[ly, lx] for a in (fw.sid[t], fw.sx[t], fw.sy[t], fw.dist[t]))
+        cb_ = tuple(a[ly, lx] for a in (bw.sid[t], bw.sx[t], bw.sy[t], bw.dist[t]))
+        (a_id, asx, asy, adist), (b_id, bsx, bsy, bdist) = ca_, cb_
         ra, rb = self._rank(a_id), self._rank(b_id)
         if self.no_reveal:
             ra[ra == 0], rb[rb == 0] = 9, 9
         if self.arbitrate and self.still_camera:
-            ra, rb = self._stale(t, fw, bw, ys, xs, a_id, b_id, ra, rb)
+            ra, rb = self._stale(t, ys, xs, (ca_, cb_), ra, rb)
         best = np.minimum(ra, rb)
         use_a = (ra == best) & (best < 9)
         use_b = (rb == best) & (best < 9)
@@ -285,11 +391,11 @@ class ChunkFiller:
         ca = np.zeros((len(ys), 3), np.float32)
         cb = np.zeros((len(ys), 3), np.float32)
         if use_a.any():
-            ca[use_a] = self._sample(a_id[use_a], fw.sx[t][ys, xs][use_a], fw.sy[t][ys, xs][use_a])
+            ca[use_a] = self._sample(a_id[use_a], asx[use_a], asy[use_a])
         if use_b.any():
-            cb[use_b] = self._sample(b_id[use_b], bw.sx[t][ys, xs][use_b], bw.sy[t][ys, xs][use_b])
-        da = fw.dist[t][ys, xs] + 1e-3
-        db = bw.dist[t][ys, xs] + 1e-3
+            cb[use_b] = self._sample(b_id[use_b], bsx[use_b], bsy[use_b])
+        da = adist + 1e-3
+        db = bdist + 1e-3
         wa = np.where(use_a, 1.0 / da, 0.0)
         wb = np.where(use_b, 1.0 / db, 0.0)
         both = use_a & use_b
@@ -299,7 +405,7 @@ class ChunkFiller:
         if self.arbitrate and far.any():
             # the scene changed there while it was hidden (something passed by): the candidate
             # that agrees with the frame's own surroundings wins, not the nearer in time
-            est = self._spatial_estimate(t)[ys, xs]
+            est = self._spatial_estimate(t)[ys, xs].astype(np.float32)
             a_wins = np.where(far, np.abs(ca - est).mean(1) <= np.abs(cb - est).mean(1), a_wins)
         wa = np.where(far & ~a_wins, 0.0, wa)
         wb = np.where(far & a_wins, 0.0, wb)
@@ -307,8 +413,8 @@ class ChunkFiller:
         col = (ca * wa[:, None] + cb * wb[:, None]) / tot[:, None]
         pick_a = wa >= wb
         sid = np.where(pick_a, a_id, b_id)
-        sx = np.where(pick_a, fw.sx[t][ys, xs], bw.sx[t][ys, xs])
-        sy = np.where(pick_a, fw.sy[t][ys, xs], bw.sy[t][ys, xs])
+        sx = np.where(pick_a, asx, bsx)
+        sy = np.where(pick_a, asy, bsy)
         return filled, ys, xs, col, sid, sx, sy
 
     # -- main -------------------------------------------------------------------------------
@@ -316,11 +422,12 @@ class ChunkFiller:
         """Fill the chunk; ``want`` lists the chunk-local frames whose results are returned
         (default all). Frames that have a seed are returned as seeded."""
         want = list(range(self.n)) if want is None else want
+        self.boxes = [F.hole_box(h) for h in self.holes]
         self._flows()
         self.no_reveal = self.still_check and self._nothing_revealed()
         # a still camera: the median motion of the known pixels is under a pixel per frame on
         # average (the shared still clips: 0.02-0.7; the moving ones 2.4 and more)
-        moves = [float(np.median(np.linalg.norm(f[::4, ::4][~h[::4, ::4]], axis=1)))
+        moves = [float(np.median(F.magnitude(f[::4, ::4][~h[::4, ::4]])))
                  for f, h in zip(self.fwd, self.holes) if (~h[::4, ::4]).any()]
         self.still_camera = bool(moves) and float(np.mean(moves)) < 1.0
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
@@ -392,12 +499,30 @@ class ChunkFiller:
         # moving through a still shot's hole reveal nothing behind it, and chains that follow
         # them copy other times' pixels (thin logo strokes over passers-by: 14.1 dB in the hole
         # against Telea's 16.5 on schoolgirls)
-        moved = 0.0
-        for f, h in zip(self.fwd, self.holes):
-            bg = F.background_flow(f, h)
-            field = f if bg is None else bg
-            moved += float(np.median(np.linalg.norm(field[h], axis=1)))
-        return moved < max(radius, 2.0)
+        moved, limit = 0.0, max(radius, 2.0)
+        for t, (f, h) in enumerate(zip(self.fwd, self.holes)):
+            moved += self._hole_motion(t, f, h)
+            if moved >= limit:  # the sum only grows: the answer is known
+                return False
+        return True
+
+    def _hole_motion(self, t: int, f: np.ndarray, h: np.ndarray) -> float:
+        """Median camera motion (pixels) over hole ``h`` of frame t, by flow ``f`` to frame t+1."""
+        inputs = (self.frames[t], self.frames[t + 1], self.masks[t], self.masks[t + 1])
+        hit = None if self.cache is None else self.cache.get("motion", self.offset + t, inputs)
+        if hit is not None:
+            return hit
+        box = F.hole_box(h)
+        if box is None:
+            moved = float(np.median(F.magnitude(f[h])))
+        else:
+            y0, y1, x0, x1 = box
+            hom = F.fit_background(f, h)
+            field = f[y0:y1, x0:x1] if hom is None else F.homography_flow(hom, h.shape, box)
+            moved = float(np.median(F.magnitude(field[h[y0:y1, x0:x1]])))
+        if self.cache is not None:
+            self.cache.put("motion", self.offset + t, inputs, moved)
+        return moved
 
     def _key_fill(self, k: int, canvas, remaining, known_extra) -> None:
         rgb = np.clip(canvas[k] + 0.5, 0, 255).astype(np.uint8)
@@ -415,30 +540,37 @@ class ChunkFiller:
     def _finish(self, want, canvas, src, sxs, sys_) -> ChunkResult:
         out = ChunkResult()
         for t in want:
-            hole = self.out_holes[t]
-            if self.seam and t not in self.seeds:
-                seam_correct(canvas[t], self.frames[t], hole, self.holes[t], self.seam_limit)
-            rgb = np.clip(canvas[t] + 0.5, 0, 255).astype(np.uint8)
-            rgb[~hole] = self.frames[t][~hole]
-            sid = src[t]
-            gf = np.full((self.h, self.w), -1, np.int32)
-            gxy = np.zeros((self.h, self.w, 2), np.float32)
-            real = (sid >= 0) & (sid < self.real) & hole
-            gf[real] = sid[real] + self.offset
-            gxy[real, 0] = sxs[t][real]
-            gxy[real, 1] = sys_[t][real]
-            for img_id, (cf, cxy) in self.image_corr.items():
-                sel = (sid == img_id) & hole
-                if sel.any():
-                    xi = np.clip(np.rint(sxs[t][sel]).astype(np.int32), 0, self.w - 1)
-                    yi = np.clip(np.rint(sys_[t][sel]).astype(np.int32), 0, self.h - 1)
-                    gf[sel] = cf[yi, xi]
-                    gxy[sel] = cxy[yi, xi]
             if t in self.seeds:
                 seed = self.seeds[t]
-                rgb, gf, gxy = seed.rgb, seed.corr_frame, seed.corr_xy
+                out.rgb.append(seed.rgb)
+                out.src_frame.append(seed.corr_frame)
+                out.src_xy.append(seed.corr_xy)
+                continue
+            hole = self.out_holes[t]
+            if self.seam:
+                seam_correct(canvas[t], self.frames[t], hole, self.holes[t], self.seam_limit)
+            rgb = self.frames[t].copy()
+            gf = np.full((self.h, self.w), -1, np.int32)
+            gxy = np.zeros((self.h, self.w, 2), np.float32)
+            box = self.boxes[t]  # the hole lies in it: the rest is the frame, with no source
+            if box is not None:
+                b = np.s_[box[0]:box[1], box[2]:box[3]]
+                hb, sid, sx, sy, gfb, gxyb = hole[b], src[t][b], sxs[t][b], sys_[t][b], gf[b], gxy[b]
+                rgb[b][hb] = np.clip(canvas[t][b][hb] + 0.5, 0, 255).astype(np.uint8)
+                real = (sid >= 0) & (sid < self.real) & hb
+                gfb[real] = sid[real] + self.offset
+                gxyb[real, 0] = sx[real]
+                gxyb[real, 1] = sy[real]
+                present = set(np.unique(sid[hb]).tolist())
+                for img_id, (cf, cxy) in self.image_corr.items():
+                    if img_id not in present:
+                        continue
+                    sel = (sid == img_id) & hb
+                    xi = np.clip(np.rint(sx[sel]).astype(np.int32), 0, self.w - 1)
+                    yi = np.clip(np.rint(sy[sel]).astype(np.int32), 0, self.h - 1)
+                    gfb[sel] = cf[yi, xi]
+                    gxyb[sel] = cxy[yi, xi]
             out.rgb.append(rgb)
             out.src_frame.append(gf)
             out.src_xy.append(gxy)
         return out
-

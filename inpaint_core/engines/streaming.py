@@ -185,6 +185,9 @@ class PropagateStream(FillStream):
         self._k = 0
         self.lookahead = self.chunk + self.overlap
         self._delivered: dict = {}
+        from .chunkcache import ChunkCache
+
+        self._cache = ChunkCache()
 
     def _advance(self, final: bool) -> list[Filled]:
         out: list[Filled] = []
@@ -198,7 +201,7 @@ class PropagateStream(FillStream):
             core = list(range(a, b))
             done = self.engine._fill_chunk(self.frames.__getitem__, self.masks.__getitem__, a, b, core,
                                            shot, ov, self._delivered, {}, self.flow_fn,
-                                           self.spatial_fn, self.cancel)
+                                           self.spatial_fn, self.cancel, self._cache)
             pending = {tuple(p) for p in self._plan[self._k + 1:]}
             seeds = {}
             for i, filled, seed in done:

@@ -41,7 +41,7 @@ def base_filler(commit: str):
     spec.loader.exec_module(mod)
 
     def make(*args, **kw):  # the options today's engine passes that the base's did not have
-        for key in ("layers", "still_check", "arbitrate"):
+        for key in ("layers", "still_check", "arbitrate", "cache", "completion_scale"):
             kw.pop(key, None)
         return mod.ChunkFiller(*args, **kw)
 
