@@ -20,11 +20,29 @@ from inpaint_core.settings import ExportSettings
 @dataclass
 class PreviewFrame:
     """A filled frame cropped to the picture: ``rgb`` (h, w, 3) uint8 and ``mask`` (h, w) uint8
-    0/255 (the grown mask the engine filled), both at the working size."""
+    0/255 (the grown mask the engine filled), both at the working size. ``blend``: the export's
+    final-blend alpha of this frame at the source size (the project's feather, each layer's own
+    soft edge) as ``(rect, alpha)``: ``rect`` = (x0, y0, x1, y1), ``alpha`` (y1 - y0, x1 - x0)
+    float32 in [0, 1], 0 everywhere outside ``rect``; None when nothing is masked or not known."""
 
     index: int
     rgb: np.ndarray
     mask: np.ndarray
+    blend: tuple[tuple[int, int, int, int], np.ndarray] | None = None
+
+
+def blend_of(data, radius: float) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+    """:attr:`PreviewFrame.blend` of a :class:`~inpaint_core.export.frames.FrameData` for the
+    project's feather ``radius``: the alpha over the hole's bounding box grown by the feather."""
+    hole = data.hole
+    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    if rows.size == 0:
+        return None
+    H, W = hole.shape
+    m = int(np.ceil(radius)) + 1
+    rect = (max(0, int(cols[0]) - m), max(0, int(rows[0]) - m), min(W, int(cols[-1]) + 1 + m),
+            min(H, int(rows[-1]) + 1 + m))
+    return rect, data.blend_alpha(rect, radius)
 
 
 @dataclass
@@ -90,7 +108,8 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
     # on a device shared with an export, the preview's windows go first (inpaint_core.devices)
     with devices.job_context(devices.PREVIEW, token), VideoReader(clip.path, cache_bytes=64 << 20) as reader:
         plan = lowres_plan(clip.size, engine, settings)
-        src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose,
+        # with the layers' feathers, as the export reads them (inpaint_core.export.settings.mask_reader)
+        src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose_alpha,
                            shots=clip.shots, cancel=token)
         x0, y0, w, h = src.inner
         stage = f"Preview ({engine.label or settings.engine})"
@@ -101,7 +120,7 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
             rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
             m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
             shown.add(ev.index)
-            return PreviewFrame(ev.index, rgb, m)
+            return PreviewFrame(ev.index, rgb, m, blend_of(src.data(ev.index), float(settings.feather)))
 
         fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
         if fast is not None:
