@@ -72,7 +72,7 @@ class ExportRequest:
     feather: float | None = None  # None: the document's feather
 
 
-QUICK_CONTEXT = 4  # frames each side of the playhead the quick first fill reads
+QUICK_CONTEXT = 3  # frames each side of the playhead the quick first fill reads
 QUICK_FLOW_SIDE = 320  # and the long side its flow is computed at (the full pass refines it)
 
 
@@ -98,42 +98,74 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
     """Fill ``frames`` at low resolution, the playhead's frame first; yields Progress and
     :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
     (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``, the
-    playhead's frame is first filled on its own from a few neighbours (:func:`quick_engine`), then
-    again with the rest (that second fill is the export's: see :func:`_fill_events`). Progress counts the frames delivered
-    (shown), not the engine's internal steps."""
+    playhead's frame is first filled on its own from a few neighbours (:func:`quick_engine`) while
+    the export's fill (:func:`_fill_events`) runs beside it on a thread of its own
+    (:class:`~app.workers.background.Background`); that fill's frames follow, the playhead's
+    again among them (skipped for the quick fill when it came first). Progress counts the frames
+    delivered (shown), not the engine's internal steps."""
+    import threading
+
     from inpaint_core.export.lowres import LowResSource, lowres_plan
     from inpaint_core.video import VideoReader
+
+    from .background import Background, EitherCancel
 
     engine = create_engine(settings.engine, **engine_options(settings, device))
     # on a device shared with an export, the preview's windows go first (inpaint_core.devices)
     with devices.job_context(devices.PREVIEW, token), VideoReader(clip.path, cache_bytes=64 << 20) as reader:
         plan = lowres_plan(clip.size, engine, settings)
-        # with the layers' feathers, as the export reads them (inpaint_core.export.settings.mask_reader)
-        src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose_alpha,
-                           shots=clip.shots, cancel=token)
+        lock = threading.Lock()  # the reader and the document are read from two threads
+
+        def frame_fn(i):
+            with lock:
+                return reader.frame(i)
+
+        def mask_fn(i):  # with the layers' feathers, as the export reads them (export.settings.mask_reader)
+            with lock:
+                return doc.compose_alpha(i)
+
+        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
+        stop = EitherCancel(token)
+        src = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
+                           shots=clip.shots, cancel=stop)
         x0, y0, w, h = src.inner
         stage = f"Preview ({engine.label or settings.engine})"
         shown: set[int] = set()
         yield Progress(0, len(frames), stage)
 
-        def deliver(ev):
+        def deliver(s, ev):
             rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
-            m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-            shown.add(ev.index)
-            return PreviewFrame(ev.index, rgb, m, blend_of(src.data(ev.index), float(settings.feather)))
+            m = np.ascontiguousarray(s.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+            return PreviewFrame(ev.index, rgb, m, blend_of(s.data(ev.index), float(settings.feather)))
 
-        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
-        if fast is not None:
-            for ev in fast.run(src, frames=[priority], priority=priority):
-                token.raise_if_cancelled()
+        def stream(tok):
+            for ev in _fill_events(engine, src, clip, frames, priority, tok):
+                tok.raise_if_cancelled()
                 if isinstance(ev, Filled):
-                    yield deliver(ev)
-                    yield Progress(len(shown), len(frames), stage)
-        for ev in _fill_events(engine, src, clip, frames, priority, token):
-            token.raise_if_cancelled()
-            if isinstance(ev, Filled):
-                yield deliver(ev)  # the playhead's frame again: now filled with its whole chunk
+                    yield deliver(src, ev)
+
+        if fast is None:
+            filled = stream(token)
+        else:
+            filled = bg = Background(stream, token, devices.PREVIEW, "preview-stream", stop)
+        try:
+            if fast is not None:  # its own frames (the stream's source is the other thread's)
+                qsrc = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
+                                    shots=clip.shots, cancel=token, cache_frames=2 * QUICK_CONTEXT + 1)
+                for ev in fast.run(qsrc, frames=[priority], priority=priority):
+                    token.raise_if_cancelled()
+                    if isinstance(ev, Filled) and not any(pf.index == priority for pf in bg.produced):
+                        shown.add(ev.index)
+                        yield deliver(qsrc, ev)
+                        yield Progress(len(shown), len(frames), stage)
+            for pf in filled:
+                token.raise_if_cancelled()
+                shown.add(pf.index)
+                yield pf  # the playhead's frame again: now filled with its whole chunk
                 yield Progress(len(shown), len(frames), stage)
+        finally:
+            if fast is not None:
+                bg.close()
 
 
 def _fill_events(engine, src, clip: ClipFacts, frames: list[int], priority: int, token):

@@ -38,12 +38,12 @@ from inpaint_core.video import VideoReader  # noqa: E402
 
 
 class StationaryMask:
-    """The one thing the preview job reads of a mask document: ``compose(i)`` -> (H, W) uint8."""
+    """The one thing the preview job reads of a mask document: ``compose_alpha(i)`` -> (H, W) uint8."""
 
     def __init__(self, mask: np.ndarray) -> None:
         self.mask = mask
 
-    def compose(self, i: int) -> np.ndarray:
+    def compose_alpha(self, i: int) -> np.ndarray:
         return self.mask
 
 
