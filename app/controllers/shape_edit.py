@@ -22,6 +22,9 @@ from inpaint_core.masks import ShapeLayer
 from inpaint_core.masks import keys as K
 from inpaint_core.masks.document import SetShape
 
+from ..views.layer_bar import LayerRow
+from ..views.render import layer_color
+
 HANDLE_PX = 4  # half the side of a handle square, in screen pixels
 GRAB_PX = 7  # how near (screen pixels) a press must be to grab a handle
 EDIT_TOOLS = ("select", "rect", "polygon", "lasso")
@@ -266,9 +269,12 @@ class ShapeEditor(QObject):
         self.masks.undo_stack.push(SetShape(lay.id, K.toggle_key_fields(lay, i)), text, layers=False)
         return True
 
-    def set_range(self, start: int, stop, move: bool) -> None:
-        """The timeline's layer bar was dragged (``move``) or trimmed to ``[start, stop)``."""
-        lay = self.masks.active_layer()
+    def set_range(self, layer_id: str, start: int, stop, move: bool) -> None:
+        """A layer's row on the timeline was dragged (``move``) or trimmed to ``[start, stop)``."""
+        try:
+            lay = self.masks.doc.layer(layer_id)
+        except KeyError:
+            return
         if not isinstance(lay, ShapeLayer):
             return
         n = self.masks.doc.frame_count
@@ -283,12 +289,20 @@ class ShapeEditor(QObject):
 
 
 def sync_timeline(win) -> None:
-    """Show the active shape layer's frame range and keys on the timeline's layer bar."""
-    lay = win.masks.active_layer()
-    if isinstance(lay, ShapeLayer) and win.clip is not None:
-        win.timeline.bar.show_layer(lay.name, lay.start, lay.stop, sorted(lay.keys))
-    else:
-        win.timeline.bar.show_layer(None)
+    """Show every layer's frames on the timeline's layer strip (top layer first, as in the layers
+    panel): a shape layer's range and keys, a painted layer's frames; the active one marked."""
+    if win.clip is None:
+        win.timeline.bar.show_layers([])
+        return
+    rows = []
+    for lay in reversed(win.masks.doc.layers):
+        color = layer_color(lay.color)
+        if isinstance(lay, ShapeLayer):
+            rows.append(LayerRow(lay.id, lay.name, lay.start, lay.stop, sorted(lay.keys), color))
+        else:
+            rows.append(LayerRow(lay.id, lay.name, color=color, editable=False, frames=list(lay.frames)))
+    act = win.masks.active_layer()
+    win.timeline.bar.show_layers(rows, act.id if act is not None else None)
 
 
 def install_shape_editing(win) -> ShapeEditor:
