@@ -115,7 +115,7 @@ class PreviewController(QObject):
         out = frame.copy()
         if pf.blend is None:  # nothing masked on this frame
             return out
-        (x0, y0, x1, y1), alpha = pf.blend
+        (x0, y0, x1, y1), alpha = pf.blend.rect, pf.blend.alpha()
         a = alpha[..., None]
         src = frame[y0:y1, x0:x1]
         # the export's blend (inpaint_core.export.pipeline): rint(a * fill + (1 - a) * source)

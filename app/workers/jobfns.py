@@ -17,32 +17,57 @@ from inpaint_core.masks.document import MaskDocument
 from inpaint_core.settings import ExportSettings
 
 
+@dataclass(frozen=True)
+class Blend:
+    """What the export's final blend of one frame is made from, over ``rect`` = (x0, y0, x1, y1) of
+    the source-size frame (0 outside it): the grown ``hole``, a soft layer's ``soft`` alpha and
+    ``core`` (None for a hard mask), all (y1 - y0, x1 - x0) uint8 crops, and the project's feather
+    ``radius`` (see :func:`inpaint_core.export.frames.blend_alpha`). Kept as masks, not as float
+    alpha, and shared by consecutive frames with the same mask."""
+
+    rect: tuple[int, int, int, int]
+    hole: np.ndarray
+    soft: np.ndarray | None
+    core: np.ndarray | None
+    radius: float
+
+    def alpha(self) -> np.ndarray:
+        """(y1 - y0, x1 - x0) float32 in [0, 1]: the export's alpha over :attr:`rect`."""
+        from inpaint_core.export.frames import blend_alpha
+
+        h, w = self.hole.shape
+        return blend_alpha(self.hole, self.soft, self.core, (0, 0, w, h), self.radius)
+
+
 @dataclass
 class PreviewFrame:
     """A filled frame cropped to the picture: ``rgb`` (h, w, 3) uint8 and ``mask`` (h, w) uint8
-    0/255 (the grown mask the engine filled), both at the working size. ``blend``: the export's
-    final-blend alpha of this frame at the source size (the project's feather, each layer's own
-    soft edge) as ``(rect, alpha)``: ``rect`` = (x0, y0, x1, y1), ``alpha`` (y1 - y0, x1 - x0)
-    float32 in [0, 1], 0 everywhere outside ``rect``; None when nothing is masked or not known."""
+    0/255 (the grown mask the engine filled), both at the working size. ``blend``: how the export
+    blends this frame's fill into the source (the project's feather, each layer's own soft edge),
+    a :class:`Blend`; None when nothing is masked."""
 
     index: int
     rgb: np.ndarray
     mask: np.ndarray
-    blend: tuple[tuple[int, int, int, int], np.ndarray] | None = None
+    blend: Blend | None = None
 
 
-def blend_of(data, radius: float) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
-    """:attr:`PreviewFrame.blend` of a :class:`~inpaint_core.export.frames.FrameData` for the
-    project's feather ``radius``: the alpha over the hole's bounding box grown by the feather."""
+def blend_of(data, radius: float) -> Blend | None:
+    """The :class:`Blend` of a :class:`~inpaint_core.export.frames.FrameData` for the project's
+    feather ``radius``: its masks over the hole's bounding box grown by the feather."""
     hole = data.hole
     rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
     if rows.size == 0:
         return None
     H, W = hole.shape
     m = int(np.ceil(radius)) + 1
-    rect = (max(0, int(cols[0]) - m), max(0, int(rows[0]) - m), min(W, int(cols[-1]) + 1 + m),
-            min(H, int(rows[-1]) + 1 + m))
-    return rect, data.blend_alpha(rect, radius)
+    x0, y0 = max(0, int(cols[0]) - m), max(0, int(rows[0]) - m)
+    x1, y1 = min(W, int(cols[-1]) + 1 + m), min(H, int(rows[-1]) + 1 + m)
+
+    def crop(a):
+        return None if a is None else a[y0:y1, x0:x1].copy()
+
+    return Blend((x0, y0, x1, y1), crop(hole), crop(data.soft), crop(data.core), float(radius))
 
 
 @dataclass
@@ -133,10 +158,16 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
         shown: set[int] = set()
         yield Progress(0, len(frames), stage)
 
+        shared = threading.local()  # per thread: the last (hole, soft) and their Blend
+
         def deliver(s, ev):
             rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
             m = np.ascontiguousarray(s.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-            return PreviewFrame(ev.index, rgb, m, blend_of(s.data(ev.index), float(settings.feather)))
+            d = s.data(ev.index)
+            last = getattr(shared, "last", None)
+            if last is None or last[0] is not d.hole or last[1] is not d.soft:  # a stationary mask shares it
+                last = shared.last = (d.hole, d.soft, blend_of(d, float(settings.feather)))
+            return PreviewFrame(ev.index, rgb, m, last[2])
 
         def stream(tok):
             for ev in _fill_events(engine, src, clip, frames, priority, tok):

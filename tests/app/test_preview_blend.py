@@ -41,6 +41,7 @@ def test_preview_composite_equals_the_export_at_low_resolution(qtbot, tmp_path):
         if isinstance(ev, PreviewFrame):
             ctl.results[ev.index] = ev
     assert sorted(ctl.results) == list(range(N))
+    assert ctl.results[0].blend is ctl.results[7].blend  # a stationary mask's blend is held once
     for i in (0, 3, 7):
         shown = ctl.result_full(i, src[i])
         diff = np.abs(shown.astype(int) - exported[i].astype(int))
