@@ -119,15 +119,17 @@ def quick_engine(engine):
 
 
 def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, frames: list[int], priority: int,
-                device: str, token, quick: bool = True):
+                device: str, token, quick: bool | str = True):
     """Fill ``frames`` at low resolution, the playhead's frame first; yields Progress and
     :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
-    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``, the
-    playhead's frame is first filled on its own from a few neighbours (:func:`quick_engine`) while
-    the export's fill (:func:`_fill_events`) runs beside it on a thread of its own
-    (:class:`~app.workers.background.Background`); that fill's frames follow, the playhead's
-    again among them (skipped for the quick fill when it came first). Progress counts the frames
-    delivered (shown), not the engine's internal steps."""
+    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``
+    (True or ``"beside"``), the playhead's frame is first filled on its own from a few neighbours
+    (:func:`quick_engine`) while the export's fill (:func:`_fill_events`) runs beside it on a
+    thread of its own (:class:`~app.workers.background.Background`); that fill's frames follow,
+    the playhead's again among them (skipped for the quick fill when it came first). ``"before"``
+    makes the quick fill first and starts the export's fill after it (the earlier order, kept for
+    the benchmark's comparison); False: no quick fill. Progress counts the frames delivered
+    (shown), not the engine's internal steps."""
     import threading
 
     from inpaint_core.export.lowres import LowResSource, lowres_plan
@@ -150,6 +152,7 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
                 return doc.compose_alpha(i)
 
         fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
+        beside = fast is not None and quick != "before"
         stop = EitherCancel(token)
         src = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
                            shots=clip.shots, cancel=stop)
@@ -175,17 +178,18 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
                 if isinstance(ev, Filled):
                     yield deliver(src, ev)
 
-        if fast is None:
-            filled = stream(token)
-        else:
+        if beside:
             filled = bg = Background(stream, token, devices.PREVIEW, "preview-stream", stop)
+        else:
+            filled = stream(token)
         try:
-            if fast is not None:  # its own frames (the stream's source is the other thread's)
-                qsrc = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
-                                    shots=clip.shots, cancel=token, cache_frames=2 * QUICK_CONTEXT + 1)
+            if fast is not None:  # beside: its own frames (the stream's source is the other thread's)
+                qsrc = src if not beside else LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn,
+                                                           mask_fn, shots=clip.shots, cancel=token,
+                                                           cache_frames=2 * QUICK_CONTEXT + 1)
                 for ev in fast.run(qsrc, frames=[priority], priority=priority):
                     token.raise_if_cancelled()
-                    if isinstance(ev, Filled) and not any(pf.index == priority for pf in bg.produced):
+                    if isinstance(ev, Filled) and not (beside and any(pf.index == priority for pf in bg.produced)):
                         shown.add(ev.index)
                         yield deliver(qsrc, ev)
                         yield Progress(len(shown), len(frames), stage)
@@ -195,7 +199,7 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
                 yield pf  # the playhead's frame again: now filled with its whole chunk
                 yield Progress(len(shown), len(frames), stage)
         finally:
-            if fast is not None:
+            if beside:
                 bg.close()
 
 

@@ -62,3 +62,17 @@ def test_preview_closed_after_the_playhead_frame_leaves_no_thread(tmp_path):
     assert first.index == 20 and np.any(first.mask)  # the playhead's frame comes first
     job.close()
     assert not any(t.name == "preview-stream" for t in threading.enumerate())
+
+
+def test_quick_fill_before_or_beside_the_stream_gives_the_same_frames(tmp_path):
+    clip = make_clip(tmp_path / "c.mp4", frames=30, size=(160, 96), audio=False)
+    doc = MaskDocument((160, 96), 30, [ShapeLayer((160, 96), "rect", rect=(50, 30, 40, 30))])
+    facts = ClipFacts(clip, 30, (160, 96), None)
+    got = {}
+    for mode in ("beside", "before"):
+        frames = [ev for ev in preview_job(facts, doc, ExportSettings(long_side=128), list(range(30)), 12, "cpu",
+                                           CancelToken(), quick=mode) if isinstance(ev, PreviewFrame)]
+        assert frames[0].index == 12 and len(frames) == 31  # the quick one first, then every frame once
+        got[mode] = {pf.index: pf.rgb for pf in frames[1:]}
+    assert sorted(got["beside"]) == list(range(30))
+    assert all(np.array_equal(got["beside"][i], got["before"][i]) for i in range(30))
