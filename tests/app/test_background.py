@@ -57,7 +57,7 @@ def test_preview_closed_after_the_playhead_frame_leaves_no_thread(tmp_path):
     doc = MaskDocument((160, 96), 40, [ShapeLayer((160, 96), "rect", rect=(50, 30, 40, 30))])
     facts = ClipFacts(clip, 40, (160, 96), None)
     tok = CancelToken()
-    job = preview_job(facts, doc, ExportSettings(long_side=128), list(range(40)), 20, "cpu", tok)
+    job = preview_job(facts, doc, ExportSettings(long_side=128), list(range(40)), 20, "cpu", tok, quick="beside")
     first = next(ev for ev in job if isinstance(ev, PreviewFrame))
     assert first.index == 20 and np.any(first.mask)  # the playhead's frame comes first
     job.close()
