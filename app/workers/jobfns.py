@@ -123,7 +123,7 @@ def quick_beside() -> bool:
     (the 1-minute load average below the core count less one). The fill stream keeps one core
     busy; on a machine whose cores are all taken the two threads slow each other through the
     interpreter lock, and the quick fill, made first, reaches the screen sooner (on the shared
-    2-core machine at load 10-16: 5.2-5.5 s before the stream against 9.7-11.3 s beside it)."""
+    2-core machine at load 10-16: 3.4-5.5 s before the stream against 7.1-11.3 s beside it)."""
     import os
 
     try:
