@@ -104,14 +104,23 @@ class PreviewController(QObject):
             r.wait(ms)
 
     def result_full(self, i: int, frame: np.ndarray) -> np.ndarray | None:
-        """The preview of frame ``i`` at the frame's size: the fill upscaled and composited only
-        inside the filled mask; every other pixel is exactly ``frame``."""
+        """The preview of frame ``i`` at the frame's size: the fill upscaled and blended in as the
+        export's final composite does it (the project's feather and each layer's own soft edge,
+        :attr:`PreviewFrame.blend`); every pixel where that alpha is 0 is exactly ``frame``."""
         pf = self.results.get(i)
         if pf is None:
             return None
         H, W = frame.shape[:2]
         up = cv2.resize(pf.rgb, (W, H), interpolation=cv2.INTER_CUBIC)
-        m = cv2.resize(pf.mask, (W, H), interpolation=cv2.INTER_NEAREST) > 0
         out = frame.copy()
-        out[m] = up[m]
+        if pf.blend is None:  # nothing masked on this frame
+            return out
+        (x0, y0, x1, y1), alpha = pf.blend.rect, pf.blend.alpha()
+        a = alpha[..., None]
+        src = frame[y0:y1, x0:x1]
+        # the export's blend (inpaint_core.export.pipeline): rint(a * fill + (1 - a) * source)
+        blended = np.clip(np.rint(a * up[y0:y1, x0:x1].astype(np.float32) + (1.0 - a) * src.astype(np.float32)),
+                          0, 255).astype(np.uint8)
+        on = alpha > 0
+        out[y0:y1, x0:x1][on] = blended[on]
         return out

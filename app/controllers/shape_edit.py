@@ -20,7 +20,11 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectIte
 from inpaint_core.errors import MaskError
 from inpaint_core.masks import ShapeLayer
 from inpaint_core.masks import keys as K
+from inpaint_core.masks.bitmapmove import SetBitmap, shift_mask
 from inpaint_core.masks.document import SetShape
+
+from ..views.layer_bar import LayerRow
+from ..views.render import layer_color
 
 HANDLE_PX = 4  # half the side of a handle square, in screen pixels
 GRAB_PX = 7  # how near (screen pixels) a press must be to grab a handle
@@ -32,6 +36,14 @@ RECT_HANDLES = {"tl": (1, 1, 0, 0), "t": (0, 1, 0, 0), "tr": (0, 1, 1, 0), "r": 
 
 def editable(layer) -> bool:
     return isinstance(layer, ShapeLayer) and layer.shape in ("rect", "polygon")
+
+
+def bitmap_hit(layer, i: int, x: float, y: float) -> bool:
+    """Whether (x, y) lies on a masked pixel of the visible bitmap shape ``layer`` at frame ``i``."""
+    if not (isinstance(layer, ShapeLayer) and layer.shape == "bitmap" and layer.visible and layer.covers(i)):
+        return False
+    w, h = layer.size
+    return 0 <= x < w and 0 <= y < h and bool(layer.bitmap[int(y), int(x)])
 
 
 def handle_points(shape: str, pts) -> dict:
@@ -184,6 +196,8 @@ class ShapeEditor(QObject):
         for la in cands:
             if editable(la) and la.visible and la.covers(i) and inside(la.shape, la.points_at(i), x, y):
                 return la.id, "move"
+            if bitmap_hit(la, i, x, y):  # an imported bitmap moves as a whole (no handles, no keys)
+                return la.id, "bitmap"
         return None
 
     CURSORS = {"move": Qt.CursorShape.SizeAllCursor, "tl": Qt.CursorShape.SizeFDiagCursor,
@@ -203,14 +217,35 @@ class ShapeEditor(QObject):
         """Start editing the shape under (x, y); False if there is none."""
         found = self.hit(x, y)
         if found is None:
+            self._explain_painted(x, y)
             return False
         lid, handle = found
+        if handle == "bitmap":
+            self.select(None)
+            self.masks.active_id = lid
+            self.win.layers.refresh()
+            lay = self.masks.doc.layer(lid)
+            self._drag = (lid, handle, x, y, (0, 0), lay.bitmap)
+            self._changed = False
+            return True
         self.select(lid)
         lay = self.masks.doc.layer(lid)
         old = {"keys": lay.keys, **({"rect": lay.rect} if lay.shape == "rect" else {"points": lay.points})}
         self._drag = (lid, handle, x, y, lay.points_at(self.win.current), old)
         self._changed = False
         return True
+
+    def _explain_painted(self, x: float, y: float) -> None:
+        """A press with the select tool on painted strokes: say why they do not move."""
+        i, (w, h) = self.win.current, self.masks.doc.size
+        if self.win.tools.tool != "select" or not (0 <= x < w and 0 <= y < h):
+            return
+        for la in reversed(self.masks.doc.layers):
+            if la.kind == "painted" and la.visible and la.covers(i) and la.mask(i)[int(y), int(x)]:
+                self.win.status_label.setText(
+                    f"{la.name} is painted frame by frame: the select tool moves shapes (rectangles, polygons, "
+                    "imported bitmaps); change strokes with the brush and eraser.")
+                return
 
     @property
     def dragging(self) -> bool:
@@ -220,6 +255,14 @@ class ShapeEditor(QObject):
         if self._drag is None:
             return
         lid, handle, x0, y0, pts, old = self._drag
+        if handle == "bitmap":  # whole pixels; ``pts`` holds the offset applied so far
+            d = (int(round(x - x0)), int(round(y - y0)))
+            if d != pts:
+                self.masks.doc.apply(SetBitmap(lid, shift_mask(old, *d)))
+                self._drag = (lid, handle, x0, y0, d, old)
+                self._changed = True
+                self.live.emit()
+            return
         lay = self.masks.doc.layer(lid)
         new = dragged(lay.shape, pts, handle, x - x0, y - y0)
         if new is None:
@@ -235,6 +278,9 @@ class ShapeEditor(QObject):
             return
         lid, handle, *_, old = drag
         lay = self.masks.doc.layer(lid)
+        if handle == "bitmap":
+            self.masks.undo_stack.record(SetBitmap(lid, old), f"Move {lay.name}")
+            return
         what = "Move" if handle == "move" else ("Resize" if lay.shape == "rect" else "Edit vertex of")
         self.masks.undo_stack.record(SetShape(lid, old), f"{what} {lay.name}")
 
@@ -259,16 +305,24 @@ class ShapeEditor(QObject):
         """Add a key at the playhead to the selected (or active) shape, or remove the key there."""
         lay = self.key_layer()
         if lay is None:
-            self.win.status_label.setText("Key frames belong to a rectangle or polygon: select one first.")
+            act = self.masks.active_layer()
+            why = ("a bitmap shape is one image for its whole range: it moves as a whole with the select "
+                   "tool (V), but has no key frames" if isinstance(act, ShapeLayer) and act.shape == "bitmap" else
+                   "painted strokes are per frame, painted where they belong"
+                   if act is not None and act.kind == "painted" else "select one first")
+            self.win.status_label.setText(f"Key frames belong to a rectangle or polygon: {why}.")
             return False
         i = self.win.current
         text = f"{'Remove' if i in lay.keys else 'Add'} key of {lay.name} at frame {i}"
         self.masks.undo_stack.push(SetShape(lay.id, K.toggle_key_fields(lay, i)), text, layers=False)
         return True
 
-    def set_range(self, start: int, stop, move: bool) -> None:
-        """The timeline's layer bar was dragged (``move``) or trimmed to ``[start, stop)``."""
-        lay = self.masks.active_layer()
+    def set_range(self, layer_id: str, start: int, stop, move: bool) -> None:
+        """A layer's row on the timeline was dragged (``move``) or trimmed to ``[start, stop)``."""
+        try:
+            lay = self.masks.doc.layer(layer_id)
+        except KeyError:
+            return
         if not isinstance(lay, ShapeLayer):
             return
         n = self.masks.doc.frame_count
@@ -283,12 +337,20 @@ class ShapeEditor(QObject):
 
 
 def sync_timeline(win) -> None:
-    """Show the active shape layer's frame range and keys on the timeline's layer bar."""
-    lay = win.masks.active_layer()
-    if isinstance(lay, ShapeLayer) and win.clip is not None:
-        win.timeline.bar.show_layer(lay.name, lay.start, lay.stop, sorted(lay.keys))
-    else:
-        win.timeline.bar.show_layer(None)
+    """Show every layer's frames on the timeline's layer strip (top layer first, as in the layers
+    panel): a shape layer's range and keys, a painted layer's frames; the active one marked."""
+    if win.clip is None:
+        win.timeline.bar.show_layers([])
+        return
+    rows = []
+    for lay in reversed(win.masks.doc.layers):
+        color = layer_color(lay.color)
+        if isinstance(lay, ShapeLayer):
+            rows.append(LayerRow(lay.id, lay.name, lay.start, lay.stop, sorted(lay.keys), color))
+        else:
+            rows.append(LayerRow(lay.id, lay.name, color=color, editable=False, frames=list(lay.frames)))
+    act = win.masks.active_layer()
+    win.timeline.bar.show_layers(rows, act.id if act is not None else None)
 
 
 def install_shape_editing(win) -> ShapeEditor:

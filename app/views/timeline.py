@@ -21,10 +21,11 @@ LOW_CONFIDENCE = 0.5
 class Timeline(QWidget):
     """Signals: ``scrubbed(frame)`` while the user clicks or drags, ``thumbNeeded(frame)`` for a
     thumbnail not yet delivered (answer with :meth:`add_thumbnail`), ``viewChanged()``,
-    ``layerRangeEdited(start, stop, moved)`` when the layer bar (``bar``) was dragged or trimmed."""
+    ``layerRangeEdited(layer_id, start, stop, moved)`` when a layer's row on the layer strip
+    (``bar``, :mod:`.layer_bar`) was dragged or trimmed."""
 
     scrubbed = Signal(int)
-    layerRangeEdited = Signal(int, object, bool)
+    layerRangeEdited = Signal(str, int, object, bool)
     thumbNeeded = Signal(int)
     viewChanged = Signal()
 
@@ -170,6 +171,9 @@ class Timeline(QWidget):
 
     def wheelEvent(self, event) -> None:
         d = event.angleDelta().y() or event.angleDelta().x()
+        if not event.modifiers() and self.bar.wheel(event.position().y(), -1 if d > 0 else 1):
+            event.accept()
+            return
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.set_zoom(self.ppf * (1.0015 ** d), event.position().x())
         else:

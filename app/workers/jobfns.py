@@ -17,14 +17,57 @@ from inpaint_core.masks.document import MaskDocument
 from inpaint_core.settings import ExportSettings
 
 
+@dataclass(frozen=True)
+class Blend:
+    """What the export's final blend of one frame is made from, over ``rect`` = (x0, y0, x1, y1) of
+    the source-size frame (0 outside it): the grown ``hole``, a soft layer's ``soft`` alpha and
+    ``core`` (None for a hard mask), all (y1 - y0, x1 - x0) uint8 crops, and the project's feather
+    ``radius`` (see :func:`inpaint_core.export.frames.blend_alpha`). Kept as masks, not as float
+    alpha, and shared by consecutive frames with the same mask."""
+
+    rect: tuple[int, int, int, int]
+    hole: np.ndarray
+    soft: np.ndarray | None
+    core: np.ndarray | None
+    radius: float
+
+    def alpha(self) -> np.ndarray:
+        """(y1 - y0, x1 - x0) float32 in [0, 1]: the export's alpha over :attr:`rect`."""
+        from inpaint_core.export.frames import blend_alpha
+
+        h, w = self.hole.shape
+        return blend_alpha(self.hole, self.soft, self.core, (0, 0, w, h), self.radius)
+
+
 @dataclass
 class PreviewFrame:
     """A filled frame cropped to the picture: ``rgb`` (h, w, 3) uint8 and ``mask`` (h, w) uint8
-    0/255 (the grown mask the engine filled), both at the working size."""
+    0/255 (the grown mask the engine filled), both at the working size. ``blend``: how the export
+    blends this frame's fill into the source (the project's feather, each layer's own soft edge),
+    a :class:`Blend`; None when nothing is masked."""
 
     index: int
     rgb: np.ndarray
     mask: np.ndarray
+    blend: Blend | None = None
+
+
+def blend_of(data, radius: float) -> Blend | None:
+    """The :class:`Blend` of a :class:`~inpaint_core.export.frames.FrameData` for the project's
+    feather ``radius``: its masks over the hole's bounding box grown by the feather."""
+    hole = data.hole
+    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    if rows.size == 0:
+        return None
+    H, W = hole.shape
+    m = int(np.ceil(radius)) + 1
+    x0, y0 = max(0, int(cols[0]) - m), max(0, int(rows[0]) - m)
+    x1, y1 = min(W, int(cols[-1]) + 1 + m), min(H, int(rows[-1]) + 1 + m)
+
+    def crop(a):
+        return None if a is None else a[y0:y1, x0:x1].copy()
+
+    return Blend((x0, y0, x1, y1), crop(hole), crop(data.soft), crop(data.core), float(radius))
 
 
 @dataclass
@@ -54,7 +97,7 @@ class ExportRequest:
     feather: float | None = None  # None: the document's feather
 
 
-QUICK_CONTEXT = 4  # frames each side of the playhead the quick first fill reads
+QUICK_CONTEXT = 3  # frames each side of the playhead the quick first fill reads
 QUICK_FLOW_SIDE = 320  # and the long side its flow is computed at (the full pass refines it)
 
 
@@ -75,46 +118,104 @@ def quick_engine(engine):
     return None
 
 
+def quick_beside() -> bool:
+    """Whether the quick fill should run beside the export's fill: when a core is free for it
+    (the 1-minute load average below the core count less one). The fill stream keeps one core
+    busy; on a machine whose cores are all taken the two threads slow each other through the
+    interpreter lock, and the quick fill, made first, reaches the screen sooner (on the shared
+    2-core machine at load 10-16: 3.4-5.5 s before the stream against 7.1-11.3 s beside it)."""
+    import os
+
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on every platform
+        return True
+    return load < (os.cpu_count() or 1) - 1 + 0.5
+
+
 def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, frames: list[int], priority: int,
-                device: str, token, quick: bool = True):
+                device: str, token, quick: bool | str = True):
     """Fill ``frames`` at low resolution, the playhead's frame first; yields Progress and
     :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
-    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``, the
-    playhead's frame is first filled on its own from a few neighbours (:func:`quick_engine`), then
-    again with the rest (that second fill is the export's: see :func:`_fill_events`). Progress counts the frames delivered
-    (shown), not the engine's internal steps."""
+    (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``
+    ``"beside"``, the playhead's frame is first filled on its own from a few neighbours
+    (:func:`quick_engine`) while the export's fill (:func:`_fill_events`) runs beside it on a
+    thread of its own (:class:`~app.workers.background.Background`); that fill's frames follow,
+    the playhead's again among them (skipped for the quick fill when it came first). ``"before"``
+    makes the quick fill first and starts the export's fill after it; True picks one of the two
+    (:func:`quick_beside`); False: no quick fill. Progress counts the frames delivered (shown),
+    not the engine's internal steps."""
+    import threading
+
     from inpaint_core.export.lowres import LowResSource, lowres_plan
     from inpaint_core.video import VideoReader
+
+    from .background import Background, EitherCancel
 
     engine = create_engine(settings.engine, **engine_options(settings, device))
     # on a device shared with an export, the preview's windows go first (inpaint_core.devices)
     with devices.job_context(devices.PREVIEW, token), VideoReader(clip.path, cache_bytes=64 << 20) as reader:
         plan = lowres_plan(clip.size, engine, settings)
-        src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose,
-                           shots=clip.shots, cancel=token)
+        lock = threading.Lock()  # the reader and the document are read from two threads
+
+        def frame_fn(i):
+            with lock:
+                return reader.frame(i)
+
+        def mask_fn(i):  # with the layers' feathers, as the export reads them (export.settings.mask_reader)
+            with lock:
+                return doc.compose_alpha(i)
+
+        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
+        beside = fast is not None and (quick == "beside" or (quick is True and quick_beside()))
+        stop = EitherCancel(token)
+        src = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
+                           shots=clip.shots, cancel=stop)
         x0, y0, w, h = src.inner
         stage = f"Preview ({engine.label or settings.engine})"
         shown: set[int] = set()
         yield Progress(0, len(frames), stage)
 
-        def deliver(ev):
-            rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
-            m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-            shown.add(ev.index)
-            return PreviewFrame(ev.index, rgb, m)
+        shared = threading.local()  # per thread: the last (hole, soft) and their Blend
 
-        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
-        if fast is not None:
-            for ev in fast.run(src, frames=[priority], priority=priority):
-                token.raise_if_cancelled()
+        def deliver(s, ev):
+            rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
+            m = np.ascontiguousarray(s.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+            d = s.data(ev.index)
+            last = getattr(shared, "last", None)
+            if last is None or last[0] is not d.hole or last[1] is not d.soft:  # a stationary mask shares it
+                last = shared.last = (d.hole, d.soft, blend_of(d, float(settings.feather)))
+            return PreviewFrame(ev.index, rgb, m, last[2])
+
+        def stream(tok):
+            for ev in _fill_events(engine, src, clip, frames, priority, tok):
+                tok.raise_if_cancelled()
                 if isinstance(ev, Filled):
-                    yield deliver(ev)
-                    yield Progress(len(shown), len(frames), stage)
-        for ev in _fill_events(engine, src, clip, frames, priority, token):
-            token.raise_if_cancelled()
-            if isinstance(ev, Filled):
-                yield deliver(ev)  # the playhead's frame again: now filled with its whole chunk
+                    yield deliver(src, ev)
+
+        if beside:
+            filled = bg = Background(stream, token, devices.PREVIEW, "preview-stream", stop)
+        else:
+            filled = stream(token)
+        try:
+            if fast is not None:  # beside: its own frames (the stream's source is the other thread's)
+                qsrc = src if not beside else LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn,
+                                                           mask_fn, shots=clip.shots, cancel=token,
+                                                           cache_frames=2 * QUICK_CONTEXT + 1)
+                for ev in fast.run(qsrc, frames=[priority], priority=priority):
+                    token.raise_if_cancelled()
+                    if isinstance(ev, Filled) and not (beside and any(pf.index == priority for pf in bg.produced)):
+                        shown.add(ev.index)
+                        yield deliver(qsrc, ev)
+                        yield Progress(len(shown), len(frames), stage)
+            for pf in filled:
+                token.raise_if_cancelled()
+                shown.add(pf.index)
+                yield pf  # the playhead's frame again: now filled with its whole chunk
                 yield Progress(len(shown), len(frames), stage)
+        finally:
+            if beside:
+                bg.close()
 
 
 def _fill_events(engine, src, clip: ClipFacts, frames: list[int], priority: int, token):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..masks.ops import feather
 from ..masks.strokes import AdaptiveGrow, grow_for
 from .residuals import Geometry
 
@@ -23,7 +24,12 @@ class FrameData:
     :class:`~inpaint_core.masks.strokes.AdaptiveGrow`) is stroke-adaptive at both sizes. For a native-sample export also
     ``native``: the decoded picture in its own format (a :class:`~inpaint_core.video.native.NativeFrame`)
     and, for 9-16-bit sources, ``full16``: (H, W, 3) uint16 RGB (65535 = white) from which the
-    residuals are taken without an 8-bit step."""
+    residuals are taken without an 8-bit step.
+
+    Soft layers (a layer's feather, a feathered cut): ``soft`` (H, W) uint8 0..255 is the composed
+    alpha with the layers' feathers (:meth:`~inpaint_core.masks.layers.MaskStack.compose_alpha`) and
+    ``core`` (H, W) uint8 0/255 its fully masked part grown by the export's grow; both None for a
+    hard (0/255) mask. The final blend's alpha is :meth:`blend_alpha`."""
 
     full: np.ndarray
     small: np.ndarray
@@ -31,6 +37,13 @@ class FrameData:
     hole_small: np.ndarray
     native: object = None
     full16: np.ndarray | None = None
+    soft: np.ndarray | None = None
+    core: np.ndarray | None = None
+
+    def blend_alpha(self, rect: tuple[int, int, int, int], radius: float) -> np.ndarray:
+        """The final composite's alpha over ``rect`` = (x0, y0, x1, y1): (h, w) float32 in [0, 1].
+        See :func:`blend_alpha`."""
+        return blend_alpha(self.hole, self.soft, self.core, rect, radius)
 
     def fullf(self, rect: tuple[int, int, int, int]) -> np.ndarray:
         """Float32 (h, w, 3) RGB on the 0-255 scale over ``rect`` = (x0, y0, x1, y1), from ``full16``
@@ -39,6 +52,27 @@ class FrameData:
         if self.full16 is not None:
             return self.full16[y0:y1, x0:x1].astype(np.float32) * np.float32(1.0 / 257.0)
         return self.full[y0:y1, x0:x1].astype(np.float32)
+
+
+def is_soft(mask: np.ndarray) -> bool:
+    """Whether an (H, W) uint8 mask holds values other than 0 and 255 (a feathered layer's ramp)."""
+    return bool(mask.any() and np.any((mask != 0) & (mask != 255)))
+
+
+def blend_alpha(hole: np.ndarray, soft: np.ndarray | None, core: np.ndarray | None,
+                rect: tuple[int, int, int, int], radius: float) -> np.ndarray:
+    """The final composite's alpha over ``rect`` = (x0, y0, x1, y1) of a frame: (h, w) float32 in
+    [0, 1] that is 1 on the grown hole's fully masked part and ramps to 0 over ``radius`` (the
+    project's feather) outside it; a soft layer's edge (``soft``, its composed alpha) keeps its own
+    ramp where that is higher. For a hard mask (``soft`` None) this is the feathered grown ``hole``;
+    every pixel outside ``hole`` grown by ``radius`` gets exactly 0. ``rect`` must reach ``radius``
+    + 1 pixels beyond the hole (as :func:`~inpaint_core.export.pipeline.regions` makes it)."""
+    x0, y0, x1, y1 = rect
+    if soft is None or core is None:
+        return feather(hole[y0:y1, x0:x1], radius)
+    alpha = feather(core[y0:y1, x0:x1], radius)
+    np.maximum(alpha, soft[y0:y1, x0:x1].astype(np.float32) * np.float32(1.0 / 255.0), out=alpha)
+    return alpha
 
 
 class FrameStore:
@@ -64,13 +98,17 @@ class FrameStore:
         small = self.geom.down(full)
         last = self._last
         if last is not None and np.array_equal(last[0], mask):
-            return FrameData(full, small, last[1], last[2], native, full16)
+            return FrameData(full, small, last[1], last[2], native, full16, last[3], last[4])
         hole = grow_for(mask, self.grow)
         # the export's default growth adapts to stroke width at both sizes; an explicit one is uniform
         eg = AdaptiveGrow(self.engine_grow) if isinstance(self.grow, AdaptiveGrow) else self.engine_grow
         hole_small = grow_for(self.geom.down_mask(hole), eg)
-        self._last = (mask.copy(), hole, hole_small)
-        return FrameData(full, small, hole, hole_small, native, full16)
+        soft = core = None
+        if is_soft(mask):  # a layer's feather: its ramp is blended, the hard part grown as usual
+            soft = mask.copy()
+            core = grow_for(np.where(mask == 255, 255, 0).astype(np.uint8), self.grow)
+        self._last = (mask.copy(), hole, hole_small, soft, core)
+        return FrameData(full, small, hole, hole_small, native, full16, soft, core)
 
     def add(self, i: int, full: np.ndarray, mask: np.ndarray, native=None, full16=None) -> None:
         self._data[i] = self.make(full, mask, native, full16)

@@ -18,7 +18,6 @@ import numpy as np
 from ..clipsource import ArrayClipSource
 from ..engines.base import Engine, Filled, in_order
 from ..jobs import CancelToken, Progress
-from ..masks.ops import feather
 from ..settings import DEFAULT_FEATHER, RESIDUAL_MODES
 from .device import resolve_device
 from .frames import FrameStore
@@ -192,9 +191,8 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -
     radius = float(opts.feather)
     x0, y0, x1, y1 = rect
     # alpha over the rect (hole is far enough from the rect's edge for the ramp to fit)
-    hole = ft.hole[y0:y1, x0:x1]
     with timed(timings, "restore.composite"):
-        alpha = feather(hole, radius)
+        alpha = ft.blend_alpha(rect, radius)  # a soft layer keeps its own ramp (FrameData.blend_alpha)
     mode = opts.residuals
     # work area: the rect, grown for the context spatial aggregation needs
     if mode in ("spatial", "both"):

@@ -47,6 +47,8 @@ def mask_reader(masks, frame_count: int, size: tuple[int, int]) -> Callable[[int
 
     Accepts a path (mask image or folder, via :func:`inpaint_core.masks.open_masks`), an (H, W)
     array (stationary), an object with ``compose(i)`` (a ``MaskStack``) or ``mask(i)``, or a callable.
+    A mask document or stack is read with its layers' feathers (``compose_alpha``: 0..255, non-zero
+    = masked; see :class:`~inpaint_core.export.frames.FrameData`).
 
     Coverage rule: a mask that covers the whole frame is a :class:`MaskError` (there is nothing
     left to fill it from), raised at once for a stationary mask and when the frame is read for
@@ -68,7 +70,9 @@ def mask_reader(masks, frame_count: int, size: tuple[int, int]) -> Callable[[int
         m = _coverage(np.where(masks > 0, 255, 0).astype(np.uint8), "given", None)
         return lambda i: m
     if hasattr(masks, "compose"):
-        return lambda i: _coverage(_checked(masks.compose(i), size), "of the project", i)
+        # with the layers' feathers (0..255): the final blend keeps each layer's soft edge
+        compose = getattr(masks, "compose_alpha", masks.compose)
+        return lambda i: _coverage(_checked(compose(i), size), "of the project", i)
     if hasattr(masks, "mask"):
         return lambda i: _coverage(_checked(masks.mask(i), size), "given", i)
     if callable(masks):

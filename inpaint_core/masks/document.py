@@ -70,6 +70,11 @@ class MaskDocument:
         layers cutting those below), as :meth:`MaskStack.compose` defines it."""
         return self.stack.compose(i)
 
+    def compose_alpha(self, i: int) -> np.ndarray:
+        """(H, W) uint8 0..255: the composed mask with the layers' feathers (what the export's final
+        blend uses; non-zero = :meth:`compose`)."""
+        return self.stack.compose_alpha(i)
+
     def frame_digest(self, i: int) -> str:
         """See :meth:`MaskStack.frame_digest` (what a resumable export keys its chunks on)."""
         return self.stack.frame_digest(i)

@@ -1,7 +1,7 @@
 """Screenshots of shape editing in the editor, driven with real mouse drags and key presses on the
 shared running_car clip: a rectangle selected with its handles, resized by a corner
 (docs/editor-shape-handles.png), and the same shape key-framed at two frames, seen between them
-with its layer bar and key diamonds on the timeline (docs/editor-keyframes.png).
+with its key diamonds on its row of the timeline beside a second shape's row (docs/editor-keyframes.png).
 
     xvfb-run -s '-screen 0 1600x1000x24' python tests/app/make_shape_screenshots.py
 """
@@ -71,9 +71,9 @@ def main() -> int:
     drag((690, 270), (700, 295))
     print("keys", {f: [tuple(round(v) for v in p) for p in pts] for f, pts in lay.keys.items()}, flush=True)
     tl = win.timeline
-    y = tl.bar.top + 8
 
-    def bar(f0, f1):
+    def bar(f0, f1, layer=lay):
+        y = int(tl.bar.row_top(layer.id) + tl.bar.row_h() / 2)  # the layer's own row
         a, b = QPoint(int(tl.x_of(f0)), y), QPoint(int(tl.x_of(f1)), y)
         QTest.mousePress(tl, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
         QTest.mouseMove(tl, b)
@@ -82,6 +82,14 @@ def main() -> int:
     bar(2 / tl.ppf, 40)
     bar(tl.frame_count - 2 / tl.ppf, 61)
     print("range", lay.start, lay.stop, flush=True)
+    # a second shape (the clip's watermark corner) on a row of its own, trimmed to frames 30-70
+    seek(45)
+    drag((0.80 * w, 0.04 * h), (0.97 * w, 0.14 * h))
+    logo = win.masks.doc.layers[-1]
+    bar(2 / tl.ppf, 30, logo)
+    bar(tl.frame_count - 2 / tl.ppf, 71, logo)
+    print("second range", logo.start, logo.stop, flush=True)
+    win.layers.list.setCurrentRow(1)  # the key-framed shape is the active layer again
     tl.set_zoom(tl.width() / 50, 0)
     tl.set_offset(25)
     seek(55)
