@@ -161,6 +161,9 @@ GHOST_VARIANTS = {
     "adaptive_blend": ({"spatial_blend": 0.5}, True),
     "adaptive_layers_blend": ({"layers": True, "spatial_blend": 0.5}, True),
     "telea": (None, False),
+    # the engine before the landing allowance (ChunkFiller ``land=1``, the strict cycle test)
+    "today_strict": ({"filler_options": {"land": 1.0}}, False),
+    "adaptive_strict": ({"filler_options": {"land": 1.0}}, True),
 }
 
 
