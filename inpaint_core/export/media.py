@@ -19,6 +19,7 @@ from ..video.colors import frame_to_rgb, frame_to_rgb16
 from ..video.decoder import DecodeHead
 from ..video.native import NativeFrame, from_av
 from .gop import SourcePackets
+from .resume import changed_patch, paste
 
 
 class NativeFeed:
@@ -120,17 +121,14 @@ class PacketFeed(SourcePackets):
 
 
 def native_patches(out: NativeFrame, src: NativeFrame, i: int) -> dict[int, tuple]:
-    """Per plane, the rectangle where ``out`` differs from ``src`` and its samples, keyed
-    ``i * 8 + plane`` (the form :class:`~inpaint_core.export.resume.PartialWork` stores)."""
+    """Per plane, the samples where ``out`` differs from ``src`` (a patch of
+    :func:`~.resume.changed_patch`), keyed ``i * 8 + plane`` (the form
+    :class:`~inpaint_core.export.resume.PartialWork` stores)."""
     got = {}
     for k, (a, b) in enumerate(zip(out.planes, src.planes)):
-        diff = a != b
-        ys = np.flatnonzero(diff.any(axis=1))
-        if len(ys) == 0:
-            continue
-        xs = np.flatnonzero(diff.any(axis=0))
-        x0, y0, x1, y1 = int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
-        got[i * 8 + k] = ((x0, y0, x1, y1), np.ascontiguousarray(a[y0:y1, x0:x1]))
+        p = changed_patch(a, b)
+        if p is not None:
+            got[i * 8 + k] = p
     return got
 
 
@@ -140,8 +138,8 @@ def apply_native_patches(src: NativeFrame, patches: dict[int, tuple], i: int) ->
     for k, plane in enumerate(out.planes):
         got = patches.get(i * 8 + k)
         if got is not None:
-            (x0, y0, x1, y1), pix = got
-            plane[y0:y1, x0:x1] = pix
+            (x0, y0, x1, y1), pix, *bits = got
+            paste(plane[y0:y1, x0:x1], pix, bits[0] if bits else None)
     return out
 
 
