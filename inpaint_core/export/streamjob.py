@@ -77,6 +77,10 @@ class LockedFlows(FlowCache):
         with self._lock:
             return super().__call__(a, b, *args, **kw)
 
+    def at_work(self, a, b, delta):
+        with self._lock:
+            return super().at_work(a, b, delta)
+
 
 def few_arenas(n: int = 2) -> None:
     """Let the stage threads share ``n`` glibc malloc arenas instead of one each: a thread's own
