@@ -95,7 +95,31 @@ def _three(frame: av.VideoFrame, rotation: int):
     full16 = frame_to_rgb16(frame) if nf.bits > 8 else None
     if full16 is not None and rotation:
         full16 = np.ascontiguousarray(np.rot90(full16, k=-(rotation // 90)))
-    return frame_to_rgb(frame, rotation), nf, full16
+    rgb = frame_to_rgb(frame, rotation)
+    if full16 is None and frame.format.name == nf.pix_fmt and not frame.format.is_rgb:
+        nf.meta["rgb_again"] = _rgb_again(frame, rotation)
+    return rgb, nf, full16
+
+
+def _rgb_again(frame: av.VideoFrame, rotation: int):
+    """A function that converts a :class:`NativeFrame` holding ``frame``'s samples to RGB exactly as
+    :func:`frame_to_rgb` converted ``frame`` (the same matrix, range and rotation), so a frame's
+    RGB can be dropped while its native samples are held and made again when needed."""
+    from ..video.colors import ColorRange, SPACES, name_of, sws_matrix
+    from ..video.native import to_av
+
+    fmt = frame.format.name
+    full = int(frame.color_range) == 2 or fmt.startswith("yuvj")
+    space = sws_matrix(name_of(SPACES, frame.colorspace), frame.height)
+    rng = ColorRange.JPEG if full else ColorRange.MPEG
+
+    def again(nf: NativeFrame) -> np.ndarray:
+        rgb = to_av(nf).to_ndarray(format="rgb24", src_colorspace=space, src_color_range=rng)
+        if rotation:
+            rgb = np.rot90(rgb, k=-(rotation // 90))
+        return np.ascontiguousarray(rgb)
+
+    return again
 
 
 class PacketFeed(SourcePackets):

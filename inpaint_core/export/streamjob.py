@@ -134,6 +134,8 @@ def pipelined_frames(job):
     fill_q, restore_q = queue.Queue(), queue.Queue()
     encode_q = queue.Queue(maxsize=4)
     secs = st.seconds
+    #: frames decoded this far beyond the restore are parked (see FrameData.park) until needed
+    park_beyond = job.reach + RESTORE_SPREAD + RESTORE_WORKERS + 2
 
     def decode() -> None:
         it = job.frames_iter
@@ -147,6 +149,8 @@ def pipelined_frames(job):
                 except Exception as exc:
                     raise stage_error("decode", exc, None) from None
                 data = store.make(rgb, mask_fn(k), *deep)
+                if k >= pos["restore"] + park_beyond:
+                    data.park()  # only the engine reads it for now: its RGB is made again later
             store.put(k, data)
             store.evict_below(max(job.lo, pos["restore"] - job.reach))
             with st.cond:
