@@ -103,18 +103,11 @@ def fill_smooth_exact(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
         num = cv2.GaussianBlur(field * good[..., None], (0, 0), sigma)
         den = cv2.GaussianBlur(good, (0, 0), sigma)
         ok = todo & (den > 1e-3)
-        _put(out, num, den, ok)
+        out[ok] = num[ok] / den[ok][:, None]
         todo &= ~ok
         sigma *= 2
     out[todo] = 0
     return out
-
-
-def _put(out: np.ndarray, num: np.ndarray, den: np.ndarray, ok: np.ndarray) -> None:
-    """``out[ok] = num[ok] / den[ok]`` (out, num (h, w, C); den (h, w); ok (h, w) bool): one dense
-    masked division instead of boolean gathers, which cost several times more per pixel."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(num, den[..., None], out=out, where=ok[..., None])
 
 
 def _half(img: np.ndarray) -> np.ndarray:
@@ -151,7 +144,7 @@ def fill_smooth(field: np.ndarray, bad: np.ndarray) -> np.ndarray:
             if num.ndim == 2:
                 num = num[..., None]
         ok = todo & (den > 1e-3)
-        _put(out, num, den, ok)
+        out[ok] = num[ok] / den[ok][:, None]
         todo &= ~ok
         sigma *= 2
     out[todo] = 0
