@@ -15,9 +15,9 @@ import av
 import numpy as np
 
 from ..errors import VideoError
-from ..video.colors import frame_to_rgb, frame_to_rgb16
+from ..video.colors import SPACES, ColorRange, frame_to_rgb, frame_to_rgb16, name_of, sws_matrix
 from ..video.decoder import DecodeHead
-from ..video.native import NativeFrame, from_av
+from ..video.native import NativeFrame, from_av, to_av
 from .gop import SourcePackets
 from .resume import changed_patch, paste
 
@@ -105,9 +105,6 @@ def _rgb_again(frame: av.VideoFrame, rotation: int):
     """A function that converts a :class:`NativeFrame` holding ``frame``'s samples to RGB exactly as
     :func:`frame_to_rgb` converted ``frame`` (the same matrix, range and rotation), so a frame's
     RGB can be dropped while its native samples are held and made again when needed."""
-    from ..video.colors import ColorRange, SPACES, name_of, sws_matrix
-    from ..video.native import to_av
-
     fmt = frame.format.name
     full = int(frame.color_range) == 2 or fmt.startswith("yuvj")
     space = sws_matrix(name_of(SPACES, frame.colorspace), frame.height)

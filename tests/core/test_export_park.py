@@ -37,7 +37,7 @@ def test_parked_frame_makes_the_same_rgb_again(tmp_path, rotate):
         mask = np.zeros((H, W), np.uint8)
         mask[10:20, 10:30] = 255
         got = 0
-        for i, rgb, nf, full16 in NativeFeed(r, 0, len(r)):
+        for _i, rgb, nf, full16 in NativeFeed(r, 0, len(r)):
             d = store.make(rgb, mask, nf, full16)
             small = d.small.copy()
             assert d.park(), "an 8-bit YUV frame can be parked"
