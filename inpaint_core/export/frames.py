@@ -6,7 +6,7 @@ job), which evicts frames it no longer needs so memory does not grow with the cl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class FrameData:
     ``core`` (H, W) uint8 0/255 its fully masked part grown by the export's grow; both None for a
     hard (0/255) mask. The final blend's alpha is :meth:`blend_alpha`."""
 
-    full: np.ndarray
+    _full: np.ndarray | None
     small: np.ndarray
     hole: np.ndarray
     hole_small: np.ndarray
@@ -39,6 +39,34 @@ class FrameData:
     full16: np.ndarray | None = None
     soft: np.ndarray | None = None
     core: np.ndarray | None = None
+    #: native -> ``full`` again, exactly as decoded (see :meth:`park`); None where not possible
+    _again: Callable | None = field(default=None, repr=False)
+
+    @property
+    def full(self) -> np.ndarray:
+        f = self._full
+        if f is None:  # parked: made again from the native samples (the same conversion)
+            again, native = self._again, self.native
+            if again is None or native is None:
+                raise RuntimeError("a parked frame lost its native samples")
+            f = self._full = again(native)
+        return f
+
+    def park(self) -> bool:
+        """Drop ``full`` while the native samples (held anyway until the frame is written) can
+        make it again bit for bit: frames decoded far ahead of the restore, for the engine's
+        look-ahead, hold 6 MB less each at 1080p. Returns whether it was dropped."""
+        again = self._again or (self.native.meta.get("rgb_again") if self.native is not None else None)
+        if again is None or self._full is None:
+            return False
+        self._again = again
+        self._full = None
+        return True
+
+    def unpark(self) -> None:
+        """Make ``full`` again now if it was parked (before the native samples are let go)."""
+        if self._full is None:
+            self.full  # noqa: B018 (the property makes it)
 
     def blend_alpha(self, rect: tuple[int, int, int, int], radius: float) -> np.ndarray:
         """The final composite's alpha over ``rect`` = (x0, y0, x1, y1): (h, w) float32 in [0, 1].

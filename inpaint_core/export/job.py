@@ -280,6 +280,7 @@ def export_video(
                     else:
                         writer.write(frame, pts)
                 if native:
+                    store[i].unpark()
                     store[i].native = None  # written: only its RGB is still needed (as a reference)
             except OSError as exc:
                 raise os_error(exc, out) from None

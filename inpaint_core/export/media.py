@@ -15,10 +15,11 @@ import av
 import numpy as np
 
 from ..errors import VideoError
-from ..video.colors import frame_to_rgb, frame_to_rgb16
+from ..video.colors import SPACES, ColorRange, frame_to_rgb, frame_to_rgb16, name_of, sws_matrix
 from ..video.decoder import DecodeHead
-from ..video.native import NativeFrame, from_av
+from ..video.native import NativeFrame, from_av, to_av
 from .gop import SourcePackets
+from .resume import changed_patch, paste
 
 
 class NativeFeed:
@@ -94,7 +95,28 @@ def _three(frame: av.VideoFrame, rotation: int):
     full16 = frame_to_rgb16(frame) if nf.bits > 8 else None
     if full16 is not None and rotation:
         full16 = np.ascontiguousarray(np.rot90(full16, k=-(rotation // 90)))
-    return frame_to_rgb(frame, rotation), nf, full16
+    rgb = frame_to_rgb(frame, rotation)
+    if full16 is None and frame.format.name == nf.pix_fmt and not frame.format.is_rgb:
+        nf.meta["rgb_again"] = _rgb_again(frame, rotation)
+    return rgb, nf, full16
+
+
+def _rgb_again(frame: av.VideoFrame, rotation: int):
+    """A function that converts a :class:`NativeFrame` holding ``frame``'s samples to RGB exactly as
+    :func:`frame_to_rgb` converted ``frame`` (the same matrix, range and rotation), so a frame's
+    RGB can be dropped while its native samples are held and made again when needed."""
+    fmt = frame.format.name
+    full = int(frame.color_range) == 2 or fmt.startswith("yuvj")
+    space = sws_matrix(name_of(SPACES, frame.colorspace), frame.height)
+    rng = ColorRange.JPEG if full else ColorRange.MPEG
+
+    def again(nf: NativeFrame) -> np.ndarray:
+        rgb = to_av(nf).to_ndarray(format="rgb24", src_colorspace=space, src_color_range=rng)
+        if rotation:
+            rgb = np.rot90(rgb, k=-(rotation // 90))
+        return np.ascontiguousarray(rgb)
+
+    return again
 
 
 class PacketFeed(SourcePackets):
@@ -120,17 +142,14 @@ class PacketFeed(SourcePackets):
 
 
 def native_patches(out: NativeFrame, src: NativeFrame, i: int) -> dict[int, tuple]:
-    """Per plane, the rectangle where ``out`` differs from ``src`` and its samples, keyed
-    ``i * 8 + plane`` (the form :class:`~inpaint_core.export.resume.PartialWork` stores)."""
+    """Per plane, the samples where ``out`` differs from ``src`` (a patch of
+    :func:`~.resume.changed_patch`), keyed ``i * 8 + plane`` (the form
+    :class:`~inpaint_core.export.resume.PartialWork` stores)."""
     got = {}
     for k, (a, b) in enumerate(zip(out.planes, src.planes)):
-        diff = a != b
-        ys = np.flatnonzero(diff.any(axis=1))
-        if len(ys) == 0:
-            continue
-        xs = np.flatnonzero(diff.any(axis=0))
-        x0, y0, x1, y1 = int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
-        got[i * 8 + k] = ((x0, y0, x1, y1), np.ascontiguousarray(a[y0:y1, x0:x1]))
+        p = changed_patch(a, b)
+        if p is not None:
+            got[i * 8 + k] = p
     return got
 
 
@@ -140,8 +159,8 @@ def apply_native_patches(src: NativeFrame, patches: dict[int, tuple], i: int) ->
     for k, plane in enumerate(out.planes):
         got = patches.get(i * 8 + k)
         if got is not None:
-            (x0, y0, x1, y1), pix = got
-            plane[y0:y1, x0:x1] = pix
+            (x0, y0, x1, y1), pix, *bits = got
+            paste(plane[y0:y1, x0:x1], pix, bits[0] if bits else None)
     return out
 
 

@@ -2,9 +2,10 @@
 
 It holds ``job.json`` (the settings the chunks were made with, and for each chunk a digest of the
 masks of every frame it depends on) and one ``chunk_<start>_<stop>.npz`` per finished chunk. On
-resume, chunks whose masks changed are discarded (``stale``) and made again; the others are reused. A chunk file stores, per frame, only the rectangle around the feathered hole and
-the output pixels inside it: everything outside is the decoded source, bit for bit, so replaying a
-chunk over the decoded source gives back exactly the frames first produced.
+resume, chunks whose masks changed are discarded (``stale``) and made again; the others are reused. A chunk file stores, per frame, only the output samples that differ from the decoded
+source (with a bit map of where they lie in their rectangle): everything else is the decoded source,
+bit for bit, so replaying a chunk over the decoded source gives back exactly the frames first
+produced.
 """
 
 from __future__ import annotations
@@ -92,12 +93,15 @@ class PartialWork:
     def has(self, chunk: tuple[int, int]) -> bool:
         return chunk in self.done
 
-    def save(self, chunk: tuple[int, int], patches: dict[int, tuple[tuple[int, int, int, int], np.ndarray]]) -> None:
-        """Store ``patches``: frame index -> (rect (x0, y0, x1, y1), (y1-y0, x1-x0, 3) uint8)."""
+    def save(self, chunk: tuple[int, int], patches: dict[int, tuple]) -> None:
+        """Store ``patches``: key -> a patch as :func:`patch_of` makes it, (rect (x0, y0, x1, y1),
+        values[, bits]) (see :func:`paste`)."""
         arrays: dict[str, np.ndarray] = {}
-        for i, (rect, pix) in patches.items():
+        for i, (rect, pix, *bits) in patches.items():
             arrays[f"r{i}"] = np.asarray(rect, np.int32)
             arrays[f"p{i}"] = pix
+            if bits and bits[0] is not None:
+                arrays[f"m{i}"] = bits[0]
         path = self.dir / f"chunk_{chunk[0]:07d}_{chunk[1]:07d}.npz"
         tmp = path.with_suffix(".tmp.npz")
         try:
@@ -114,30 +118,60 @@ class PartialWork:
             for key in z.files:
                 if key.startswith("r"):
                     i = int(key[1:])
-                    out[i] = (tuple(int(v) for v in z[key]), z[f"p{i}"])
+                    out[i] = (tuple(int(v) for v in z[key]), z[f"p{i}"]) + \
+                        ((z[f"m{i}"],) if f"m{i}" in z.files else ())
         return out
 
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def patch_of(out: np.ndarray, src: np.ndarray) -> tuple[tuple[int, int, int, int], np.ndarray]:
-    """The rectangle where ``out`` differs from ``src`` (both (H, W, 3) uint8) and its pixels."""
-    diff = (out != src).any(axis=2)
+def changed_patch(out: np.ndarray, src: np.ndarray) -> tuple | None:
+    """Where ``out`` differs from ``src`` (both (H, W[, C]) arrays of one dtype): (rect (x0, y0,
+    x1, y1), values (n[, C]) of ``out`` at the differing pixels of the rectangle in row order,
+    bits: the rectangle's differing pixels as ``np.packbits`` of its (h, w) bool map), or None
+    where nothing differs. Only the changed samples are kept: a hole of thin strokes spread over
+    the frame costs its own pixels, not its bounding box's (10x less to hold and compress)."""
+    diff = out != src
+    if diff.ndim == 3:
+        diff = diff.any(axis=2)
     ys = np.flatnonzero(diff.any(axis=1))
     if len(ys) == 0:
-        return (0, 0, 0, 0), np.zeros((0, 0, 3), np.uint8)
+        return None
     xs = np.flatnonzero(diff.any(axis=0))
     x0, y0, x1, y1 = int(xs[0]), int(ys[0]), int(xs[-1]) + 1, int(ys[-1]) + 1
-    return (x0, y0, x1, y1), np.ascontiguousarray(out[y0:y1, x0:x1])
+    m = diff[y0:y1, x0:x1]
+    return (x0, y0, x1, y1), np.ascontiguousarray(out[y0:y1, x0:x1][m]), np.packbits(m, axis=None)
 
 
-def apply_patch(src: np.ndarray, rect: tuple[int, int, int, int], pix: np.ndarray) -> np.ndarray:
-    """``src`` with ``pix`` pasted at ``rect`` (a copy)."""
+def paste(region: np.ndarray, pix: np.ndarray, bits: np.ndarray | None = None) -> None:
+    """Write a patch's samples into ``region`` (its rectangle of the picture, in place): ``pix``
+    the whole rectangle when ``bits`` is None (patches of earlier versions), else the values at
+    the pixels ``bits`` marks (see :func:`changed_patch`)."""
+    if bits is None:
+        region[...] = pix
+        return
+    h, w = region.shape[:2]
+    m = np.unpackbits(bits, count=h * w).reshape(h, w).astype(bool)
+    region[m] = pix
+
+
+def patch_of(out: np.ndarray, src: np.ndarray) -> tuple:
+    """The patch of an (H, W, 3) uint8 output frame ``out`` over its source ``src``: (rect, values,
+    bits) as :func:`changed_patch` (an empty rectangle when nothing changed)."""
+    got = changed_patch(out, src)
+    if got is None:
+        return (0, 0, 0, 0), np.zeros((0, 3), np.uint8), None
+    return got
+
+
+def apply_patch(src: np.ndarray, rect: tuple[int, int, int, int], pix: np.ndarray,
+                bits: np.ndarray | None = None) -> np.ndarray:
+    """``src`` with a patch (see :func:`patch_of`) pasted at ``rect`` (a copy)."""
     out = src.copy()
     x0, y0, x1, y1 = rect
     if x1 > x0 and y1 > y0:
-        out[y0:y1, x0:x1] = pix
+        paste(out[y0:y1, x0:x1], pix, bits)
     return out
 
 

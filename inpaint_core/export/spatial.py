@@ -106,17 +106,21 @@ def spatial_residual(fill_up: np.ndarray, residual: np.ndarray, hole: np.ndarray
     known_res = residual[ky_px[:, None, None] + d[None, :, None], kx_px[:, None, None] + d[None, None, :]]
     k = min(opts.top_k, len(dk))
     win = _window(p)
-    acc = np.zeros((h, w, 3), np.float32)
-    wacc = np.zeros((h, w), np.float32)
+    # the hole patches' box (its origin on the 2-patch grid, so the tiles keep their alignment and
+    # order of summation): the sums and the division cover it, not the whole search area
+    oy, ox = int(hy_px.min()) // p * p, int(hx_px.min()) // p * p
+    by1, bx1 = int(hy_px.max()) + p, int(hx_px.max()) + p
+    acc = np.zeros((by1 - oy, bx1 - ox, 3), np.float32)
+    wacc = np.zeros((by1 - oy, bx1 - ox), np.float32)
     D = p * p * 3
     known_flat = known_res.reshape(len(ky_px), D)
     scores = _scores_torch if device != "cpu" else _scores_numpy
     for s, patches in scores(dh, dk, known_flat, k, opts, device):
         B = len(patches)
         patches = patches.reshape(B, p, p, 3) * win[None, ..., None]
-        add_tiles(acc, patches, hy_px[s:s + B], hx_px[s:s + B])
-    add_tiles(wacc, np.broadcast_to(win, (len(hy_px), p, p)), hy_px, hx_px)
-    np.divide(acc, wacc[..., None], out=out, where=wacc[..., None] > 1e-6)
+        add_tiles(acc, patches, hy_px[s:s + B] - oy, hx_px[s:s + B] - ox)
+    add_tiles(wacc, np.broadcast_to(win, (len(hy_px), p, p)), hy_px - oy, hx_px - ox)
+    np.divide(acc, wacc[..., None], out=out[oy:by1, ox:bx1], where=wacc[..., None] > 1e-6)
     return out
 
 

@@ -13,8 +13,9 @@ import threading
 from contextlib import contextmanager
 
 import cv2
+import numpy as np
 
-from ..engines.base import Filled
+from ..engines.base import Filled, FlowCorrespondence
 from ..jobs import Progress
 from ..sysmem import trim_heap
 from .media import apply_native_patches, native_patches
@@ -77,6 +78,23 @@ class LockedFlows(FlowCache):
         with self._lock:
             return super().__call__(a, b, *args, **kw)
 
+    def at_work(self, a, b, delta):
+        with self._lock:
+            return super().at_work(a, b, delta)
+
+
+_NO_XY = np.zeros((0, 0, 2), np.float32)
+
+
+def _slim(f: Filled) -> Filled:
+    """``f`` as the restore stage reads it: a flow correspondence keeps its source frames (the
+    reference priors) but not its source positions ((h, w, 2) float32, 4 MB a frame at 960x540,
+    never read after the engine), so a chunk's fills waiting in the queue hold less."""
+    corr = f.correspondence
+    if isinstance(corr, FlowCorrespondence) and corr.source_xy.size:
+        return Filled(f.index, f.rgb, FlowCorrespondence(corr.source_frame, _NO_XY))
+    return f
+
 
 def few_arenas(n: int = 2) -> None:
     """Let the stage threads share ``n`` glibc malloc arenas instead of one each: a thread's own
@@ -130,6 +148,8 @@ def pipelined_frames(job):
     fill_q, restore_q = queue.Queue(), queue.Queue()
     encode_q = queue.Queue(maxsize=4)
     secs = st.seconds
+    #: frames decoded this far beyond the restore are parked (see FrameData.park) until needed
+    park_beyond = job.reach + RESTORE_SPREAD + RESTORE_WORKERS + 2
 
     def decode() -> None:
         it = job.frames_iter
@@ -143,6 +163,8 @@ def pipelined_frames(job):
                 except Exception as exc:
                     raise stage_error("decode", exc, None) from None
                 data = store.make(rgb, mask_fn(k), *deep)
+                if k >= pos["restore"] + park_beyond:
+                    data.park()  # only the engine reads it for now: its RGB is made again later
             store.put(k, data)
             store.evict_below(max(job.lo, pos["restore"] - job.reach))
             with st.cond:
@@ -157,7 +179,7 @@ def pipelined_frames(job):
             with st.timed("fill"):
                 outs = stream.finish() if item is END else stream.push(item[0], item[1].small, item[1].hole_small)
             for f in outs:
-                st.put(restore_q, f)
+                st.put(restore_q, _slim(f))
             if outs:
                 trim_heap()  # the engine's chunk arrays are free now: give them back
             if item is END:

@@ -100,6 +100,11 @@ class FlowCache:
         #: where the seconds of newly computed flows are added (``restore.flow_coarse``), if set
         self.timings: dict | None = None
         self._ranking: FlowCache | None = None
+        #: (a, b) -> the flow a -> b and its cycle test at working size, for the few pairs of the
+        #: frame in work: every rectangle of a target reads the same ones
+        self._work: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        #: the restore's hole regions, by margin, for the last hole array (see pipeline._regions_of)
+        self.regions_memo: dict = {}
 
     def ranking(self, width: int | None) -> FlowCache:
         """The flows that rank candidate references: this cache, or one ``width`` wide."""
@@ -142,6 +147,26 @@ class FlowCache:
         while len(self._cache) > self.capacity:
             self._cache.popitem(last=False)
         return flow
+
+
+    def at_work(self, a: int, b: int, delta: float) -> tuple[np.ndarray, np.ndarray]:
+        """(flow a -> b resized to the working size (h, w, 2) float32, still in reduced pixels;
+        its cycle test against b -> a at working size (h, w) float32, > 0.5 where trusted)."""
+        key = (a, b)
+        hit = self._work.get(key)
+        if hit is not None and hit[2] == delta:
+            return hit[0], hit[1]
+        fwd, bwd = self(a, b), self(b, a)
+        w, h = self.store.geom.work
+        fh, fw = fwd.shape[:2]
+        work = cv2.resize(fwd, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else fwd
+        vs = cycle_valid(fwd, bwd, delta, relative=0.02).astype(np.float32)
+        if vs.shape[::-1] != (w, h):
+            vs = cv2.resize(vs, (w, h), interpolation=cv2.INTER_LINEAR)
+        self._work[key] = (work, vs, delta)
+        while len(self._work) > 4:
+            self._work.popitem(last=False)
+        return work, vs
 
 
 def _visible(flow: np.ndarray, hole_t: np.ndarray, hole_r: np.ndarray) -> np.ndarray:
@@ -265,11 +290,13 @@ def _remember(flows: FlowCache, t: int, chosen: list[int], share: float, age: in
     return chosen
 
 
-def _flow_to_full(geom: Geometry, flow: np.ndarray, rect) -> np.ndarray:
-    """Reduced-size flow (fh, fw, 2) -> full-resolution flow over ``rect`` (rh, rw, 2) float32."""
+def _flow_to_full(geom: Geometry, flow: np.ndarray, rect, work: np.ndarray | None = None) -> np.ndarray:
+    """Reduced-size flow (fh, fw, 2) -> full-resolution flow over ``rect`` (rh, rw, 2) float32.
+    ``work``: the flow already resized to the working size (:meth:`FlowCache.at_work`)."""
     w, h = geom.work
     fh, fw = flow.shape[:2]
-    work = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else flow
+    if work is None:
+        work = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else flow
     _, _, iw, ih = geom.inner
     up = geom.up(work, rect)
     up[..., 0] *= (w / fw) * geom.full[0] / iw
@@ -340,12 +367,14 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
     W, H = geom.full
     flows.timings = timings
     try:
-        fwd, bwd = flows(t, r), flows(r, t)
+        fwd, _ = flows(t, r), flows(r, t)  # computed (and timed) here; at_work finds them cached
+        with timed(timings, "restore.warp"):
+            fwd_work, vs = flows.at_work(t, r, opts.cycle_delta)
     finally:
         flows.timings = None
     with timed(timings, "restore.warp"):
         hole_t, g_t, xs, ys = ctx if ctx is not None else _target_context(ft, fill_up, rect)
-        cf = _flow_to_full(geom, fwd, rect)
+        cf = _flow_to_full(geom, fwd, rect, fwd_work)
         mx, my = xs + cf[..., 0], ys + cf[..., 1]
         pre_g = _grey_remap(fr.full, mx, my)
         hole_r = flows.grown(fr.hole, guard_pixels(store))
@@ -370,9 +399,6 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         hole_rr = hole_r[ry0:ry1, rx0:rx1]
         inside = (sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1)
         in_hole_r = _remap(hole_rr, lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
-        vs = cycle_valid(fwd, bwd, opts.cycle_delta, relative=0.02).astype(np.float32)
-        if vs.shape[::-1] != geom.work:
-            vs = cv2.resize(vs, geom.work, interpolation=cv2.INTER_LINEAR)
         cyc = geom.up(vs, rect) > 0.5
         valid = inside & ~in_hole_r & cyc
     if not valid.any():

@@ -15,6 +15,7 @@ new export on a clip three times longer (memory must not grow with the length), 
     python tests/benchmarks/bench_export.py                  # 300/900 frames (the targets)
     python tests/benchmarks/bench_export.py --frames 120     # shorter (120/360), same measurements
     python tests/benchmarks/bench_export.py --device cuda    # restore on the GPU, where there is one
+    python tests/benchmarks/bench_export.py --old-rev b29cd5e  # "old" = the export before issue 18's work
 
 Targets (issue 18): end-to-end >= 2x the earlier path; peak memory at 3x the length within 10 % and
 under 3 GB; end-to-end >= 60 % of the engine-alone throughput. Writes
@@ -36,7 +37,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+#: the tree a child imports: this one, or an earlier revision's for the ``--old-rev`` runs
+sys.path.insert(0, os.environ.get("VANISH_BENCH_TREE", str(ROOT)))
 
 SIZE = (1920, 1080)
 OLD_CHUNK = 48  # the earlier export's chunk length: its fills restarted at these borders
@@ -79,11 +81,16 @@ def child(args) -> None:
         if args.device != "cpu":
             kw["restore_device"] = args.device
         n = min(n, args.end or n)
+        import inspect
+
+        if "pipelined" in inspect.signature(export_video).parameters:  # an earlier tree has no such choice
+            kw["pipelined"] = args.mode == "new"
         res = run_job(export_video(args.clip, mask, args.target, engine=args.engine, residuals="both",
-                                   shots=None if args.scan else [(0, n)], end=n, pipelined=args.mode == "new", **kw))
+                                   shots=None if args.scan else [(0, n)], end=n, **kw))
         wall = time.perf_counter() - t0
-        out.update(fps=res.frames / wall, wall_s=wall, stage_s_per_frame=res.per_frame(),
-                   work_size=list(res.work_size))
+        per = res.per_frame() if hasattr(res, "per_frame") else \
+            {k: v / max(1, res.frames) for k, v in res.seconds.items()}
+        out.update(fps=res.frames / wall, wall_s=wall, stage_s_per_frame=per, work_size=list(res.work_size))
     else:  # the engine alone at its working size, fed by the same reader (decode and downsize included)
         from inpaint_core.engines import create_engine
         from inpaint_core.export.lowres import LowResSource, lowres_plan
@@ -111,11 +118,26 @@ def run_child(mode: str, clip: Path, mask: str, target: Path, args, end: int = 0
            "--target", str(target), "--engine", args.engine, "--device", args.device, "--end", str(end)]
     if "running_car" in str(clip):  # a real clip with a cut: the export finds its shots
         cmd.append("--scan")
+    tree = str(ROOT)
+    if mode == "old" and args.old_tree:  # the earlier export as that revision's tree ran it
+        tree = args.old_tree
     print(f"  {mode:<6} {clip.name} ...", flush=True)
-    res = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    res = subprocess.run(cmd, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": tree, "VANISH_BENCH_TREE": tree})
     if res.returncode != 0:
         raise SystemExit(res.stderr[-4000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def unpack_tree(rev: str, folder: Path) -> str:
+    """The package ``inpaint_core`` of git revision ``rev`` unpacked under ``folder``; its path."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", rev, "inpaint_core"], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return str(folder)
 
 
 def quality(src: Path, new: Path, old: Path, mask: np.ndarray) -> dict:
@@ -168,10 +190,16 @@ def main() -> None:
     ap.add_argument("--end", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--scan", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--car-frames", type=int, default=0, help="running_car frames (default: all 292)")
+    ap.add_argument("--old-rev", default="",
+                    help="run the earlier export (the 'old' rows) from this git revision's tree instead of "
+                         "this tree's one-thread path, e.g. the commit before the streaming export")
     args = ap.parse_args()
+    args.old_tree = ""
     if args.child:
         child(args)
         return
+    if args.old_rev:
+        args.old_tree = unpack_tree(args.old_rev, Path(args.tmp) / "old_tree")
     tmp = Path(args.tmp)
     tmp.mkdir(parents=True, exist_ok=True)
     photos = Path(args.shared) / "data" / "photos"
@@ -224,7 +252,8 @@ def report(rows: dict, qual: dict, args, load_start: float) -> None:
     for k, r in rows.items():
         st = ", ".join(f"{s} {v:.3f}" for s, v in r.get("stage_s_per_frame", {}).items())
         print(f"{k:<10} {r['frames']:>6} {r['fps']:>6.2f} {r['cpu_s_per_frame']:>7.2f} {r['peak_rss_mb']:>8.0f}  {st}")
-    print(f"end to end, new / earlier: {speedup:.2f}x (target >= 2)")
+    earlier = f"revision {args.old_rev}" if args.old_rev else "this tree's one-thread path"
+    print(f"end to end, new / earlier ({earlier}): {speedup:.2f}x (target >= 2)")
     print(f"end to end / engine alone: {of_engine:.0%} (target >= 60 %)")
     print(f"peak memory {3 * args.frames} / {args.frames} frames: {mem_ratio:.3f} (target <= 1.10), "
           f"{long_['peak_rss_mb']:.0f} MB (target < 3072)")
@@ -238,6 +267,7 @@ def report(rows: dict, qual: dict, args, load_start: float) -> None:
         print(f"{name:<38} {q['psnr_new']:>9.2f} {q['psnr_old']:>9.2f} {d:>+6.2f}  "
               f"{f(q['step_border_new'])} / {f(q['step_away_new'])} | {f(q['step_border_old'])} / {f(q['step_away_old'])}")
     data = {"size": list(SIZE), "engine": args.engine, "device": args.device, "frames": args.frames,
+            "old": args.old_rev or "one-thread path of this tree",
             "rows": rows, "quality": qual, "speedup": speedup, "of_engine": of_engine, "mem_ratio": mem_ratio,
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "load_avg_1m_at_start_and_end": [load_start, os.getloadavg()[0]],

@@ -65,17 +65,20 @@ def test_patches_replay_exactly(tmp_path):
     src = rng.integers(0, 255, (30, 40, 3), dtype=np.uint8)
     out = src.copy()
     out[10:14, 20:31] = 7
-    rect, pix = patch_of(out, src)
-    assert rect == (20, 10, 31, 14)
-    np.testing.assert_array_equal(apply_patch(src, rect, pix), out)
+    out[29, 39] = (1, 2, 3)  # a second, distant change: the rectangle spans both, the patch holds only them
+    rect, pix, bits = patch_of(out, src)
+    assert rect == (20, 10, 40, 30)
+    assert pix.shape == (4 * 11 + 1, 3)
+    np.testing.assert_array_equal(apply_patch(src, rect, pix, bits), out)
     target = tmp_path / "x.mp4"
     work = PartialWork(target, {"a": 1}, resume=False)
     assert work.dir == partial_dir(target) == tmp_path / ".x.mp4.partial"
-    work.save((0, 5), {3: (rect, pix)})
+    work.save((0, 5), {3: (rect, pix, bits)})
     again = PartialWork(target, {"a": 1}, resume=True)
     assert again.has((0, 5))
-    r2, p2 = again.load((0, 5))[3]
+    r2, p2, b2 = again.load((0, 5))[3]
     assert r2 == rect and np.array_equal(p2, pix)
+    np.testing.assert_array_equal(apply_patch(src, r2, p2, b2), out)
     other = PartialWork(target, {"a": 2}, resume=True)  # other settings: start over
     assert not other.has((0, 5))
     other.remove()
