@@ -118,21 +118,6 @@ def quick_engine(engine):
     return None
 
 
-def quick_beside() -> bool:
-    """Whether the quick fill should run beside the export's fill: when a core is free for it
-    (the 1-minute load average below the core count less one). The fill stream keeps one core
-    busy; on a machine whose cores are all taken the two threads slow each other through the
-    interpreter lock, and the quick fill, made first, reaches the screen sooner (on the shared
-    2-core machine at load 10-16: 3.4-5.5 s before the stream against 7.1-11.3 s beside it)."""
-    import os
-
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # not on every platform
-        return True
-    return load < (os.cpu_count() or 1) - 1 + 0.5
-
-
 def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, frames: list[int], priority: int,
                 device: str, token, quick: bool | str = True):
     """Fill ``frames`` at low resolution, the playhead's frame first; yields Progress and
@@ -142,8 +127,10 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
     (:func:`quick_engine`) while the export's fill (:func:`_fill_events`) runs beside it on a
     thread of its own (:class:`~app.workers.background.Background`); that fill's frames follow,
     the playhead's again among them (skipped for the quick fill when it came first). ``"before"``
-    makes the quick fill first and starts the export's fill after it; True picks one of the two
-    (:func:`quick_beside`); False: no quick fill. Progress counts the frames delivered (shown),
+    makes the quick fill first and starts the export's fill after it; True is ``"before"`` (with the
+    engine at 0.2 s a frame the quick fill costs about 0.6 s, and two busy threads slow each other
+    through the interpreter lock: on a quiet 2-core machine the playhead's frame came after 0.6 s
+    before against 1.8 s beside, the whole range at the same time); False: no quick fill. Progress counts the frames delivered (shown),
     not the engine's internal steps."""
     import threading
 
@@ -167,7 +154,7 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
                 return doc.compose_alpha(i)
 
         fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
-        beside = fast is not None and (quick == "beside" or (quick is True and quick_beside()))
+        beside = fast is not None and quick == "beside"
         stop = EitherCancel(token)
         src = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
                            shots=clip.shots, cancel=stop)
