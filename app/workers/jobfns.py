@@ -123,86 +123,49 @@ def preview_job(clip: ClipFacts, doc: MaskDocument, settings: ExportSettings, fr
     """Fill ``frames`` at low resolution, the playhead's frame first; yields Progress and
     :class:`PreviewFrame`. This is the export's low-resolution stage with the same ``settings``
     (working size, canvas mode, mask growth: :mod:`inpaint_core.export.lowres`). With ``quick``
-    ``"beside"``, the playhead's frame is first filled on its own from a few neighbours
-    (:func:`quick_engine`) while the export's fill (:func:`_fill_events`) runs beside it on a
-    thread of its own (:class:`~app.workers.background.Background`); that fill's frames follow,
-    the playhead's again among them (skipped for the quick fill when it came first). ``"before"``
-    makes the quick fill first and starts the export's fill after it; True is ``"before"`` (with the
-    engine at 0.2 s a frame the quick fill costs about 0.6 s, and two busy threads slow each other
-    through the interpreter lock: on a quiet 2-core machine the playhead's frame came after 0.6 s
-    before against 1.8 s beside, the whole range at the same time); False: no quick fill. Progress counts the frames delivered (shown),
-    not the engine's internal steps."""
-    import threading
-
+    true (the default), the playhead's frame is first filled on its own from a few neighbours
+    (:func:`quick_engine`, about 0.6 s with the classical engine), then the export's fill
+    (:func:`_fill_events`) follows, the playhead's frame again among its frames; False: no quick
+    fill. Progress counts the frames delivered (shown), not the engine's internal steps."""
     from inpaint_core.export.lowres import LowResSource, lowres_plan
     from inpaint_core.video import VideoReader
-
-    from .background import Background, EitherCancel
 
     engine = create_engine(settings.engine, **engine_options(settings, device))
     # on a device shared with an export, the preview's windows go first (inpaint_core.devices)
     with devices.job_context(devices.PREVIEW, token), VideoReader(clip.path, cache_bytes=64 << 20) as reader:
         plan = lowres_plan(clip.size, engine, settings)
-        lock = threading.Lock()  # the reader and the document are read from two threads
-
-        def frame_fn(i):
-            with lock:
-                return reader.frame(i)
-
-        def mask_fn(i):  # with the layers' feathers, as the export reads them (export.settings.mask_reader)
-            with lock:
-                return doc.compose_alpha(i)
-
-        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
-        beside = fast is not None and quick == "beside"
-        stop = EitherCancel(token)
-        src = LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn, mask_fn,
-                           shots=clip.shots, cancel=stop)
+        # masks with the layers' feathers, as the export reads them (export.settings.mask_reader)
+        src = LowResSource(clip.frame_count, plan, engine.default_grow, reader.frame, doc.compose_alpha,
+                           shots=clip.shots, cancel=token)
         x0, y0, w, h = src.inner
         stage = f"Preview ({engine.label or settings.engine})"
         shown: set[int] = set()
         yield Progress(0, len(frames), stage)
+        last = None  # the last (hole, soft) and their Blend: a stationary mask shares them
 
-        shared = threading.local()  # per thread: the last (hole, soft) and their Blend
-
-        def deliver(s, ev):
+        def deliver(ev):
+            nonlocal last
             rgb = np.ascontiguousarray(ev.rgb[y0 : y0 + h, x0 : x0 + w])
-            m = np.ascontiguousarray(s.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
-            d = s.data(ev.index)
-            last = getattr(shared, "last", None)
-            if last is None or last[0] is not d.hole or last[1] is not d.soft:  # a stationary mask shares it
-                last = shared.last = (d.hole, d.soft, blend_of(d, float(settings.feather)))
+            m = np.ascontiguousarray(src.mask(ev.index)[y0 : y0 + h, x0 : x0 + w])
+            d = src.data(ev.index)
+            if last is None or last[0] is not d.hole or last[1] is not d.soft:
+                last = (d.hole, d.soft, blend_of(d, float(settings.feather)))
             return PreviewFrame(ev.index, rgb, m, last[2])
 
-        def stream(tok):
-            for ev in _fill_events(engine, src, clip, frames, priority, tok):
-                tok.raise_if_cancelled()
-                if isinstance(ev, Filled):
-                    yield deliver(src, ev)
-
-        if beside:
-            filled = bg = Background(stream, token, devices.PREVIEW, "preview-stream", stop)
-        else:
-            filled = stream(token)
-        try:
-            if fast is not None:  # beside: its own frames (the stream's source is the other thread's)
-                qsrc = src if not beside else LowResSource(clip.frame_count, plan, engine.default_grow, frame_fn,
-                                                           mask_fn, shots=clip.shots, cancel=token,
-                                                           cache_frames=2 * QUICK_CONTEXT + 1)
-                for ev in fast.run(qsrc, frames=[priority], priority=priority):
-                    token.raise_if_cancelled()
-                    if isinstance(ev, Filled) and not (beside and any(pf.index == priority for pf in bg.produced)):
-                        shown.add(ev.index)
-                        yield deliver(qsrc, ev)
-                        yield Progress(len(shown), len(frames), stage)
-            for pf in filled:
+        fast = quick_engine(engine) if quick and priority in frames and len(frames) > 1 else None
+        if fast is not None:  # engines with a cheaper form for one frame (the classical one)
+            for ev in fast.run(src, frames=[priority], priority=priority):
                 token.raise_if_cancelled()
-                shown.add(pf.index)
-                yield pf  # the playhead's frame again: now filled with its whole chunk
+                if isinstance(ev, Filled):
+                    shown.add(ev.index)
+                    yield deliver(ev)
+                    yield Progress(len(shown), len(frames), stage)
+        for ev in _fill_events(engine, src, clip, frames, priority, token):
+            token.raise_if_cancelled()
+            if isinstance(ev, Filled):
+                shown.add(ev.index)
+                yield deliver(ev)  # the playhead's frame again: now filled with its whole chunk
                 yield Progress(len(shown), len(frames), stage)
-        finally:
-            if beside:
-                bg.close()
 
 
 def _fill_events(engine, src, clip: ClipFacts, frames: list[int], priority: int, token):
