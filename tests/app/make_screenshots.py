@@ -10,27 +10,19 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VANISH_AUTOSAVE_DIR", tempfile.mkdtemp())
 
-from PySide6.QtCore import QEventLoop, QSettings  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import EditorSettings  # noqa: E402
 from app.theme import apply_theme  # noqa: E402
-
-
-def pump(app, until, timeout=300.0):
-    t0 = time.monotonic()
-    while not until() and time.monotonic() - t0 < timeout:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-    if not until():
-        raise SystemExit("timed out")
+from tests.app.shotkit import pump  # noqa: E402
 
 
 def main() -> int:
