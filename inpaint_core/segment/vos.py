@@ -142,6 +142,11 @@ class _VosStepper:
         from_key = flowlib.compute_flow(self.key_img, img, t.anchor_preset)
         valid = flowlib.cycle_valid(to_key, from_key, delta=1.0, relative=0.05)
         near = cv2.dilate(flowlib.warp_mask(self.key_mask, to_key), _disk(2)) > 0
+        self.key_same = None
+        if t.anchor_match is not None:
+            back = flowlib.warp(self.key_img, to_key).astype(np.int16)
+            d = np.abs(img.astype(np.int16) - back).max(axis=2)
+            self.key_same = cv2.erode((d <= t.anchor_match).astype(np.uint8), _disk(1)) > 0
         return valid & ~near
 
     def _candidates(self, prob: np.ndarray) -> np.ndarray:
@@ -323,7 +328,16 @@ class _VosStepper:
                 # the key frame vouches for its background where direct flow to it passes the
                 # cycle test, unless the colour clearly says "object": stops a mask from sticking
                 # to the background behind an occluder and drift from accumulating
-                key_bg = self._key_background(img) & (prob < t.anchor_colour)
+                key_bg = self._key_background(img)
+                # the colour exemption (an object-coloured pixel may be the object passing over
+                # background the key frame saw) does not hold where the pixel looks exactly as the
+                # key frame's background it maps onto: the same background seen again
+                exempt = prob >= t.anchor_colour
+                if self.key_same is not None and not self.crowd:
+                    # (among look-alikes the key frame's background holds the object's colours:
+                    # a pixel matching it may be the object over a look-alike)
+                    exempt &= ~self.key_same
+                key_bg &= ~exempt
                 warped &= ~key_bg
             area_w = int(np.count_nonzero(warped))
             if area_w >= max(t.min_pixels, t.lost_ratio * self.area):
@@ -409,7 +423,7 @@ class ObjectTracker(MaskTracker):
                  search_accept: float = 0.35, incumbent_reach: int = 4, veto: float = 0.15,
                  hard_veto: float = 0.1, incumbent_penalty: float = 0.4, bg_rate: float = 0.1,
                  splat: str = "and", anchor: bool = True, anchor_preset: str = "fast",
-                 anchor_colour: float = 0.7,
+                 anchor_colour: float = 0.7, anchor_match: float | None = 24,
                  max_ratio: float = 2.2, trust_power: float = 0.1, cache_frames: int = 4,
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
                  shift_gain: float = 0.7, prob_fallback: float | None = 0.45,
@@ -426,6 +440,7 @@ class ObjectTracker(MaskTracker):
         self.hard_veto, self.incumbent_penalty, self.bg_rate = hard_veto, incumbent_penalty, bg_rate
         self.splat = splat
         self.anchor, self.anchor_preset, self.anchor_colour = anchor, anchor_preset, anchor_colour
+        self.anchor_match = anchor_match
         self.shift_prior, self.shift_radius, self.shift_agree = shift_prior, shift_radius, shift_agree
         self.shift_gain = shift_gain
         self.prob_fallback, self.collapse = prob_fallback, collapse
