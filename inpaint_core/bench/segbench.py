@@ -130,7 +130,17 @@ def _today(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
     return MethodRun(masks, conf, flag, t1 - t0, time.perf_counter() - t1)
 
 
-def _vos(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
+# the ObjectTracker as session 5 left it (before the key frame's colour-match veto, the
+# look-alike mode's hole filling and its motion gate beyond the joining pixels), for old vs new
+# in one run
+VOS_S5 = {"anchor_match": None, "crowd_fill": None, "gate_erode": 0}
+
+
+def _vos_s5(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
+    return _vos(frames, box, seed_mask, VOS_S5)
+
+
+def _vos(frames: list[np.ndarray], box, seed_mask=None, base: dict | None = None) -> MethodRun:
     from ..segment.firstmask import box_prompt
     from ..segment.track import ListFrames
     from ..segment.vos import ObjectTracker
@@ -142,12 +152,13 @@ def _vos(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
     import os
 
     # VANISH_VOS_OPTS (JSON keyword arguments of ObjectTracker) lets a tuning run try settings
-    tracker = ObjectTracker(ListFrames(frames), **json.loads(os.environ.get("VANISH_VOS_OPTS", "{}")))
+    opts = {**(base or {}), **json.loads(os.environ.get("VANISH_VOS_OPTS", "{}"))}
+    tracker = ObjectTracker(ListFrames(frames), **opts)
     masks, conf, flag = _collect(first, tracker.track({0: first}), len(frames))
     return MethodRun(masks, conf, flag, t1 - t0, time.perf_counter() - t1)
 
 
-METHODS: dict[str, Callable[..., MethodRun]] = {"today": _today, "vos": _vos}
+METHODS: dict[str, Callable[..., MethodRun]] = {"today": _today, "vos": _vos, "vos_s5": _vos_s5}
 
 
 def prompt_box(mask: np.ndarray, margin: int = 4) -> tuple[int, int, int, int]:

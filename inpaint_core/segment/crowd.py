@@ -53,7 +53,8 @@ def colour_mask(prob: np.ndarray, warped: np.ndarray, uncertain: np.ndarray, cor
 
 def motion_gate(mask: np.ndarray, bwd: np.ndarray, core: np.ndarray, warped: np.ndarray,
                 fallback_motion: np.ndarray, reach: int, min_diff: float) -> np.ndarray:
-    """``mask`` (uint8 0/255) without the pixels not in ``warped`` whose backward flow ``bwd`` is
+    """``mask`` (uint8 0/255) without the pixels not in ``warped`` (bool: the pixels kept whatever
+    their motion; the tracker passes the flow's sure core) whose backward flow ``bwd`` is
     closer to the background's (median outside the mask grown by ``reach``) than half their
     distance to the object's (median over ``core``, else ``fallback_motion``), when the two
     motions differ by at least ``min_diff`` px; of what is left, pieces under a fifth of the
@@ -75,3 +76,14 @@ def motion_gate(mask: np.ndarray, bwd: np.ndarray, core: np.ndarray, warped: np.
     counts = np.bincount(lab[keep], minlength=n)
     counts[0] = 0
     return np.where((counts >= 0.2 * counts.max())[lab] & keep, 255, 0).astype(np.uint8)
+
+
+def fill_holes(mask: np.ndarray, close: int = 1) -> np.ndarray:
+    """``mask`` (uint8 0/255) closed by a disk of radius ``close`` and with every hole (background
+    not connected to the frame's border) filled."""
+    m = cv2.morphologyEx((mask > 0).astype(np.uint8), cv2.MORPH_CLOSE, _disk(close)) if close > 0 else (mask > 0).astype(np.uint8)
+    inv = (m == 0).astype(np.uint8)
+    n, lab = cv2.connectedComponents(inv, connectivity=4)
+    border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    holes = (lab > 0) & ~np.isin(lab, border)
+    return np.where((m > 0) | holes, 255, 0).astype(np.uint8)

@@ -39,33 +39,13 @@ import cv2
 import numpy as np
 
 from .. import flow as flowlib
-from .crowd import colour_mask, look_alike_share, motion_gate
+from .crowd import colour_mask, fill_holes, look_alike_share, motion_gate
 from .grabcut import ColourCut
 from .reentry import ColourModel
+from .refind import Refinder, _grow, _hist8
 from .result import iou
 from .shiftprior import match_shift, shifted
 from .track import MaskTracker, _disk, _splat
-
-HBINS = 8
-
-
-def _hist8(img: np.ndarray, sel: np.ndarray) -> np.ndarray:
-    h = cv2.calcHist([img], [0, 1, 2], sel.astype(np.uint8), [HBINS] * 3, [0, 256] * 3).ravel()
-    s = h.sum()
-    return h / s if s > 0 else h
-
-
-def _similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Bhattacharyya coefficient of two normalised histograms, in [0, 1]."""
-    return float(np.sqrt(a * b).sum())
-
-
-def _grow(mask: np.ndarray, r: int) -> np.ndarray:
-    """(H, W) bool: ``mask`` (nonzero = in) grown by a disk of radius ``r``; large radii by a
-    distance transform, whose cost does not grow with the radius (a dilation's does)."""
-    if r <= 4:
-        return cv2.dilate(mask.astype(np.uint8), _disk(r)) > 0
-    return cv2.distanceTransform((mask == 0).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r + 0.5
 
 
 def _centre(mask: np.ndarray) -> np.ndarray | None:
@@ -75,7 +55,7 @@ def _centre(mask: np.ndarray) -> np.ndarray | None:
     return np.array([xs.mean(), ys.mean()])
 
 
-class _VosStepper:
+class _VosStepper(Refinder):
     """Tracks in one direction from a key frame, at the tracker's working size."""
 
     def __init__(self, tracker: ObjectTracker, key: int, key_mask: np.ndarray) -> None:
@@ -149,40 +129,6 @@ class _VosStepper:
             self.key_same = cv2.erode((d <= t.anchor_match).astype(np.uint8), _disk(1)) > 0
         return valid & ~near
 
-    def _candidates(self, prob: np.ndarray) -> np.ndarray:
-        """(H, W) uint8 0/1: regions of the object's colours (blurred probability above
-        ``search_prob``, lightly opened and closed)."""
-        p = cv2.GaussianBlur(prob, (5, 5), 0)
-        cand = (p > self.t.search_prob).astype(np.uint8)
-        cand = cv2.morphologyEx(cand, cv2.MORPH_OPEN, _disk(1))
-        return cv2.morphologyEx(cand, cv2.MORPH_CLOSE, _disk(2))
-
-    def _follow_distractors(self, cand: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-        """Update and return the look-alike map: regions of the object's colours seen *beside* the
-        object on a confirmed frame (``mask`` given: they cannot be it), followed from frame to
-        frame by overlap (grown by the motion allowance). When the object is lost, such a region is
-        likelier a look-alike than the object coming back."""
-        n, lab = cv2.connectedComponents(cand, connectivity=8)
-        if mask is not None:
-            # not beside it if inside the box where the whole object should be: that may be a
-            # part of it coming out from behind an occluder
-            # (and not within half the object's size of it: parts of it may show there)
-            reach = max(self.t.incumbent_reach, self.size // 2)
-            away = ~_grow(mask, reach) & ~self._expected(mask.shape)
-            counts = np.bincount(lab.ravel(), minlength=n)
-            outside = np.bincount(lab[away].ravel(), minlength=n)
-            keep = np.nonzero(outside > 0.9 * counts)[0]
-        elif self.distractors is None:
-            keep = np.zeros(0, int)
-        else:
-            grown = _grow(self.distractors, self.t.incumbent_reach)
-            counts = np.bincount(lab.ravel(), minlength=n)
-            inside = np.bincount(lab[grown].ravel(), minlength=n)
-            keep = np.nonzero(inside > 0.5 * counts)[0]  # a speck touching a region does not make it one
-        keep = keep[keep > 0]
-        self.distractors = np.isin(lab, keep).astype(np.uint8)
-        return self.distractors
-
     def _prob(self, img: np.ndarray, near: np.ndarray | None) -> np.ndarray:
         """(H, W) float32 P(object | colour): the object's colours from the key frame and the
         confirmed frames, the background's from this very frame away from the object (``near``,
@@ -235,60 +181,6 @@ class _VosStepper:
             self.area = 0.9 * self.area + 0.1 * area  # growing (coming closer): follow slowly
         return False
 
-    def _search(self, img: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, float] | None:
-        """A region of ``img`` that looks like the remembered object, with a match score in [0, 1]."""
-        t = self.t
-        h, w = prob.shape
-        cand = self._candidates(prob)
-        inc = self._follow_distractors(cand, None)
-        n, lab, stats, cents = cv2.connectedComponentsWithStats(cand, connectivity=8)
-        if n <= 1 or not self.memory:
-            return None
-        pred = None
-        if self.centre is not None:
-            pred = self.centre + self.vel * min(self.lost_for, 10)
-            pred = np.clip(pred, [-0.1 * w, -0.1 * h], [1.1 * w, 1.1 * h])
-        diag = float(np.hypot(h, w))
-        best, best_s = None, 0.0
-        for k in range(1, n):
-            a = float(stats[k, cv2.CC_STAT_AREA])
-            ratio = a / self.area
-            if ratio < t.search_min_ratio or ratio > t.search_max_ratio:
-                continue
-            sel = lab == k
-            hist = _hist8(img, sel)
-            sim = max(_similarity(hist, m) for m in self.memory)
-            if sim < t.search_sim:
-                continue
-            # 1 from half to twice the expected area (objects change size), falling off outside
-            size = float(np.exp(-max(0.0, abs(np.log(max(ratio, 1e-3))) - np.log(2.0))))
-            dist = 0.0 if pred is None else float(np.hypot(*(cents[k] - pred)))
-            near = float(np.exp(-dist / (0.35 * diag)))
-            s = sim * (0.5 + 0.5 * size) * (0.4 + 0.6 * near)
-            if inc[sel].mean() > 0.5 and dist > self.size:
-                s *= t.incumbent_penalty  # seen beside the object: likelier a look-alike
-            if s > best_s:
-                best, best_s = sel, s
-        if best is None or best_s < t.search_accept:
-            return None
-        return np.where(best, 255, 0).astype(np.uint8), best_s
-
-    def _refind(self, img: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, float] | None:
-        found = self._search(img, prob)
-        if found is None:
-            return None
-        seed, score = found
-        t = self.t
-        band = (cv2.dilate(seed, _disk(t.border + 2)) > 0) & ~(cv2.erode(seed, _disk(t.border)) > 0)
-        mask = self.cut.cut(img, seed, band)
-        area = float(np.count_nonzero(mask))
-        if area < t.lost_ratio * self.area * 2:
-            return None
-        on = mask > 0
-        if float(prob[on].mean()) < t.min_colour:
-            return None
-        return mask, score
-
     def step(self, index: int) -> tuple[np.ndarray, float, bool]:
         """Advance to ``index``; returns (working-size mask 0/255, confidence, lost)."""
         t = self.t
@@ -302,6 +194,7 @@ class _VosStepper:
         if self.refound_at is not None:
             self.refound_at += 1
         mask, conf = empty, 0.0
+        learn = None  # the mask to learn the object from, when not the one given out
         if not self.lost:
             bwd = flowlib.compute_flow(img, self.prev_img, t.flow_preset)
             fwd = flowlib.compute_flow(self.prev_img, img, t.flow_preset)
@@ -368,10 +261,20 @@ class _VosStepper:
                 if key_bg is not None:
                     mask[key_bg] = 0
                 if self.crowd and t.motion_gate is not None:
-                    mask = motion_gate(mask, bwd, core, warped, -self.vel, max(4, self.size // 2), t.motion_gate)
+                    # every pixel outside the flow's sure core is gated, not only those joining:
+                    # a look-alike's pixels that once joined are carried by the flow afterwards
+                    carried = core if t.gate_erode is None else cv2.erode(w8, _disk(t.gate_erode)) > 0
+                    mask = motion_gate(mask, bwd, core, carried, -self.vel, max(4, self.size // 2), t.motion_gate)
+                if self._local() and t.crowd_fill is not None:
+                    # this frame's colour vetoes punch holes where the object's colours are also
+                    # the look-alikes' (they count as background): a figure has none, so they are
+                    # filled in the mask given out and carried on; the object is learnt from the
+                    # unfilled mask (filled, its memory took in background and matched look-alikes)
+                    learn = mask
+                    mask = fill_holes(mask, t.crowd_fill)
                 agree = iou(mask, prior)
                 if np.count_nonzero(mask) < 0.5 * area_w:
-                    mask, agree = prior, min(agree, 0.3)
+                    mask, agree, learn = prior, min(agree, 0.3), None
                 on = mask > 0
                 colour = float(prob[on].mean()) if on.any() else 0.0
                 cyc = float(valid[warped].mean())
@@ -382,7 +285,7 @@ class _VosStepper:
                     mask, conf = empty, 0.0  # mostly hidden or not the object any more: stop here
             if mask.any():
                 whole = np.count_nonzero(mask) >= 0.85 * self.area  # not partly hidden
-                sure = self._confirm(img, mask, conf) and whole
+                sure = self._confirm(img, mask if learn is None else learn, conf) and whole
                 self._follow_distractors(self._candidates(prob), mask if sure else None)
                 self.lost_for = 0
                 self.last_seen = mask
@@ -428,7 +331,8 @@ class ObjectTracker(MaskTracker):
                  shift_prior: bool = True, shift_radius: int = 6, shift_agree: float = 0.6,
                  shift_gain: float = 0.7, prob_fallback: float | None = 0.45,
                  collapse: float = 0.5, motion_gate: float | None = 2.0,
-                 crowd_share: float | None = 1.4) -> None:
+                 crowd_share: float | None = 1.4, crowd_fill: int | None = 2,
+                 gate_erode: int | None = 1) -> None:
         super().__init__(frames, None, work_long_side=work_long_side, flow_preset=flow_preset,
                          border=border, reach=reach, min_colour=min_colour, keep_prior=keep_prior,
                          model_rate=model_rate, trust_power=trust_power, cache_frames=cache_frames)
@@ -445,6 +349,7 @@ class ObjectTracker(MaskTracker):
         self.shift_gain = shift_gain
         self.prob_fallback, self.collapse = prob_fallback, collapse
         self.motion_gate, self.crowd_share = motion_gate, crowd_share
+        self.crowd_fill, self.gate_erode = crowd_fill, gate_erode
 
     def _run_segment(self, key, key_mask, indices, cancel):
         stepper = _VosStepper(self, key, key_mask)
