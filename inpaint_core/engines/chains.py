@@ -53,7 +53,9 @@ class ChainPasses:
     """Flows and passes over a chunk. The class using it (:class:`~.propagation.ChunkFiller`)
     sets ``frames``, ``masks``, ``holes``, ``boxes``, ``n``, ``h``, ``w``, ``offset``, ``flow_fn``,
     ``completion``, ``completion_scale``, ``flow_grow``, ``layers``, ``delta``, ``loose``,
-    ``land``, ``max_chain``, ``chain_error``, ``cache`` and ``check``."""
+    ``land``, ``max_chain``, ``chain_error``, ``cache`` and ``check``; ``max_ahead`` (optional,
+    default ``max_chain``): the longest chain toward later frames, see
+    :class:`~.propagation.ChunkFiller`."""
 
     def _flows(self) -> None:
         self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd = [], [], [], [], [], []
@@ -169,6 +171,7 @@ class ChainPasses:
         """One direction's sequential pass. The state of each frame covers its hole's box (see
         :meth:`_init_state`)."""
         order = range(self.n) if forward else range(self.n - 1, -1, -1)
+        reach_ahead = min(self.max_chain, getattr(self, "max_ahead", None) or self.max_chain)
         st = _Pass(*([None] * self.n for _ in range(5)))
         prev = None
         for t in order:
@@ -203,7 +206,7 @@ class ChainPasses:
                 land = self.land if self.land == 1.0 else np.where(self._depth(t)[ys, xs] > LAND_DEPTH, self.land, 1.0)
                 limit = np.where(self.holes[p].reshape(-1)[qy.astype(np.int64) * self.w + qx], self.loose, land)
                 nacc = pacc + err.reshape(-1)[at]
-                ok = ((valid.reshape(-1)[at] <= limit) & inb & (nsid >= 0) & (pdist < self.max_chain)
+                ok = ((valid.reshape(-1)[at] <= limit) & inb & (nsid >= 0) & (pdist < (self.max_chain if forward else reach_ahead))
                       & (nacc <= self.chain_error))
                 if ok.any():
                     o, qx, qy = ly[ok] * bw + lx[ok], qx[ok], qy[ok]

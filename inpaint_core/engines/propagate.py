@@ -44,7 +44,10 @@ class PropagateEngine(Engine):
     ``layers``: complete the flow with an object layer for things moving through the hole
     (:mod:`.motionlayers`). ``spatial_blend``: weight of each frame's own spatial fill mixed
     into the pixels no frame shows (:mod:`.confidence`; 0 = the carried key fill only; opt-in:
-    mixed results per clip, docs/fill.md).
+    mixed results per clip, docs/fill.md). ``ahead``: the longest chain toward later frames, and the
+    least look-ahead context of a chunk (None: chains reach to the chunk's end, however near that
+    is). With it every frame draws on the same span of later frames wherever it lies in its chunk,
+    so the sources do not jump at chunk borders (docs/export.md, the border step).
     """
 
     name = "propagate"
@@ -56,7 +59,8 @@ class PropagateEngine(Engine):
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
                  spatial: str = "telea", references: dict | None = None, layers: bool = False,
-                 spatial_blend: float = 0.0, **_ignored) -> None:
+                 spatial_blend: float = 0.0, ahead: int | None = None, **_ignored) -> None:
+        self.ahead = None if ahead is None else max(1, int(ahead))
         self.layers = bool(layers)
         self.spatial_blend = float(spatial_blend)
         from .fillmethods import check_method
@@ -83,6 +87,8 @@ class PropagateEngine(Engine):
         per = max(4, self.chunk_pixels // max(1, w * h))
         overlap = self.overlap if self.overlap is not None else max(2, min(10, per // 5))
         chunk = self.chunk if self.chunk is not None else max(4, min(60, per - 2 * overlap))
+        if self.ahead:  # the last frame of a chunk sees as far ahead as any other
+            overlap = max(overlap, self.ahead)
         return chunk, overlap
 
     def plan(self, clip: ClipSource, frames: Sequence[int]) -> list[tuple[int, int, list[int]]]:
@@ -207,6 +213,8 @@ class PropagateEngine(Engine):
         if self.fill_method == "propagate":
             opts.setdefault("still_check", False)
         opts.setdefault("layers", self.layers)
+        if self.ahead:
+            opts.setdefault("max_ahead", self.ahead)
         # the flow is completed at the scale it was computed at where that is half size or less
         # (960x540: in-hole PSNR unchanged on running_car; at 0.75, 640x360, it cost up to
         # 0.11 dB, and the solve is cheap there)

@@ -87,7 +87,11 @@ class ChunkFiller(ChainPasses):
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
                  chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False,
                  arbitrate: bool = True, cache: ChunkCache | None = None,
-                 completion_scale: float = 1.0, land: float = LAND) -> None:
+                 completion_scale: float = 1.0, land: float = LAND, max_ahead: int | None = None) -> None:
+        #: longest chain toward later frames (None: ``max_chain``). With the chunk's look-ahead
+        #: context at least this long, every frame sees the same future, wherever it lies in its
+        #: chunk: the sources do not jump at chunk borders (see :mod:`.streaming`)
+        self.max_ahead = max_ahead
         #: cycle-error allowance (in units of the strict test) for a chain step onto a visible pixel
         self.land = land
         #: the flow is completed in the holes on a grid this much smaller than the frame (the

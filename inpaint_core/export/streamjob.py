@@ -181,7 +181,8 @@ def pipelined_frames(job):
             for f in outs:
                 st.put(restore_q, _slim(f))
             if outs:
-                trim_heap()  # the engine's chunk arrays are free now: give them back
+                with st.timed("trim"):
+                    trim_heap()  # the engine's chunk arrays are free now: give them back
             if item is END:
                 break
         st.put(restore_q, END)

@@ -150,3 +150,23 @@ def test_window_adapter_keeps_no_frames_of_windows_it_skips():
     got += stream.finish()
     assert [f.index for f in got] == list(range(50, 60)) and stream.filled == {i: 1 for i in range(50, 60)}
     assert max(held) <= 10 + 2 * 16 + 1
+
+
+def test_a_fixed_look_ahead_gives_every_frame_the_same_reach_across_chunk_borders():
+    frames, masks = panning_clip(n=30, speed=3)
+    hole = masks[0] > 0
+
+    def reach(got):  # per frame: how far ahead its furthest real source lies
+        return [int((f.correspondence.source_frame[hole] - f.index).max()) for f in got]
+
+    plain = reach(feed(PropagateEngine(chunk=6, overlap=3).stream((96, 72), [(0, 30)], 0, 30), frames, masks))
+    # without it the reach is a saw: a chunk's first frame sees to the chunk's end, its last one
+    # only the overlap, and it jumps at every border
+    assert [plain[b] - plain[b - 1] for b in (6, 12, 18)] == [5, 5, 5]
+    eng = PropagateEngine(chunk=6, overlap=3, ahead=3)
+    stream = eng.stream((96, 72), [(0, 30)], 0, 30)
+    got = feed(stream, frames, masks)
+    assert stream.filled == {i: 1 for i in range(30)}
+    assert reach(got)[:27] == [3] * 27  # the same everywhere, borders included
+    ref = one_shot(eng, frames, masks)  # the preview's one-shot run gives the same frames
+    assert all(np.array_equal(f.rgb, ref[f.index].rgb) for f in got)
