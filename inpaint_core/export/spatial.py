@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import scipy.sparse as sp
 
 from .residuals import Geometry
 from .roi import add_tiles, grow_in_box
@@ -28,7 +29,7 @@ class SpatialOptions:
     top_k: int = 8
     sigma: float = 6.0          # softmax bandwidth over the per-element RMS descriptor distance (0-255)
     gain: float = 0.6           # share of the aggregated residual that is added
-    max_known: int = 750        # known patches considered (subsampled evenly beyond that)
+    max_known: int = 500        # known patches considered (subsampled evenly beyond that)
     context: float = 1.0        # search area: the hole's box grown by this many box sizes
 
 
@@ -155,7 +156,9 @@ def _scores_numpy(dh, dk, known_flat, k, opts: SpatialOptions, device: str, batc
         dsel *= np.float32(1.0 / dim)
         wts = np.exp(-(dsel - dsel.min(1, keepdims=True)) / np.float32(2 * opts.sigma ** 2))
         wts = (wts / wts.sum(1, keepdims=True)).astype(np.float32)
-        mean = np.einsum("bk,bkd->bd", wts, known_flat[idx])
+        # the weighted mean as a sparse (B, M) x (M, D) product: no (B, k, D) copy of the candidates
+        sel = sp.csr_matrix((wts.ravel(), idx.ravel(), np.arange(0, B * k + 1, k)), shape=(B, M))
+        mean = np.asarray(sel @ known_flat, dtype=np.float32)
         # agreement of the candidates: 1 when they carry the same detail, ~1/k when unrelated
         e_each = (wts * ke[idx]).sum(1)
         e_mean = np.einsum("bd,bd->b", mean, mean)

@@ -70,7 +70,7 @@ class TemporalOptions:
     #: as much of the hole as they did there (saves the working-size flows of the other
     #: candidates); a full search is made again every ``refresh`` frames
     reuse_refs: bool = True
-    refresh: int = 4
+    refresh: int = 8
     #: DIS preset of the flows that rank candidate references (those chosen are aligned with
     #: ``medium`` flows); ``fast`` is about 5x cheaper but loses far references (large motion)
     select_preset: str = "medium"
@@ -104,6 +104,8 @@ class FlowCache:
         self.size = (max(16, round(w * s)), max(16, round(h * s)))
         self.filler = HoleFiller()
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        #: the crop (flow-size box) each cached flow was computed over, where it was cropped
+        self._crops: dict[tuple, tuple[int, int, int, int]] = {}
         self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         #: grown reference holes, shared by the frames of a stationary mask
         self.grown = GrownHoles()
@@ -188,6 +190,11 @@ class FlowCache:
                 need_h = hi
         x0, x1 = _widen(x0, x1, need_w, fw)
         y0, y1 = _widen(y0, y1, need_h, fh)
+        # whole working-size pixels at the crop's corners, so that it is resized on the frame's grid
+        w, h = self.store.geom.work
+        qx, qy = fw // math.gcd(fw, w), fh // math.gcd(fh, h)
+        x0, x1 = x0 // qx * qx, min(fw, -(-x1 // qx) * qx)
+        y0, y1 = y0 // qy * qy, min(fh, -(-y1 // qy) * qy)
         if (x1 - x0) * (y1 - y0) > CROP_AREA * fw * fh or dis_depth(x1 - x0, y1 - y0, p) < depth:
             return None
         return x0, y0, x1, y1
@@ -222,9 +229,11 @@ class FlowCache:
                         sub = self.filler(sub, hs)
                     flow = np.zeros(ga.shape + (2,), np.float32)
                     flow[y0:y1, x0:x1] = sub
+                    self._crops[key] = box
         self._cache[key] = flow
         while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
+            old, _ = self._cache.popitem(last=False)
+            self._crops.pop(old, None)
         return flow
 
 
@@ -238,10 +247,22 @@ class FlowCache:
         fwd, bwd = self(a, b), self(b, a)
         w, h = self.store.geom.work
         fh, fw = fwd.shape[:2]
-        work = cv2.resize(fwd, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else fwd
-        vs = cycle_valid(fwd, bwd, delta, relative=0.02).astype(np.float32)
-        if vs.shape[::-1] != (w, h):
-            vs = cv2.resize(vs, (w, h), interpolation=cv2.INTER_LINEAR)
+        box = self._crops.get((a, b))
+        if box is not None and box == self._crops.get((b, a)) and (fw, fh) != (w, h):
+            # both flows hold only their crop (0 beyond it): resize and test that part, on the
+            # frame's pixel grid; beyond it the test reads 0 (untrusted), where nothing is read
+            x0, y0, x1, y1 = box
+            X0, Y0, X1, Y1 = x0 * w // fw, y0 * h // fh, x1 * w // fw, y1 * h // fh
+            work = np.zeros((h, w, 2), np.float32)
+            work[Y0:Y1, X0:X1] = cv2.resize(fwd[y0:y1, x0:x1], (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_LINEAR)
+            vc = cycle_valid(fwd[y0:y1, x0:x1], bwd[y0:y1, x0:x1], delta, relative=0.02).astype(np.float32)
+            vs = np.zeros((h, w), np.float32)
+            vs[Y0:Y1, X0:X1] = cv2.resize(vc, (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_LINEAR)
+        else:
+            work = cv2.resize(fwd, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else fwd
+            vs = cycle_valid(fwd, bwd, delta, relative=0.02).astype(np.float32)
+            if vs.shape[::-1] != (w, h):
+                vs = cv2.resize(vs, (w, h), interpolation=cv2.INTER_LINEAR)
         self._work[key] = (work, vs, delta)
         while len(self._work) > 4:
             self._work.popitem(last=False)
