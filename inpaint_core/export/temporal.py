@@ -274,6 +274,21 @@ def _patch_size(preset: str) -> int:
     return int(cv2.DISOpticalFlow_create(PRESETS[preset]).getPatchSize())
 
 
+@cache
+def _finest_scale(preset: str) -> int:
+    return int(cv2.DISOpticalFlow_create(PRESETS[preset]).getFinestScale())
+
+
+def _fine_preset(preset: str, shape: tuple[int, int]) -> str:
+    """``preset`` where DIS's pyramid on an image of ``shape`` (h, w) reaches the preset's finest
+    level, else ``medium``: ``fast`` stops at a quarter of the size and crashed OpenCV (a
+    segmentation fault) on a 102x28 rectangle, whose pyramid is shallower than that."""
+    h, w = shape
+    if preset == "medium" or dis_depth(w, h, _patch_size(preset)) >= _finest_scale(preset):
+        return preset
+    return "medium"
+
+
 def dis_depth(w: int, h: int, patch: int) -> int:
     """The coarsest pyramid level OpenCV's DIS builds on a (w, h) image with ``patch``-pixel
     patches (its automatic rule: a quarter of the longer side per patch, a patch in the shorter)."""
@@ -512,7 +527,7 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         hole_r = flows.grown(fr.hole, guard_pixels(store))
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
-        fine = compute_flow(g_t, pre_g, preset=opts.fine_preset)
+        fine = compute_flow(g_t, pre_g, preset=_fine_preset(opts.fine_preset, g_t.shape))
         fine = fill_smooth(fine, hole_t | pre_hole)
     with timed(timings, "restore.warp"):
         # total(x) = fine(x) + coarse(x + fine(x))
