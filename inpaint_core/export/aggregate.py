@@ -14,6 +14,8 @@ from ..flow import to_gray
 from .residuals import Geometry
 from .roi import timed
 
+_THIRD = np.full((1, 3), 1.0 / 3.0, np.float32)
+
 
 def _remap(img: np.ndarray, mx: np.ndarray, my: np.ndarray, interp=cv2.INTER_CUBIC,
            border=cv2.BORDER_REPLICATE) -> np.ndarray:
@@ -87,15 +89,21 @@ class NumpyAggregator:
             res_w = _remap(res_r, al.lx, al.ly, cv2.INTER_LANCZOS4)
             blur_w = _remap(blur_r, al.lx, al.ly)
         with timed(timings, "restore.aggregate"):
-            d = ((fill_up - blur_w) ** 2).mean(axis=2)
+            diff = fill_up - blur_w
+            np.multiply(diff, diff, out=blur_w)  # blur_w is not needed past here
+            # the channels' mean by cv2.transform: numpy's mean over the last axis of an (h, w, 3)
+            # array took 5x longer
+            d = cv2.transform(blur_w, _THIRD)
             k = 2 * int(round(geom.scale)) + 1
             d = cv2.blur(d, (k, k))
-            wgt = (np.exp(-d / np.float32(2 * opts.sigma ** 2)) + np.float32(1e-4)) * prior
+            wgt = (np.exp(d * np.float32(-0.5 / opts.sigma ** 2)) + np.float32(1e-4)) * prior
             wgt = wgt.astype(np.float32) * al.valid
             if opts.lf_sigma:
-                lf = np.exp(-d / np.float32(2 * opts.lf_sigma ** 2)).astype(np.float32)
-                res_w = res_w + lf[..., None] * (blur_w - fill_up)
-            self.acc += res_w * wgt[..., None]
+                lf = np.exp(d * np.float32(-0.5 / opts.lf_sigma ** 2))
+                diff *= lf[..., None]
+                res_w -= diff  # res_w + lf * (blur_w - fill_up)
+            res_w *= wgt[..., None]
+            self.acc += res_w
             self.wsum += wgt
             np.maximum(self.anyvalid, al.valid.astype(np.float32), out=self.anyvalid)
 

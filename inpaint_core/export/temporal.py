@@ -29,15 +29,17 @@ are aligned to ``t`` and transferred into ``t``'s hole:
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
 
 from ..engines.base import AttentionCorrespondence, FlowCorrespondence
-from ..flow import compute_flow, cycle_valid, sample_coords, to_gray
-from ..masks.ops import grow_mask, resize_mask_cover
+from ..flow import PRESETS, compute_flow, cycle_valid, magnitude, to_gray
+from ..masks.ops import resize_mask_cover
 from .aggregate import Alignment, NumpyAggregator, _grey_remap, _remap, _target_context
 from .completion import HoleFiller, fill_smooth, fill_smooth_exact  # noqa: F401 (re-exported)
 from .frames import FrameStore
@@ -46,6 +48,10 @@ from .roi import GrownHoles, timed
 
 #: frame offsets tried as references, nearest first
 OFFSETS = (1, 3, 6, 10, 15, 21, 28)
+#: working-size flows are cropped to the holes only when the crop is at most this share of the
+#: frame: on small frames DIS needs the whole frame's context (measured on a 160x96 noise pan: a
+#: crop of 45 % of the frame lost 4-6 dB in the hole) and a large crop saves little
+CROP_AREA = 0.4
 
 
 @dataclass
@@ -64,7 +70,7 @@ class TemporalOptions:
     #: as much of the hole as they did there (saves the working-size flows of the other
     #: candidates); a full search is made again every ``refresh`` frames
     reuse_refs: bool = True
-    refresh: int = 4
+    refresh: int = 8
     #: DIS preset of the flows that rank candidate references (those chosen are aligned with
     #: ``medium`` flows); ``fast`` is about 5x cheaper but loses far references (large motion)
     select_preset: str = "medium"
@@ -75,6 +81,16 @@ class TemporalOptions:
     #: align and aggregate over the hole's rectangle only; False works on the whole frame and crops
     #: (the reference the rectangle is tested against; many times slower at 1080p)
     roi: bool = True
+    #: working-size flows are computed over the two frames' hole boxes grown by this share of the
+    #: flow width (at least 32 flow pixels) instead of the whole frame: only the flow in and around
+    #: the hole is ever read. A sample landing beyond the crop fails the cycle test (the flow there
+    #: is 0). None computes them over the whole frame
+    coarse_margin: float | None = 0.1
+    #: DIS preset of the full-resolution refinement between the target and the pre-warped reference.
+    #: ``fast`` halves the refinement's time and gained 0.11-0.15 dB on 8 frames of three clips, but
+    #: over all 40 frames of the 1080p Wood watermark pan it lost 0.15 dB (and 0.15 dB end to end in
+    #: bench_export.py), so it is not the default
+    fine_preset: str = "medium"
 
 
 class FlowCache:
@@ -91,6 +107,8 @@ class FlowCache:
         self.size = (max(16, round(w * s)), max(16, round(h * s)))
         self.filler = HoleFiller()
         self._cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        #: the crop (flow-size box) each cached flow was computed over, where it was cropped
+        self._crops: dict[tuple, tuple[int, int, int, int]] = {}
         self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         #: grown reference holes, shared by the frames of a stationary mask
         self.grown = GrownHoles()
@@ -105,6 +123,9 @@ class FlowCache:
         self._work: OrderedDict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         #: the restore's hole regions, by margin, for the last hole array (see pipeline._regions_of)
         self.regions_memo: dict = {}
+        #: a cropped flow whose 90th-percentile motion outside the hole exceeds this share of the
+        #: crop's margin is computed again over the whole frame
+        self.crop_motion = 0.5
 
     def ranking(self, width: int | None) -> FlowCache:
         """The flows that rank candidate references: this cache, or one ``width`` wide."""
@@ -131,6 +152,56 @@ class FlowCache:
                 self._small.popitem(last=False)
         return hit
 
+    def _margin(self) -> int:
+        """The crop's margin around the holes, in flow pixels."""
+        return max(32, int(round((self.opts.coarse_margin or 0.0) * self.size[0])))
+
+    def hole_box(self, i: int) -> tuple[int, int, int, int] | None:
+        """(x0, y0, x1, y1) of frame ``i``'s hole at the flow size; None when it has none."""
+        hole = self.reduced(i)[1]
+        x, y, w, h = cv2.boundingRect(hole.view(np.uint8))
+        return None if w == 0 else (x, y, x + w, y + h)
+
+    def crop(self, a: int, b: int, preset: str = "medium") -> tuple[int, int, int, int] | None:
+        """The part of the flow-size frames the flow ``a -> b`` (and ``b -> a``) is computed over:
+        the union of both holes' boxes grown by ``opts.coarse_margin``, then widened until DIS
+        builds as deep a pyramid on it as on the whole frame (a shallower one misses the larger
+        motions: measured 0 px instead of 9 on a small crop); None for the whole frame (no margin
+        set, no hole, a crop nearly as large as the frame, or ``opts.roi`` off: the whole-frame
+        reference path aligns every pixel)."""
+        m = self.opts.coarse_margin
+        if m is None or not self.opts.roi:
+            return None
+        boxes = [bx for bx in (self.hole_box(a), self.hole_box(b)) if bx is not None]
+        if not boxes:
+            return None
+        fw, fh = self.size
+        g = self._margin()
+        x0 = max(0, min(bx[0] for bx in boxes) - g)
+        y0 = max(0, min(bx[1] for bx in boxes) - g)
+        x1 = min(fw, max(bx[2] for bx in boxes) + g)
+        y1 = min(fh, max(bx[3] for bx in boxes) + g)
+        p = _patch_size(preset)
+        depth = dis_depth(fw, fh, p)
+        lo = p * 2 ** depth  # the pyramid's last level must hold a patch
+        hi = int(math.ceil(4 * p * 2 ** (depth - 0.5))) + 1  # and the longer side reach this
+        need_w, need_h = max(lo, x1 - x0), max(lo, y1 - y0)
+        if max(need_w, need_h) < hi:
+            if fw >= fh:
+                need_w = hi
+            else:
+                need_h = hi
+        x0, x1 = _widen(x0, x1, need_w, fw)
+        y0, y1 = _widen(y0, y1, need_h, fh)
+        # whole working-size pixels at the crop's corners, so that it is resized on the frame's grid
+        w, h = self.store.geom.work
+        qx, qy = fw // math.gcd(fw, w), fh // math.gcd(fh, h)
+        x0, x1 = x0 // qx * qx, min(fw, -(-x1 // qx) * qx)
+        y0, y1 = y0 // qy * qy, min(fh, -(-y1 // qy) * qy)
+        if (x1 - x0) * (y1 - y0) > CROP_AREA * fw * fh or dis_depth(x1 - x0, y1 - y0, p) < depth:
+            return None
+        return x0, y0, x1, y1
+
     def __call__(self, a: int, b: int, preset: str = "medium") -> np.ndarray:
         key = (a, b) if preset == "medium" else (a, b, preset)
         hit = self._cache.get(key)
@@ -140,12 +211,32 @@ class FlowCache:
         with timed(self.timings, "restore.flow_coarse"):
             ga, ha = self.reduced(a)
             gb, _ = self.reduced(b)
-            flow = compute_flow(ga, gb, preset=preset)
-            if ha.any():
-                flow = self.filler(flow, ha)
+            box = self.crop(a, b, preset)
+            if box is None:
+                flow = compute_flow(ga, gb, preset=preset)
+                if ha.any():
+                    flow = self.filler(flow, ha)
+            else:
+                x0, y0, x1, y1 = box
+                sub = compute_flow(np.ascontiguousarray(ga[y0:y1, x0:x1]), np.ascontiguousarray(gb[y0:y1, x0:x1]),
+                                   preset=preset)
+                hs = ha[y0:y1, x0:x1]
+                mag = magnitude(sub)[~hs]
+                if mag.size and float(np.percentile(mag, 90)) > self.crop_motion * self._margin():
+                    # motion large against the margin: the crop may cut it off, the whole frame is safe
+                    flow = compute_flow(ga, gb, preset=preset)
+                    if ha.any():
+                        flow = self.filler(flow, ha)
+                else:
+                    if hs.any():
+                        sub = self.filler(sub, hs)
+                    flow = np.zeros(ga.shape + (2,), np.float32)
+                    flow[y0:y1, x0:x1] = sub
+                    self._crops[key] = box
         self._cache[key] = flow
         while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
+            old, _ = self._cache.popitem(last=False)
+            self._crops.pop(old, None)
         return flow
 
 
@@ -159,24 +250,80 @@ class FlowCache:
         fwd, bwd = self(a, b), self(b, a)
         w, h = self.store.geom.work
         fh, fw = fwd.shape[:2]
-        work = cv2.resize(fwd, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else fwd
-        vs = cycle_valid(fwd, bwd, delta, relative=0.02).astype(np.float32)
-        if vs.shape[::-1] != (w, h):
-            vs = cv2.resize(vs, (w, h), interpolation=cv2.INTER_LINEAR)
+        box = self._crops.get((a, b))
+        if box is not None and box == self._crops.get((b, a)) and (fw, fh) != (w, h):
+            # both flows hold only their crop (0 beyond it): resize and test that part, on the
+            # frame's pixel grid; beyond it the test reads 0 (untrusted), where nothing is read
+            x0, y0, x1, y1 = box
+            X0, Y0, X1, Y1 = x0 * w // fw, y0 * h // fh, x1 * w // fw, y1 * h // fh
+            work = np.zeros((h, w, 2), np.float32)
+            work[Y0:Y1, X0:X1] = cv2.resize(fwd[y0:y1, x0:x1], (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_LINEAR)
+            vc = cycle_valid(fwd[y0:y1, x0:x1], bwd[y0:y1, x0:x1], delta, relative=0.02).astype(np.float32)
+            vs = np.zeros((h, w), np.float32)
+            vs[Y0:Y1, X0:X1] = cv2.resize(vc, (X1 - X0, Y1 - Y0), interpolation=cv2.INTER_LINEAR)
+        else:
+            work = cv2.resize(fwd, (w, h), interpolation=cv2.INTER_LINEAR) if (fw, fh) != (w, h) else fwd
+            vs = cycle_valid(fwd, bwd, delta, relative=0.02).astype(np.float32)
+            if vs.shape[::-1] != (w, h):
+                vs = cv2.resize(vs, (w, h), interpolation=cv2.INTER_LINEAR)
         self._work[key] = (work, vs, delta)
         while len(self._work) > 4:
             self._work.popitem(last=False)
         return work, vs
 
 
-def _visible(flow: np.ndarray, hole_t: np.ndarray, hole_r: np.ndarray) -> np.ndarray:
-    """(h, w) bool over the target's hole: lands inside the frame on a pixel the reference shows."""
-    mx, my = sample_coords(flow)
+@cache
+def _patch_size(preset: str) -> int:
+    return int(cv2.DISOpticalFlow_create(PRESETS[preset]).getPatchSize())
+
+
+@cache
+def _finest_scale(preset: str) -> int:
+    return int(cv2.DISOpticalFlow_create(PRESETS[preset]).getFinestScale())
+
+
+def _fine_preset(preset: str, shape: tuple[int, int]) -> str:
+    """``preset`` where DIS's pyramid on an image of ``shape`` (h, w) reaches the preset's finest
+    level, else ``medium``: ``fast`` stops at a quarter of the size and crashed OpenCV (a
+    segmentation fault) on a 102x28 rectangle, whose pyramid is shallower than that."""
+    h, w = shape
+    if preset == "medium" or dis_depth(w, h, _patch_size(preset)) >= _finest_scale(preset):
+        return preset
+    return "medium"
+
+
+def dis_depth(w: int, h: int, patch: int) -> int:
+    """The coarsest pyramid level OpenCV's DIS builds on a (w, h) image with ``patch``-pixel
+    patches (its automatic rule: a quarter of the longer side per patch, a patch in the shorter)."""
+    return min(int(math.log(max(w, h) / (4.0 * patch)) / math.log(2.0) + 0.5),
+               int(math.log(min(w, h) / patch) / math.log(2.0)))
+
+
+def _widen(a: int, b: int, n: int, size: int) -> tuple[int, int]:
+    """The span [a, b) grown about its centre to ``n`` (at most ``size``), kept inside [0, size)."""
+    n = min(n, size)
+    if b - a >= n:
+        return a, b
+    a = max(0, min(a - (n - (b - a)) // 2, size - n))
+    return a, a + n
+
+
+def _visible(flow: np.ndarray, hole_t: np.ndarray, hole_r: np.ndarray,
+             box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """(h, w) bool over the target's hole: lands inside the frame on a pixel the reference shows.
+
+    ``box`` = (x0, y0, x1, y1), a rectangle holding all of ``hole_t``: the map is computed over it
+    only and returned for it ((y1 - y0, x1 - x0) bool; outside it the map would be all False)."""
     h, w = hole_t.shape
+    if box is None:
+        box = (0, 0, w, h)
+    x0, y0, x1, y1 = box
+    mx = flow[y0:y1, x0:x1, 0] + np.arange(x0, x1, dtype=np.float32)[None, :]
+    my = flow[y0:y1, x0:x1, 1] + np.arange(y0, y1, dtype=np.float32)[:, None]
     xi = np.clip(np.rint(mx).astype(np.int32), 0, w - 1)
     yi = np.clip(np.rint(my).astype(np.int32), 0, h - 1)
     ok = (mx >= 0) & (mx <= w - 1) & (my >= 0) & (my <= h - 1)
-    return ok & (hole_r[yi, xi] == 0) & (hole_t > 0)
+    return ok & (hole_r[yi, xi] == 0) & (hole_t[y0:y1, x0:x1] > 0)
 
 
 def _prior_frames(corr, t: int) -> list[int]:
@@ -224,9 +371,10 @@ def select_references(t: int, store: FrameStore, flows: FlowCache, opts: Tempora
 def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, corr,
             memory: FlowCache) -> list[int]:
     _, hole_t = flows.reduced(t)
-    n_hole = int((hole_t > 0).sum())
-    if n_hole == 0:
+    box = flows.hole_box(t)
+    if box is None:
         return []
+    n_hole = int((hole_t > 0).sum())
     usable = store.available(t)
     cands: list[int] = [k for k in _prior_frames(corr, t)[:4] if usable(k)]
     for o in opts.offsets:
@@ -239,7 +387,8 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
 
     def gain(k: int):
         _, hole_k = flows.reduced(k)
-        vis = _visible(flows(t, k, opts.select_preset), hole_t, grow_mask(hole_k.astype(np.uint8), g_red, "square"))
+        grown = flows.grown(hole_k, g_red, "square")  # shared by the frames of a stationary mask
+        vis = _visible(flows(t, k, opts.select_preset), hole_t, grown, box)
         gains.append((float(vis.sum()) / n_hole, k, vis))
 
     # only frame t - 1's choice, and never at the start of a block of ``refresh`` frames counted from
@@ -251,7 +400,7 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
         if len(again) == len(prev[0]) and again:
             for k in again:
                 gain(k)
-            chosen, share = _greedy(t, gains, hole_t, n_hole, opts)
+            chosen, share = _greedy(t, gains, n_hole, opts)
             if len(chosen) == len(again) and share >= min(prev[1] - 0.02, opts.coverage_goal):
                 return _remember(memory, t, chosen, share, prev[2] + 1)
     for k in cands:
@@ -260,12 +409,13 @@ def _select(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions, 
         gain(k)
         if len(gains) >= 2 and max(g for g, _, _ in gains) >= opts.coverage_goal:
             break
-    return _remember(memory, t, *_greedy(t, gains, hole_t, n_hole, opts))
+    return _remember(memory, t, *_greedy(t, gains, n_hole, opts))
 
 
-def _greedy(t: int, gains, hole_t: np.ndarray, n_hole: int, opts: TemporalOptions) -> tuple[list[int], float]:
-    """Greedy choice over the candidates' visibility maps: (chosen frames, share covered)."""
-    covered = np.zeros(hole_t.shape, bool)
+def _greedy(t: int, gains, n_hole: int, opts: TemporalOptions) -> tuple[list[int], float]:
+    """Greedy choice over the candidates' visibility maps (all of one shape): (chosen frames,
+    share covered)."""
+    covered = np.zeros(gains[0][2].shape, bool) if gains else np.zeros((0, 0), bool)
     chosen: list[int] = []
     gains = list(gains)
     while len(chosen) < opts.max_refs and gains:
@@ -380,7 +530,7 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         hole_r = flows.grown(fr.hole, guard_pixels(store))
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
-        fine = compute_flow(g_t, pre_g, preset="medium")
+        fine = compute_flow(g_t, pre_g, preset=_fine_preset(opts.fine_preset, g_t.shape))
         fine = fill_smooth(fine, hole_t | pre_hole)
     with timed(timings, "restore.warp"):
         # total(x) = fine(x) + coarse(x + fine(x))

@@ -151,7 +151,7 @@ def test_neighbouring_frames_reuse_the_reference_choice_and_its_flows():
     runs = {}
     for reuse in (True, False):
         store = _store(frames, mask, g)
-        opts = TemporalOptions(reuse_refs=reuse)
+        opts = TemporalOptions(reuse_refs=reuse, refresh=4)
         flows = FlowCache(store, opts)
         tm: dict = {}
         refs, kept = [], 0
@@ -206,3 +206,57 @@ def test_spatial_attention_in_torch_matches_numpy():
     assert np.abs(a).max() > 1.0  # something was restored
     # float rounding of the distances may swap near-equal candidates in a few patches only
     assert np.abs(a - b)[hole > 0].mean() < 0.01 and np.percentile(np.abs(a - b)[hole > 0], 99) < 0.1
+
+
+def _edge_clip(step, n=16):
+    """A 640x384 pan (flows 320x192) with a hole touching the top and right edges of the frame."""
+    frames = pan_clip(n=n, size=(640, 384), step=step)
+    mask = np.zeros((384, 640), np.uint8)
+    mask[0:30, 590:640] = 255
+    return frames, mask, Geometry((640, 384), (320, 192))
+
+
+def test_working_size_flows_over_the_holes_crop_match_the_whole_frame_ones_at_the_edge():
+    frames, mask, g = _edge_clip((1.77, 0.43))
+    store = _store(frames, mask, g)
+    crop = FlowCache(store, TemporalOptions())
+    whole = FlowCache(store, TemporalOptions(coarse_margin=None))
+    box = crop.crop(7, 13)
+    assert box is not None and box[2] == 320 and box[1] == 0  # reaches the frame's corner
+    assert (box[2] - box[0]) * (box[3] - box[1]) <= 0.4 * 320 * 192
+    _, hole = crop.reduced(7)
+    for o in (3, 6):
+        a, b = crop(7, 7 + o), whole(7, 7 + o)
+        assert (7, 7 + o) in crop._crops  # computed over the crop
+        epe = np.sqrt(((a - b) ** 2).sum(2))[hole]
+        assert epe.mean() < 0.3, (o, epe.mean())
+        # the working-size flow and cycle test resized from the crop equal the whole-frame resize
+        # of the same (cropped) flow over the hole's region
+        work, vs = crop.at_work(7, 7 + o, 1.0)
+        want = cv2.resize(a, g.work, interpolation=cv2.INTER_LINEAR)
+        hs = cv2.resize(hole.astype(np.uint8), g.work, interpolation=cv2.INTER_NEAREST) > 0
+        assert np.abs(work - want)[hs].max() < 1e-4
+    # the restore with cropped flows stays close to the one with whole-frame flows
+    eng = OracleEngine([g.down(f) for f in frames])
+    fills: dict = {}
+    fill_full_res(frames, [mask] * 16, eng, g.work, "none", grow=2, fills=fills, targets=[])
+    outs = {}
+    for m in (0.1, None):
+        opts = RestoreOptions(residuals="temporal", feather=3, device="cpu", temporal=TemporalOptions(coarse_margin=m))
+        flows = FlowCache(store, opts.temporal)
+        outs[m] = [restore_frame(i, fills[i][0], store, flows, opts, fills[i][1]) for i in (7, 8)]
+    reach = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2 + 3 + 1) > 0
+    for k, i in enumerate((7, 8)):
+        a, b = outs[0.1][k], outs[None][k]
+        np.testing.assert_array_equal(a[~reach], frames[i][~reach])
+        assert abs(in_hole_psnr(a, frames[i], mask) - in_hole_psnr(b, frames[i], mask)) < 0.3
+
+
+def test_large_motion_takes_the_working_size_flow_over_the_whole_frame():
+    frames, mask, g = _edge_clip((14.0, 0.0), n=8)  # 7 flow pixels a frame: 21 at 3 frames apart
+    store = _store(frames, mask, g)
+    flows = FlowCache(store, TemporalOptions())
+    assert flows.crop(1, 4) is not None
+    flows(1, 2)
+    flows(1, 4)
+    assert (1, 2) in flows._crops and (1, 4) not in flows._crops
