@@ -1,0 +1,69 @@
+"""The working-size frame's hole is painted over from its surroundings before the engine sees it, so
+that what lies under the mask (a burned-in logo) cannot leak into the export's fill."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inpaint_core.engines.telea import TeleaEngine
+from inpaint_core.export import fill_full_res
+from inpaint_core.export.frames import FrameStore
+from inpaint_core.export.prefill import pull_push
+from inpaint_core.export.residuals import Geometry
+from tests.core.test_export_residuals import pan_clip
+
+
+def test_pull_push_fills_from_the_surroundings_and_keeps_known_pixels():
+    img = np.zeros((60, 80, 3), np.uint8)
+    img[:, :40] = (200, 40, 10)
+    img[:, 40:] = (10, 90, 250)
+    hole = np.zeros((60, 80), np.uint8)
+    hole[20:40, 10:30] = 255  # inside the left half
+    hole[20:40, 50:75] = 255  # inside the right half
+    burned = img.copy()
+    burned[hole > 0] = 255
+    out = pull_push(burned, hole)
+    assert np.array_equal(out[hole == 0], img[hole == 0])
+    # each hole takes the colour around it, not the white under it
+    assert np.abs(out[30, 20].astype(int) - (200, 40, 10)).max() <= 12
+    assert np.abs(out[30, 62].astype(int) - (10, 90, 250)).max() <= 12
+    assert pull_push(burned, np.zeros_like(hole)) is burned
+
+
+def test_frame_store_small_does_not_depend_on_what_is_under_the_hole():
+    frame = pan_clip(1, size=(160, 96))[0]
+    mask = np.zeros((96, 160), np.uint8)
+    mask[30:60, 40:90] = 255
+    geom = Geometry((160, 96), (80, 48))
+    smalls = []
+    for colour in (0, 255, None):
+        f = frame.copy()
+        if colour is not None:
+            f[mask > 0] = colour
+        d = FrameStore(geom, 1, 1, [(0, 1)]).make(f, mask)
+        smalls.append(d.small)
+        assert not d.hole_small[0].any() and d.hole_small[20, 30]
+    assert np.array_equal(smalls[0], smalls[1]) and np.array_equal(smalls[1], smalls[2])
+    # without the prefill the logo's colour reaches the engine
+    off = [FrameStore(geom, 1, 1, [(0, 1)], prefill=False).make(np.where(mask[..., None] > 0, c, frame).astype(np.uint8),
+                                                               mask).small for c in (0, 255)]
+    assert np.abs(off[0].astype(int) - off[1]).max() > 200
+
+
+@pytest.mark.parametrize("residuals", ["none", "spatial"])
+def test_export_fill_ignores_a_burned_logo(residuals):
+    """The whole in-memory export (engine at half size, restore at full size) gives the same output
+    whether the hole holds the clean picture, black or a white logo."""
+    frames = pan_clip(4, size=(160, 96))
+    mask = np.zeros((96, 160), np.uint8)
+    mask[36:44, 30:130] = 255  # a thin bar, like a logo's stroke
+    outs = []
+    for colour in (None, 255):
+        fr = [f.copy() for f in frames]
+        if colour is not None:
+            for f in fr:
+                f[mask > 0] = colour
+        outs.append(fill_full_res(fr, [mask] * 4, TeleaEngine(), (80, 48), residuals))
+    for a, b in zip(*outs):
+        assert np.array_equal(a, b)
