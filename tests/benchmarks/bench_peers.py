@@ -12,7 +12,8 @@ at full resolution. Every method is given the same frames: the truth with the ho
 (a burned-in opaque logo), so that none can read the truth under the mask (before session 6 the
 clean clip was given, which flattered Vanish: its engine reads the neighbourhood of the hole).
 In-hole PSNR over all frames, the same pixels for every method (the user's mask). Vanish variants
-(``--variants``): ``before`` (the export before session 6's prefill), ``grow0``, ``uniform``.
+(``--variants``): ``before`` (the export before session 6's prefill), ``blend`` (with the
+full-resolution Telea blend, off by default), ``grow0``, ``uniform``.
 Writes tests/benchmarks/results/peers.json (``--out``: elsewhere).
 """
 
@@ -36,6 +37,7 @@ from inpaint_core import metrics  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.cli import main as vanish  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
+from inpaint_core.export import diffusionblend  # noqa: E402
 from inpaint_core.export import frames as frames_mod  # noqa: E402
 from inpaint_core.export.lowres import lowres_plan  # noqa: E402
 from inpaint_core.export.synthetic import watermark_mask  # noqa: E402
@@ -79,20 +81,23 @@ def boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-VARIANTS = ("before", "grow0", "uniform")
+VARIANTS = ("before", "blend", "grow0", "uniform")
 
 
 @contextmanager
 def variant_flags(variant: str):
-    """The module defaults a Vanish variant runs with (``before``: the working-size frame's hole not
-    painted over, so the logo reaches the engine), restored afterwards."""
-    saved = frames_mod.PREFILL
+    """The module defaults a Vanish variant runs with, restored afterwards: ``before``, the
+    working-size frame's hole not painted over (the logo reaches the engine) and no diffusion blend;
+    ``blend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` on."""
+    saved = frames_mod.PREFILL, diffusionblend.ENABLED
     if variant == "before":
-        frames_mod.PREFILL = False
+        frames_mod.PREFILL, diffusionblend.ENABLED = False, False
+    elif variant == "blend":
+        diffusionblend.ENABLED = True
     try:
         yield
     finally:
-        frames_mod.PREFILL = saved
+        frames_mod.PREFILL, diffusionblend.ENABLED = saved
 
 
 def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:
@@ -128,7 +133,7 @@ def main() -> None:
     ap.add_argument("--clips", default=",".join(CLIPS))
     ap.add_argument("--variants", default="before",
                     help="extra Vanish exports, comma-separated (empty: none): before (as before session 6: "
-                         "no prefill of the hole), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
+                         "no prefill of the hole), blend (full-resolution Telea blend on), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
     ap.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     variants = set(args.variants.split(",")) - {""}
@@ -146,6 +151,7 @@ def main() -> None:
         src = WORK / f"{name}.mkv"
         burned = burn(truth, mask)
         write_ffv1(burned, src)
+        write_ffv1(truth, WORK / f"{name}_truth.mkv")  # for the contact sheet
         mpath = WORK / f"{name}_mask.png"
         cv2.imwrite(str(mpath), mask)
         row = {"clip": name, "size": [w, h], "frames": len(truth), "hole_share": float(hole.mean())}

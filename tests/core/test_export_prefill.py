@@ -67,3 +67,35 @@ def test_export_fill_ignores_a_burned_logo(residuals):
         outs.append(fill_full_res(fr, [mask] * 4, TeleaEngine(), (80, 48), residuals))
     for a, b in zip(*outs):
         assert np.array_equal(a, b)
+
+
+def test_diffusion_blend_mixes_telea_into_the_hole_by_the_engines_correspondence():
+    from inpaint_core.engines.base import FlowCorrespondence
+    from inpaint_core.export.diffusionblend import blend_diffusion
+
+    yy, xx = np.mgrid[0:96, 0:160].astype(np.float32)
+    frame = np.stack([xx, yy * 2, 255 - xx], -1).clip(0, 255).astype(np.uint8)  # smooth ramps
+    mask = np.zeros((96, 160), np.uint8)
+    mask[40:56, 40:120] = 255
+    geom = Geometry((160, 96), (80, 48))
+    burned = frame.copy()
+    burned[mask > 0] = 255
+    ft = FrameStore(geom, 0, 0, [(0, 1)]).make(burned, mask)
+    rect = (30, 30, 130, 66)
+    alpha = ft.blend_alpha(rect, 3.0)
+    restored = np.zeros((36, 100, 3), np.float32)  # a black fill: far from the truth
+    sf = np.full((48, 80), -1, np.int32)
+    sf[:, :40] = 0  # the left half "propagated", the right half filled spatially
+    corr = FlowCorrespondence(sf, np.zeros((48, 80, 2), np.float32))
+    [(r2, a2, mixed)] = blend_diffusion([(rect, alpha, restored)], ft, corr, geom, w_prop=0.25, w_spat=0.75)
+    assert r2 == rect and a2 is alpha
+    inside = mask[30:66, 30:130] > 0
+    truth = frame[30:66, 30:130].astype(np.float32)
+    assert np.array_equal(mixed[~inside], restored[~inside])  # the feather band keeps the restore
+    left, right = inside.copy(), inside.copy()
+    left[:, 50:] = False
+    right[:, :50] = False
+    # Telea of the smooth ramps is close to the truth: the mix is that share of the way there
+    share_l = (mixed[left] / np.maximum(truth[left], 1)).mean()
+    share_r = (mixed[right] / np.maximum(truth[right], 1)).mean()
+    assert 0.15 < share_l < 0.35 and 0.65 < share_r < 0.85
