@@ -135,7 +135,7 @@ class FrameStore:
         last = self._last
         if last is not None and np.array_equal(last[0], mask):
             if self.prefill:
-                small = pull_push(small, last[2])
+                small = pull_push(small, self._cover(last[1]))
             return FrameData(full, small, last[1], last[2], native, full16, last[3], last[4])
         hole = grow_for(mask, self.grow)
         # the export's default growth adapts to stroke width at both sizes; an explicit one is uniform
@@ -147,8 +147,19 @@ class FrameStore:
             core = grow_for(np.where(mask == 255, 255, 0).astype(np.uint8), self.grow)
         self._last = (mask.copy(), hole, hole_small, soft, core)
         if self.prefill:
-            small = pull_push(small, hole_small)
+            small = pull_push(small, self._cover(hole))
         return FrameData(full, small, hole, hole_small, native, full16, soft, core)
+
+    def _cover(self, hole: np.ndarray) -> np.ndarray:
+        """The working-size pixels the full-resolution ``hole`` touches (what the prefill paints
+        over: every other working pixel is ``down(full)`` of known pixels only, so the residuals
+        outside the hole stay the source's own detail), held while the same hole array comes back."""
+        memo = getattr(self, "_cover_memo", None)
+        if memo is not None and memo[0] is hole:
+            return memo[1]
+        cover = self.geom.down_mask(hole)
+        self._cover_memo = (hole, cover)
+        return cover
 
     def add(self, i: int, full: np.ndarray, mask: np.ndarray, native=None, full16=None) -> None:
         self._data[i] = self.make(full, mask, native, full16)
