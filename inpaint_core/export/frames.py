@@ -12,7 +12,13 @@ import numpy as np
 
 from ..masks.ops import feather
 from ..masks.strokes import AdaptiveGrow, grow_for
+from .prefill import pull_push
 from .residuals import Geometry
+
+#: default of :attr:`FrameStore.prefill`: the working-size frame (what the engine and the
+#: residuals' low band read) has its hole painted over from the surroundings, so that the logo under
+#: the mask does not leak into the fill (bench_logo_loss.py: +2.2 dB on running_car's logo)
+PREFILL = True
 
 
 @dataclass
@@ -110,8 +116,10 @@ class FrameStore:
     """
 
     def __init__(self, geom: Geometry, grow: int, engine_grow: int,
-                 shots: list[tuple[int, int]]) -> None:
+                 shots: list[tuple[int, int]], prefill: bool | None = None) -> None:
         self.geom = geom
+        #: paint the working-size frame's hole over from its surroundings (:mod:`.prefill`)
+        self.prefill = PREFILL if prefill is None else bool(prefill)
         self.grow = grow
         self.engine_grow = engine_grow
         self.shots = shots
@@ -126,6 +134,8 @@ class FrameStore:
         small = self.geom.down(full)
         last = self._last
         if last is not None and np.array_equal(last[0], mask):
+            if self.prefill:
+                small = pull_push(small, self._cover(last[1]))
             return FrameData(full, small, last[1], last[2], native, full16, last[3], last[4])
         hole = grow_for(mask, self.grow)
         # the export's default growth adapts to stroke width at both sizes; an explicit one is uniform
@@ -136,7 +146,20 @@ class FrameStore:
             soft = mask.copy()
             core = grow_for(np.where(mask == 255, 255, 0).astype(np.uint8), self.grow)
         self._last = (mask.copy(), hole, hole_small, soft, core)
+        if self.prefill:
+            small = pull_push(small, self._cover(hole))
         return FrameData(full, small, hole, hole_small, native, full16, soft, core)
+
+    def _cover(self, hole: np.ndarray) -> np.ndarray:
+        """The working-size pixels the full-resolution ``hole`` touches (what the prefill paints
+        over: every other working pixel is ``down(full)`` of known pixels only, so the residuals
+        outside the hole stay the source's own detail), held while the same hole array comes back."""
+        memo = getattr(self, "_cover_memo", None)
+        if memo is not None and memo[0] is hole:
+            return memo[1]
+        cover = self.geom.down_mask(hole)
+        self._cover_memo = (hole, cover)
+        return cover
 
     def add(self, i: int, full: np.ndarray, mask: np.ndarray, native=None, full16=None) -> None:
         self._data[i] = self.make(full, mask, native, full16)

@@ -162,6 +162,11 @@ def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
 
             rect = align_rect(rect, align, (W, H))
         out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings)))
+    from . import diffusionblend
+
+    if diffusionblend.ENABLED:  # a full-resolution Telea fill mixed into the hole (see that module)
+        with timed(timings, "restore.spatial"):
+            out = diffusionblend.blend_diffusion(out, ft, corr, store.geom)
     return out
 
 

@@ -1,14 +1,20 @@
 """Vanish's export against ffmpeg's removelogo (mask image) and delogo (boxes), full resolution.
 
-    PYTHONPATH=$PWD python tests/benchmarks/bench_peers.py [--frames 60] [--clips a,b]
+    PYTHONPATH=$PWD python tests/benchmarks/bench_peers.py [--frames 60] [--clips a,b] [--variants before]
+        [--out results/peers.json]
 
 Each shared clip (60 frames; running_car from frame 32) is cut to a lossless FFV1 file; the hole is
 its logo mask (running_car's watermark_mask.png, the other clips a watermark-like mask of text, a
 box and a stroke, inpaint_core.export.synthetic). The clip itself is the ground truth. Vanish
 exports with its defaults (vanish export, propagate engine, both residuals); removelogo gets the
-mask image; delogo one box per connected part of the mask. In-hole PSNR over all frames; Vanish
-also with ``--grow 0`` and with its default growth given explicitly (uniform, not stroke-adaptive).
-Writes tests/benchmarks/results/peers.json.
+mask image; delogo one box per connected part of the mask; Telea (OpenCV, radius 5) runs per frame
+at full resolution. Every method is given the same frames: the truth with the hole painted white
+(a burned-in opaque logo), so that none can read the truth under the mask (before session 6 the
+clean clip was given, which flattered Vanish: its engine reads the neighbourhood of the hole).
+In-hole PSNR over all frames, the same pixels for every method (the user's mask). Vanish variants
+(``--variants``): ``before`` (the export before session 6's prefill), ``blend`` (with the
+full-resolution Telea blend, off by default), ``grow0``, ``uniform``.
+Writes tests/benchmarks/results/peers.json (``--out``: elsewhere).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -30,6 +37,8 @@ from inpaint_core import metrics  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.cli import main as vanish  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
+from inpaint_core.export import diffusionblend  # noqa: E402
+from inpaint_core.export import frames as frames_mod  # noqa: E402
 from inpaint_core.export.lowres import lowres_plan  # noqa: E402
 from inpaint_core.export.synthetic import watermark_mask  # noqa: E402
 from inpaint_core.settings import DEFAULT_LONG_SIDE, ExportSettings  # noqa: E402
@@ -72,6 +81,47 @@ def boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
+VARIANTS = ("before", "blend", "grow0", "uniform")
+
+
+@contextmanager
+def variant_flags(variant: str):
+    """The module defaults a Vanish variant runs with, restored afterwards: ``before``, the
+    working-size frame's hole not painted over (the logo reaches the engine) and no diffusion blend;
+    ``blend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` on."""
+    saved = frames_mod.PREFILL, diffusionblend.ENABLED
+    if variant == "before":
+        frames_mod.PREFILL, diffusionblend.ENABLED = False, False
+    elif variant == "blend":
+        diffusionblend.ENABLED = True
+    try:
+        yield
+    finally:
+        frames_mod.PREFILL, diffusionblend.ENABLED = saved
+
+
+def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:
+    """The clip's logo mask at ``size`` = (W, H), (H, W) uint8 0/255: running_car's watermark_mask.png,
+    the other clips a watermark-like mask of text, a box and a stroke."""
+    w, h = size
+    if name == "running_car":
+        m = cv2.imread(str(SHARED / "data/clips/running_car/watermark_mask.png"), cv2.IMREAD_GRAYSCALE)
+        return np.where(cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST) > 127, 255, 0).astype(np.uint8)
+    return watermark_mask((w, h), seed=3)
+
+
+def burn(frames: list[np.ndarray], mask: np.ndarray, colour: int = 255) -> list[np.ndarray]:
+    """The frames with the hole painted ``colour`` (a burned-in opaque logo): what every method is
+    given, so that none can read the truth under the mask."""
+    hole = mask > 0
+    out = []
+    for f in frames:
+        g = f.copy()
+        g[hole] = colour
+        out.append(g)
+    return out
+
+
 def score(out: list[np.ndarray], truth: list[np.ndarray], hole: np.ndarray) -> float:
     se = sum(float(((o.astype(np.float64) - t) ** 2)[hole].sum()) for o, t in zip(out, truth))
     return metrics.psnr_from_mse(se / (int(hole.sum()) * 3 * len(truth)))
@@ -81,24 +131,27 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--clips", default=",".join(CLIPS))
-    ap.add_argument("--variants", default="grow0,uniform",
-                    help="extra Vanish exports: grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
+    ap.add_argument("--variants", default="before",
+                    help="extra Vanish exports, comma-separated (empty: none): before (as before session 6: "
+                         "no prefill of the hole), blend (full-resolution Telea blend on), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
+    ap.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     variants = set(args.variants.split(",")) - {""}
+    unknown = variants - set(VARIANTS)
+    if unknown:
+        ap.error(f"unknown variants {sorted(unknown)}; known: {', '.join(VARIANTS)}")
     WORK.mkdir(exist_ok=True)
     rows = []
     for name in args.clips.split(","):
         path, start = CLIPS[name]
         truth = read_frames(SHARED / path, start, args.frames, size=None)
         h, w = truth[0].shape[:2]
-        if name == "running_car":
-            m = cv2.imread(str(SHARED / "data/clips/running_car/watermark_mask.png"), cv2.IMREAD_GRAYSCALE)
-            mask = np.where(cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST) > 127, 255, 0).astype(np.uint8)
-        else:
-            mask = watermark_mask((w, h), seed=3)
+        mask = clip_mask(name, (w, h))
         hole = mask > 0
         src = WORK / f"{name}.mkv"
-        write_ffv1(truth, src)
+        burned = burn(truth, mask)
+        write_ffv1(burned, src)
+        write_ffv1(truth, WORK / f"{name}_truth.mkv")  # for the contact sheet
         mpath = WORK / f"{name}_mask.png"
         cv2.imwrite(str(mpath), mask)
         row = {"clip": name, "size": [w, h], "frames": len(truth), "hole_share": float(hole.mean())}
@@ -106,17 +159,18 @@ def main() -> None:
         assert vanish(["export", str(src), "--masks", str(mpath), "--out", str(WORK / f"{name}_vanish.mkv"),
                        "--no-audio"]) == 0
         row["vanish_s"] = time.perf_counter() - t0
-        # the same with no extra mask growth in the export (the default grows the mask for safety
-        # against anti-aliased logo edges, which only costs here: the truth has no logo), and with
-        # the default growth applied uniformly (an explicit --grow: the rule before stroke-adaptive growth)
-        if "grow0" in variants:
-            assert vanish(["export", str(src), "--masks", str(mpath), "--out",
-                           str(WORK / f"{name}_vanish-grow0.mkv"), "--no-audio", "--grow", "0"]) == 0
+        # the same with no extra mask growth in the export (--grow 0), with the default growth
+        # applied uniformly (an explicit --grow: the rule before stroke-adaptive growth), and as the
+        # export was before session 6 (the logo under the mask reached the engine: no prefill)
         g = int(lowres_plan((w, h), create_engine("propagate"), ExportSettings(long_side=DEFAULT_LONG_SIDE)).grow)
         row["default_grow"] = g
-        if "uniform" in variants:
-            assert vanish(["export", str(src), "--masks", str(mpath), "--out",
-                           str(WORK / f"{name}_vanish-uniform.mkv"), "--no-audio", "--grow", str(g)]) == 0
+        for v in sorted(variants):
+            extra = {"grow0": ["--grow", "0"], "uniform": ["--grow", str(g)]}.get(v, [])
+            t0 = time.perf_counter()
+            with variant_flags(v):
+                assert vanish(["export", str(src), "--masks", str(mpath), "--out",
+                               str(WORK / f"{name}_vanish-{v}.mkv"), "--no-audio", *extra]) == 0
+            row[f"vanish-{v}_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         ffmpeg("-i", str(src), "-vf", f"removelogo=f={mpath}", "-c:v", "ffv1", str(WORK / f"{name}_removelogo.mkv"))
         row["removelogo_s"] = time.perf_counter() - t0
@@ -125,22 +179,21 @@ def main() -> None:
         ffmpeg("-i", str(src), "-vf", chain, "-c:v", "ffv1", str(WORK / f"{name}_delogo.mkv"))
         row["delogo_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        for method in ("vanish", "vanish-grow0", "vanish-uniform", "removelogo", "delogo"):
-            if method.startswith("vanish-") and method[7:] not in variants:
-                continue
+        for method in ("vanish", *(f"vanish-{v}" for v in sorted(variants)), "removelogo", "delogo"):
             out = read_all(WORK / f"{name}_{method}.mkv")
             row[f"psnr_hole_{method}"] = score(out, truth, hole)
         # per-frame Telea at full resolution, for reference
-        tel = [cv2.inpaint(f, mask, 5, cv2.INPAINT_TELEA) for f in truth]
+        tel = [cv2.inpaint(f, mask, 5, cv2.INPAINT_TELEA) for f in burned]
         row["psnr_hole_telea"] = score(tel, truth, hole)
-        extra = ", ".join(f"{v} {row['psnr_hole_vanish-' + v]:.2f}" for v in ("grow0", "uniform") if v in variants)
+        write_ffv1(tel, WORK / f"{name}_telea.mkv")
+        extra = ", ".join(f"{v} {row['psnr_hole_vanish-' + v]:.2f}" for v in sorted(variants))
         print(f"{name:15s} {w}x{h} hole {100 * hole.mean():.1f}%  in-hole PSNR: vanish "
               f"{row['psnr_hole_vanish']:.2f} ({extra})  removelogo {row['psnr_hole_removelogo']:.2f}  delogo "
               f"{row['psnr_hole_delogo']:.2f}  telea {row['psnr_hole_telea']:.2f}  (vanish {row['vanish_s']:.0f} s)",
               flush=True)
         rows.append(row)
-        write_json({"rows": rows}, OUT)
-    print("wrote", OUT)
+        write_json({"rows": rows}, args.out)
+    print("wrote", args.out)
     print(f"{'clip':15s} {'size':>8s} {'vanish':>7s} " + " ".join(f"{v:>7s}" for v in sorted(variants))
           + f" {'removelogo':>10s} {'delogo':>7s} {'telea':>7s}")
     for r in rows:

@@ -1,5 +1,6 @@
 """Contact sheet of bench_peers.py's outputs: per clip, the middle frame cropped to the logo mask,
-truth | Vanish (default) | Vanish (uniform growth) | removelogo | delogo, the mask outlined.
+truth | Vanish (default) | Vanish variants run (before, blend, uniform) | removelogo | delogo | Telea,
+the mask outlined; a column whose output file is missing is left out.
 
     PYTHONPATH=$PWD python tests/benchmarks/peers_contact.py [--clips a,b]   (after bench_peers.py)
 
@@ -22,7 +23,7 @@ from tests.benchmarks.bench_peers import WORK, read_all  # noqa: E402
 from tests.benchmarks.bench_propagate import CLIPS  # noqa: E402
 
 OUT = ROOT / "tests" / "benchmarks" / "results" / "peers_contact.png"
-METHODS = ("vanish", "vanish-uniform", "removelogo", "delogo")
+METHODS = ("vanish", "vanish-before", "vanish-blend", "vanish-uniform", "removelogo", "delogo", "telea")
 
 
 def main() -> None:
@@ -42,10 +43,9 @@ def main() -> None:
         hole = mask > 0
         edge = (cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~hole
         tiles = []
-        for m in ("",) + METHODS:
-            path = WORK / (f"{name}.mkv" if not m else f"{name}_{m}.mkv")
-            if not path.exists():
-                continue
+        shown = [m for m in METHODS if (WORK / f"{name}_{m}.mkv").exists()]
+        for m in ("", *shown):
+            path = WORK / (f"{name}_truth.mkv" if not m else f"{name}_{m}.mkv")
             frames = read_all(path)
             img = frames[len(frames) // 2].copy()
             if not m:
@@ -56,7 +56,7 @@ def main() -> None:
         rows.append(cv2.resize(row, (args.width, max(1, int(row.shape[0] * s))), interpolation=cv2.INTER_AREA))
     sheet = np.concatenate(rows, 0)
     cv2.imwrite(str(OUT), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-    print("wrote", OUT, "columns: truth (mask outlined) |", " | ".join(METHODS))
+    print("wrote", OUT, "columns: truth (mask outlined) |", " | ".join(shown))
 
 
 if __name__ == "__main__":
