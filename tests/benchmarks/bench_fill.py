@@ -87,7 +87,8 @@ def main() -> None:
     ap.add_argument("--hd-only", action="store_true", help="only the 1080p timing (results/fill_hd.json)")
     ap.add_argument("--out", default=str(RESULTS / "fill.json"))
     args = ap.parse_args()
-    engines = args.engines.split(",")
+    # engines are separated by ';' when an engine has several options (name:a=1,b=2;telea)
+    engines = args.engines.split(";") if ";" in args.engines else args.engines.split(",")
     if args.hd_only:
         hd = hd_timing()
         print("1080p never-revealed fill:", json.dumps(hd))
