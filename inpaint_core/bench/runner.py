@@ -1,6 +1,11 @@
 """The benchmark harness: every engine fills the same clips with the same synthetic holes in one
 process, and each result is scored against the clip itself (the ground truth).
 
+Honest input: no engine sees the truth inside the hole. Before any engine runs, the hole pixels of
+its frames are replaced (:mod:`.occlude`; by default a burned-in striped "logo"), as they hold the
+object or logo in real use; the scores compare the result with the untouched truth.
+``hole_content="truth"`` restores the old, optimistic input (for comparisons only).
+
 Fair scoring: every engine gets the same hole mask; for *running*, the mask is grown by the
 engine's own ``default_grow`` (as it would be in the editor), but the in-hole scores are taken
 inside the original, ungrown mask so that engines growing more are not judged on more pixels.
@@ -34,12 +39,16 @@ from ..jobs import CancelToken, Progress, run_job
 from .clips import Clip, expand_clip_paths, load_clip
 from .masks import MASK_TYPES, generate_masks
 from .memory import PeakMemory
+from .occlude import DEFAULT_HOLE_CONTENT, check_hole_content, occlude
 from .regions import REGION_KEYS, region_scores, revealed_masks
 
 SCORE_KEYS = ("psnr", "psnr_hole", "ssim", "ssim_hole", "warp_error", "warp_error_hole", "warp_error_self",
               "flicker") + REGION_KEYS
 NOTES = [
     metrics.VFID_NOTE,
+    "Engines never see the truth inside the hole: its pixels are replaced before the engine runs "
+    "(config hole_content: 'logo' = burned-in striped overlay anchored at the hole's centre, the default; "
+    "'flat' = grey 128; 'truth' = the true pixels, the old optimistic input); scores use the truth.",
     "Each engine runs on the mask grown by its own default_grow; in-hole scores use the original mask.",
     "PSNR/SSIM: mean over frames; psnr_hole pools the squared error of all hole pixels of the clip; "
     "SSIM is the channel mean of Gaussian-window SSIM (Wang et al. 2004).",
@@ -74,6 +83,7 @@ class BenchConfig:
     samples: int = 2
     warp: bool = True
     note: str = ""
+    hole_content: str = DEFAULT_HOLE_CONTENT
 
 
 @dataclass
@@ -149,15 +159,21 @@ def run_engine(
     options: dict[str, Any] | None = None,
     cancel: CancelToken | None = None,
     stage: str = "",
+    hole_content: str = DEFAULT_HOLE_CONTENT,
 ) -> Generator[Progress, None, EngineRun]:
     """Run engine ``name`` on ``frames`` (N, H, W, 3) uint8 with holes ``masks`` (N, H, W) uint8,
     grown by the engine's ``default_grow``. Yields ``Progress``; returns an :class:`EngineRun`.
+
+    The engine is given ``frames`` with the pixels under ``masks`` replaced as ``hole_content``
+    says (:func:`.occlude.occlude`: by default a burned-in logo, so that nothing of the truth inside
+    the hole reaches the engine); ``"truth"`` gives it the true frames.
 
     An engine that cannot run here (not built, no checkpoint, wrong working size) gives status
     ``unavailable`` with the reason; one that raises while running gives ``failed``. Only
     :class:`Cancelled` propagates.
     """
     cancel = cancel or CancelToken()
+    check_hole_content(hole_content)
     try:
         label, grow, fixed = _engine_meta(name)
     except VanishError as exc:
@@ -169,6 +185,7 @@ def run_engine(
     run = EngineRun(name, "ok", "", label, grow)
     out = np.empty_like(frames)
     seen = np.zeros(len(frames), bool)
+    seen_frames = occlude(frames, masks, hole_content)  # what the engine may look at
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         try:
@@ -178,7 +195,7 @@ def run_engine(
         except VanishError as exc:
             return EngineRun(name, "unavailable", str(exc), label, grow)
         t1 = time.perf_counter()
-        src = ArrayClipSource(frames, masks, grow=engine.default_grow, cancel=cancel)
+        src = ArrayClipSource(seen_frames, masks, grow=engine.default_grow, cancel=cancel)
         try:
             for ev in engine.run(src):
                 if isinstance(ev, Filled):
@@ -302,6 +319,7 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
     ground_truth warp error, ``engines``: per engine its status, reason, timing, memory and scores)
     and ``summary`` (:func:`summarize`)."""
     cancel = cancel or CancelToken()
+    check_hole_content(config.hole_content)
     if not config.engines:
         raise VanishError("Name at least one engine with --engine.")
     paths = expand_clip_paths(config.clips)
@@ -321,7 +339,7 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
         rec: dict[str, Any] = {
             "name": clip.name, "path": clip.path, "source_size": list(clip.source_size),
             "size": list(clip.size), "frames": len(clip), "fps": clip.fps, "notes": clip.notes,
-            "mask_type": config.mask_type, "mask_seed": mask_seed,
+            "mask_type": config.mask_type, "mask_seed": mask_seed, "hole_content": config.hole_content,
             "area_ratio": float((masks > 0).mean()),
             "ground_truth": _truth_warp(clip.frames, masks, flows),
             "revealed_share": (float(sum(int(r.sum()) for r in revealed)) / max(1, int((masks > 0).sum()))
@@ -332,7 +350,7 @@ def bench_job(config: BenchConfig, cancel: CancelToken | None = None) -> Generat
             stage = f"{clip.name}: {name}"
             base, spec_opts = parse_engine_spec(name)
             opts = {**(config.engine_options.get(base) or {}), **spec_opts}
-            run = yield from run_engine(base, clip.frames, masks, opts or None, cancel, stage)
+            run = yield from run_engine(base, clip.frames, masks, opts or None, cancel, stage, config.hole_content)
             run.engine = name
             cancel.raise_if_cancelled()
             yield Progress(0, 1, f"{clip.name}: scoring {name}")

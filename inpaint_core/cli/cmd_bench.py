@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..bench.masks import MASK_TYPES
+from ..bench.occlude import DEFAULT_HOLE_CONTENT, HOLE_CONTENTS
 from ..errors import VanishError
 from .progress import ProgressPrinter
 
@@ -74,6 +75,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, default=2, metavar="K", help="contact-sheet frames per clip (2)")
     p.add_argument("--no-warp", action="store_true", help="skip the flow warping error (faster)")
     p.add_argument("--note", default="", help="a note about the machine, stored in the JSON")
+    p.add_argument("--hole-content", choices=HOLE_CONTENTS, default=DEFAULT_HOLE_CONTENT,
+                   help="what the engines see inside the hole: 'logo' (a burned-in striped overlay, the "
+                   "default), 'flat' (grey) or 'truth' (the true pixels: optimistic, for comparing with old "
+                   "results only); scores always use the truth. Not used by --full-res")
     fr = p.add_argument_group("full resolution (--full-res)")
     fr.add_argument("--full-res", action="store_true",
                     help="score the export's residual modes (none, temporal, spatial, both) at each clip's own "
@@ -98,6 +103,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         engines=list(dict.fromkeys(args.engine)), clips=list(args.clips), mask_type=args.mask_type,
         frames=args.frames, size=args.size or (432, 240), seed=args.seed, area=args.area, engine_options=options,
         samples=max(0, args.samples), warp=not args.no_warp, note=args.note,
+        hole_content=getattr(args, "hole_content", DEFAULT_HOLE_CONTENT),
     )
 
 

@@ -38,7 +38,8 @@ class PropagateEngine(Engine):
     ``propagate`` (always follow the flow), ``clean-plate``, ``surface`` or ``edge-blend`` (see
     :mod:`.fillmethods`). ``spatial``: what fills the pixels no frame shows, ``telea`` (default),
     ``texture`` (Telea's low frequencies with exemplar detail, :mod:`.texturefill`; opt-in:
-    SSIM below Telea's, see docs/fill.md) or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
+    SSIM below Telea's, see docs/fill.md), ``matched`` (the same with the detail's amplitude set
+    so the hole is as textured as the ring around it; opt-in, docs/fill.md) or ``exemplar`` (patch-based, :mod:`.exemplar`; opt-in: it measured below Telea in the hole on
     the shared clips, far below on dogs_jump, see tests/benchmarks/results/fill.log). ``references``: {frame: image path or (H, W, 3)
     uint8 RGB array}, clean versions of frames whose pixels are trusted and propagated.
     ``layers``: complete the flow with an object layer for things moving through the hole
@@ -48,6 +49,9 @@ class PropagateEngine(Engine):
     least look-ahead context of a chunk (None: chains reach to the chunk's end, however near that
     is). With it every frame draws on the same span of later frames wherever it lies in its chunk,
     so the sources do not jump at chunk borders (docs/export.md, the border step).
+    ``texture_cap``: where the fill is more than this many
+    times as sharp as the ring around the hole (squared Laplacian), its detail is scaled down toward
+    the frame's own Telea fill (:func:`.confidence.cap_texture`; 0 = off; see docs/fill.md).
     """
 
     name = "propagate"
@@ -59,15 +63,17 @@ class PropagateEngine(Engine):
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
                  spatial: str = "telea", references: dict | None = None, layers: bool = False,
-                 spatial_blend: float = 0.0, ahead: int | None = None, **_ignored) -> None:
+                 spatial_blend: float = 0.0, ahead: int | None = None, texture_cap: float = 0.0,
+                 **_ignored) -> None:
         self.ahead = None if ahead is None else max(1, int(ahead))
         self.layers = bool(layers)
+        self.texture_cap = float(texture_cap)
         self.spatial_blend = float(spatial_blend)
         from .fillmethods import check_method
 
         self.fill_method = check_method(fill_method)
-        if spatial not in ("exemplar", "telea", "texture"):
-            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar, telea or texture.")
+        if spatial not in ("exemplar", "telea", "texture", "matched"):
+            raise VanishError(f"Unknown spatial fill '{spatial}'; choose exemplar, telea, texture or matched.")
         self.spatial = spatial
         self.references = dict(references or {})
         self.filler_options = dict(filler_options or {})
@@ -188,6 +194,10 @@ class PropagateEngine(Engine):
             from .texturefill import TextureFill
 
             return TextureFill()
+        if self.spatial == "matched":  # the same, its detail's amplitude matched to the ring's texture
+            from .texturefill import TextureFill
+
+            return TextureFill(match=1.0)
         return spatial_fill
 
     def _fill_chunk(self, frame, mask, a: int, b: int, core: list[int], shot, overlap: int,
@@ -241,6 +251,10 @@ class PropagateEngine(Engine):
                     from .confidence import blend_unsourced
 
                     blend_unsourced(res.rgb[k], frame(i), hole, res.src_frame[k], self.spatial_blend, spatial_fn)
+                if self.texture_cap > 0 and not refs:  # see .confidence
+                    from .confidence import cap_texture
+
+                    cap_texture(res.rgb[k], hole, spatial_fill(frame(i), hole), self.texture_cap)
             out.append((i, Filled(i, res.rgb[k], corr), Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])))
         return out
 

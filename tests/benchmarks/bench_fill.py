@@ -2,12 +2,17 @@
 
     PYTHONPATH=$PWD python tests/benchmarks/bench_fill.py [--frames 60] [--families stationary,object]
         [--clips schoolgirls,...] [--engines propagate,propagate:spatial=telea,telea] [--hd]
+        [--hole logo|flat|truth]
 
 The 5 shared clips, 60 frames at 432x240 (running_car from frame 32, after its cut), the bench's
 synthetic mask families; each engine scored by :mod:`inpaint_core.bench.runner` (whole frame, hole,
 revealed / never-revealed pixels by the truth's flow, texture ratio) in one run. ``--hd``: time to
 fill one 1920x1080 frame's never-revealed region with the exemplar fill and with Telea.
-Writes tests/benchmarks/results/fill.json and a contact sheet fill_contact.png.
+Every engine sees frames whose hole pixels are replaced (``--hole``, default ``logo``: a burned-in
+striped overlay, :mod:`inpaint_core.bench.occlude`); the scores use the truth. An engine spec may
+end in ``@MODE`` to override it for that engine (e.g. ``propagate@truth``: the old, optimistic input,
+to compare with in the same run). Writes tests/benchmarks/results/fill.json and a contact sheet
+fill_contact.png.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from inpaint_core import metrics  # noqa: E402
+from inpaint_core.bench.occlude import DEFAULT_HOLE_CONTENT, HOLE_CONTENTS  # noqa: E402
 from inpaint_core.bench.regions import revealed_masks  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.bench.runner import clip_seed, make_masks, parse_engine_spec, run_engine, score_run  # noqa: E402
@@ -36,13 +42,18 @@ KEYS = ("psnr", "psnr_hole", "ssim_hole", "psnr_revealed", "psnr_unrevealed", "s
         "texture_unrevealed", "revealed_share", "fps")
 
 
-def run_one(spec: str, frames, masks, flows, revealed) -> tuple[dict, np.ndarray | None]:
-    name, opts = parse_engine_spec(spec)
-    run = run_job(run_engine(name, frames, masks, opts or None))
+def run_one(spec: str, frames, masks, flows, revealed, hole: str = DEFAULT_HOLE_CONTENT
+            ) -> tuple[dict, np.ndarray | None]:
+    """Run one engine spec (``name:opts[@hole]``) given occluded frames; score against ``frames``."""
+    spec_name, _, spec_hole = spec.partition("@")
+    hole = spec_hole or hole
+    name, opts = parse_engine_spec(spec_name)
+    run = run_job(run_engine(name, frames, masks, opts or None, hole_content=hole))
     keep = run.frames
     rec = run.record()
     rec.update(score_run(run, frames, masks, flows, revealed))
     rec["engine"] = spec
+    rec["hole_content"] = hole
     return rec, keep
 
 
@@ -71,10 +82,13 @@ def main() -> None:
     ap.add_argument("--clips", default=",".join(CLIPS))
     ap.add_argument("--engines", default="propagate:spatial=telea,propagate,telea")
     ap.add_argument("--hd", action="store_true")
+    ap.add_argument("--hole", choices=HOLE_CONTENTS, default=DEFAULT_HOLE_CONTENT,
+                    help="what the engines see inside the hole (default logo; truth = the old optimistic input)")
     ap.add_argument("--hd-only", action="store_true", help="only the 1080p timing (results/fill_hd.json)")
     ap.add_argument("--out", default=str(RESULTS / "fill.json"))
     args = ap.parse_args()
-    engines = args.engines.split(",")
+    # engines are separated by ';' when an engine has several options (name:a=1,b=2;telea)
+    engines = args.engines.split(";") if ";" in args.engines else args.engines.split(",")
     if args.hd_only:
         hd = hd_timing()
         print("1080p never-revealed fill:", json.dumps(hd))
@@ -100,21 +114,21 @@ def main() -> None:
             t = len(frames) // 2
             tiles = [frames[t]]
             for spec in engines:
-                rec, out = run_one(spec, frames, masks, flows, revealed)
+                rec, out = run_one(spec, frames, masks, flows, revealed, args.hole)
                 rec.update(clip=cname, family=fam)
                 rows.append(rec)
                 print(f"{cname:15s} {fam:10s} {spec:26s} " + " ".join(
                     f"{k}={rec.get(k, float('nan')):.3f}" for k in KEYS if rec.get(k) is not None), flush=True)
                 if out is not None:
                     tiles.append(out[t])
-                write_json({"frames": args.frames, "engines": engines, "rows": rows, "partial": True},
-                           Path(args.out))
+                write_json({"frames": args.frames, "engines": engines, "hole": args.hole, "rows": rows,
+                            "partial": True}, Path(args.out))
             if fam == args.families.split(",")[0]:
                 hole = masks[t] > 0
                 edge = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) - hole.astype(np.uint8)
                 tiles = [np.where(edge[..., None] > 0, np.array([255, 0, 255], np.uint8), x) for x in tiles]
                 sheet.append(np.concatenate(tiles, 1))
-    data = {"frames": args.frames, "engines": engines, "rows": rows}
+    data = {"frames": args.frames, "engines": engines, "hole": args.hole, "rows": rows}
     if args.hd:
         data["hd"] = hd_timing()
         print("1080p never-revealed fill:", json.dumps(data["hd"]))

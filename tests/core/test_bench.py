@@ -97,8 +97,10 @@ def test_scores_use_the_original_mask_and_failures_are_reported(tmp_path, test_e
     clip = tmp_path / "c"
     _write_clip(clip, n=6)
     out = tmp_path / "r.json"
+    # the identity engine returns what it is given: "perfect" only when given the truth in the hole
     rc = main(["bench", "--engine", "identity", "--engine", "broken", "--engine", "nosuch", "--clips",
-               str(clip), "--frames", "6", "--size", "160x96", "--out", str(out), "--no-warp"])
+               str(clip), "--frames", "6", "--size", "160x96", "--out", str(out), "--no-warp",
+               "--hole-content", "truth"])
     assert rc == 1  # an engine failed
     data = json.loads(out.read_text())
     ident, broken, nosuch = data["clips"][0]["engines"]

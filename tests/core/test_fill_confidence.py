@@ -48,3 +48,39 @@ def test_engine_option_blends_never_revealed_pixels():
     hole = masks > 0
     assert np.array_equal(out[0.0][~hole], frames[~hole]) and np.array_equal(out[0.5][~hole], frames[~hole])
     assert (out[0.0] != out[0.5]).any()
+
+
+def test_cap_texture_tones_down_patchwork_sharper_than_the_ring():
+    """A fill of salt-and-pepper patchwork inside a gently textured picture is pulled toward the
+    smooth fill until its Laplacian energy is about k times the ring's; a fill no sharper than its
+    ring, and the pixels outside the hole, are left alone."""
+    from inpaint_core.engines.confidence import cap_texture, laplacian_energy
+
+    rng = np.random.default_rng(2)
+    frame = cv2.GaussianBlur(rng.integers(0, 255, (80, 100, 3), dtype=np.uint8), (0, 0), 1.5)
+    hole = np.zeros((80, 100), bool)
+    hole[25:55, 30:70] = True
+    smooth = spatial_fill(frame, hole)
+    rgb = frame.copy()
+    rgb[hole] = rng.integers(0, 255, (int(hole.sum()), 3), dtype=np.uint8)  # misregistered patchwork
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((17, 17), np.uint8)) > 0) & \
+        ~(cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    e_ring = laplacian_energy(frame)[ring].mean()
+    inner = np.zeros_like(hole)
+    inner[28:52, 33:67] = True  # away from the hole's edge (the stencil reads the ring there)
+    assert laplacian_energy(rgb)[inner].mean() > 20 * e_ring
+    outside = rgb[~hole].copy()
+    n = cap_texture(rgb, hole, smooth, k=1.0)
+    assert n == hole.sum()
+    assert np.array_equal(rgb[~hole], outside)
+    e_after = laplacian_energy(rgb)[inner].mean()
+    assert 0.5 * e_ring < e_after < 2.0 * e_ring
+    # the fill's structure follows the smooth fill now: far nearer to it than the patchwork was
+    assert np.abs(rgb[hole].astype(int) - smooth[hole]).mean() < 25
+    # a fill as smooth as its surroundings is not touched, nor anything with k = 0
+    calm = smooth.copy()
+    assert cap_texture(calm, hole, smooth, k=1.0) == 0 and np.array_equal(calm, smooth)
+    again = frame.copy()
+    again[hole] = 0
+    assert cap_texture(again, hole, smooth, k=0.0) == 0
+
