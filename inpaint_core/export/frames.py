@@ -120,6 +120,7 @@ class FrameStore:
         self.geom = geom
         #: paint the working-size frame's hole over from its surroundings (:mod:`.prefill`)
         self.prefill = PREFILL if prefill is None else bool(prefill)
+        self._cover_memo: tuple[np.ndarray, np.ndarray] | None = None
         self.grow = grow
         self.engine_grow = engine_grow
         self.shots = shots
@@ -154,7 +155,7 @@ class FrameStore:
         """The working-size pixels the full-resolution ``hole`` touches (what the prefill paints
         over: every other working pixel is ``down(full)`` of known pixels only, so the residuals
         outside the hole stay the source's own detail), held while the same hole array comes back."""
-        memo = getattr(self, "_cover_memo", None)
+        memo = self._cover_memo
         if memo is not None and memo[0] is hole:
             return memo[1]
         cover = self.geom.down_mask(hole)

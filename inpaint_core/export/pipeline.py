@@ -19,6 +19,7 @@ from ..clipsource import ArrayClipSource
 from ..engines.base import Engine, Filled, in_order
 from ..jobs import CancelToken, Progress
 from ..settings import DEFAULT_FEATHER, RESIDUAL_MODES
+from . import diffusionblend
 from .device import resolve_device
 from .frames import FrameStore
 from .residuals import Geometry, bbox
@@ -162,8 +163,6 @@ def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
 
             rect = align_rect(rect, align, (W, H))
         out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings)))
-    from . import diffusionblend
-
     if diffusionblend.ENABLED:  # a full-resolution Telea fill mixed into the hole (see that module)
         with timed(timings, "restore.spatial"):
             out = diffusionblend.blend_diffusion(out, ft, corr, store.geom)
