@@ -45,3 +45,32 @@ def test_colour_fallback_grows_no_farther_than_the_expected_box():
     assert out[30:70, 56:64].all()  # grown inside the box
     assert not out[:, 68:].any()  # not onto the look-alike
     assert look_alike_share(np.where(prob > 0.5, 1, 0).astype(np.uint8), warped, 10) > 3.0
+
+
+def test_holes_the_colour_veto_punches_in_a_look_alike_are_filled():
+    """Among look-alikes (four still copies of the object's red), a patch of the background's grey
+    on the object is vetoed by this frame's colours (P(object) < 0.1) and left as a hole; the
+    tracker fills the mask's holes there (``crowd_fill``): every object pixel is in the mask."""
+    from inpaint_core.segment.result import iou
+    from inpaint_core.segment.track import ListFrames, TrackedFrame
+    from inpaint_core.segment.vos import ObjectTracker
+
+    rng = np.random.default_rng(0)
+    bg = np.clip(135 + rng.integers(-5, 6, (H, W, 3)), 0, 255).astype(np.uint8)
+    for cx in (130, 150):
+        for cy in (20, 70):
+            cv2.ellipse(bg, (cx, cy), (8, 14), 0, 0, 360, (215, 55, 45), -1)
+    frames, truth = [], []
+    for i in range(12):
+        img, m = bg.copy(), np.zeros((H, W), np.uint8)
+        cx = 20 + 3 * i
+        cv2.ellipse(m, (cx, 48), (14, 20), 0, 0, 360, 255, -1)
+        img[m > 0] = (215, 55, 45)
+        img[45:51, cx - 3:cx + 3] = 135  # the patch: the background's grey
+        frames.append(img)
+        truth.append(m)
+    for ev in ObjectTracker(ListFrames(frames)).track({0: truth[0]}):
+        if isinstance(ev, TrackedFrame) and ev.index > 0:
+            missed = int(np.count_nonzero((ev.mask == 0) & (truth[ev.index] > 0)))
+            assert missed == 0, (ev.index, missed)  # without the filling: the 36 patch pixels
+            assert not ev.lost and iou(ev.mask, truth[ev.index]) > 0.98

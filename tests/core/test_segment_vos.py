@@ -104,3 +104,25 @@ def test_progress_and_cancellation():
             elif ev.index == 3:
                 tok.cancel()
     assert seen and seen[0].total == 12
+
+
+def test_a_static_strip_in_the_object_colours_beside_it_does_not_join():
+    """The key frame's background veto holds for object-coloured pixels that look exactly like the
+    key frame's background they map onto (``anchor_match``): a still red strip touching the red
+    object's path stays out of the mask (without the match it joins, 280+ px, IoU about 0.6)."""
+    bg = _background()
+    strip = np.zeros((H, W), bool)
+    strip[58:66, 50:90] = True  # under the object's path, touching it; not large enough to be a look-alike
+    bg[strip] = (215, 55, 45)
+    frames, truth = [], []
+    for i in range(20):
+        img, m = bg.copy(), np.zeros((H, W), np.uint8)
+        cv2.ellipse(m, (20 + 4 * i, 48), (10, 13), 0, 0, 360, 255, -1)
+        img[m > 0] = (215, 55, 45)
+        frames.append(img)
+        truth.append(m)
+    out = _run(ObjectTracker(ListFrames(frames)), {0: truth[0]})
+    for i in range(1, 20):
+        leak = int(np.count_nonzero((out[i].mask > 0) & strip & (truth[i] == 0)))
+        assert leak <= 5, (i, leak)
+        assert iou(out[i].mask, truth[i]) > 0.9, (i, iou(out[i].mask, truth[i]))
