@@ -2,8 +2,9 @@
 
 Each *method* answers a box on frame 0 with a first mask and tracks it through the clip
 (:data:`METHODS`: ``"today"`` = the GrabCut box prompt and :class:`~inpaint_core.segment.track.MaskTracker`
-as they were before the composite benchmark existed; ``"vos"`` = :func:`~inpaint_core.segment.prompts2.box_prompt`
-and :class:`~inpaint_core.segment.vos.ObjectTracker`). Per clip and method the report has mean and
+as they were before the composite benchmark existed; ``"vos"`` = :func:`~inpaint_core.segment.firstmask.box_prompt`
+and :class:`~inpaint_core.segment.vos.ObjectTracker`; ``"vos_s5"`` the tracker with session 5's settings,
+``"vos_s6"`` the box prompt without session 7's feet start). Per clip and method the report has mean and
 worst IoU, boundary F, the frame where the track is first lost (IoU below 0.2 while the object is
 visible) and the frames it took to find the object again after each full occlusion or exit.
 
@@ -140,13 +141,20 @@ def _vos_s5(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
     return _vos(frames, box, seed_mask, VOS_S5)
 
 
-def _vos(frames: list[np.ndarray], box, seed_mask=None, base: dict | None = None) -> MethodRun:
+def _vos_s6(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
+    """Session 6's box prompt (no feet start) with today's ObjectTracker."""
+    return _vos(frames, box, seed_mask, prompt={"feet": False})
+
+
+def _vos(frames: list[np.ndarray], box, seed_mask=None, base: dict | None = None,
+         prompt: dict | None = None) -> MethodRun:
     from ..segment.firstmask import box_prompt
     from ..segment.track import ListFrames
     from ..segment.vos import ObjectTracker
 
     t0 = time.perf_counter()
-    first = seed_mask if seed_mask is not None else box_prompt(frames[0], box, frames[1] if len(frames) > 1 else None).mask
+    first = seed_mask if seed_mask is not None else box_prompt(
+        frames[0], box, frames[1] if len(frames) > 1 else None, **(prompt or {})).mask
     t1 = time.perf_counter()
     import json
     import os
@@ -158,7 +166,8 @@ def _vos(frames: list[np.ndarray], box, seed_mask=None, base: dict | None = None
     return MethodRun(masks, conf, flag, t1 - t0, time.perf_counter() - t1)
 
 
-METHODS: dict[str, Callable[..., MethodRun]] = {"today": _today, "vos": _vos, "vos_s5": _vos_s5}
+METHODS: dict[str, Callable[..., MethodRun]] = {"today": _today, "vos": _vos, "vos_s5": _vos_s5,
+                                                 "vos_s6": _vos_s6}
 
 
 def prompt_box(mask: np.ndarray, margin: int = 4) -> tuple[int, int, int, int]:
@@ -244,7 +253,8 @@ def _first_mask(method: str, frames: list[np.ndarray], box) -> np.ndarray:
         return grabcut_box(frames[0], box).mask
     from ..segment.firstmask import box_prompt
 
-    return box_prompt(frames[0], box, frames[1] if len(frames) > 1 else None).mask
+    return box_prompt(frames[0], box, frames[1] if len(frames) > 1 else None,
+                      feet=method != "vos_s6").mask
 
 
 def speed_640(src, methods: list[str], frames: int = 24) -> dict:

@@ -27,9 +27,10 @@ def register(sub) -> None:
                        "write IoU, boundary F, lost frames and re-find delays per clip.")
     p.add_argument("--data", default=os.environ.get("VANISH_SHARED_DATA"),
                    help="folder holding clips/ (with masks) and photos/ (default $VANISH_SHARED_DATA)")
-    p.add_argument("--method", action="append", choices=("today", "vos", "vos_s5"), default=None,
+    p.add_argument("--method", action="append", choices=("today", "vos", "vos_s5", "vos_s6"), default=None,
                    help="tracker to run (repeatable; default both: today and vos; vos_s5: the "
-                   "ObjectTracker's settings before session 6)")
+                   "ObjectTracker's settings before session 6; vos_s6: the box prompt before "
+                   "session 7)")
     p.add_argument("--clip", action="append", default=None, metavar="NAME",
                    help="only this composite clip (repeatable)")
     p.add_argument("--no-shared", action="store_true", help="skip the shared clips")
