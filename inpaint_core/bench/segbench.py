@@ -4,7 +4,7 @@ Each *method* answers a box on frame 0 with a first mask and tracks it through t
 (:data:`METHODS`: ``"today"`` = the GrabCut box prompt and :class:`~inpaint_core.segment.track.MaskTracker`
 as they were before the composite benchmark existed; ``"vos"`` = :func:`~inpaint_core.segment.firstmask.box_prompt`
 and :class:`~inpaint_core.segment.vos.ObjectTracker`; ``"vos_s5"`` the tracker with session 5's settings,
-``"vos_s6"`` the box prompt without session 7's feet start). Per clip and method the report has mean and
+``"vos_s6"`` the box prompt as session 6 left it: head start on every box, no feet start). Per clip and method the report has mean and
 worst IoU, boundary F, the frame where the track is first lost (IoU below 0.2 while the object is
 visible) and the frames it took to find the object again after each full occlusion or exit.
 
@@ -142,8 +142,8 @@ def _vos_s5(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
 
 
 def _vos_s6(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
-    """Session 6's box prompt (no feet start) with today's ObjectTracker."""
-    return _vos(frames, box, seed_mask, prompt={"feet": False})
+    """Session 6's box prompt (head start on every box, no feet start) with today's ObjectTracker."""
+    return _vos(frames, box, seed_mask, prompt={"figure": False})
 
 
 def _vos(frames: list[np.ndarray], box, seed_mask=None, base: dict | None = None,
@@ -254,7 +254,7 @@ def _first_mask(method: str, frames: list[np.ndarray], box) -> np.ndarray:
     from ..segment.firstmask import box_prompt
 
     return box_prompt(frames[0], box, frames[1] if len(frames) > 1 else None,
-                      feet=method != "vos_s6").mask
+                      figure=method != "vos_s6").mask
 
 
 def speed_640(src, methods: list[str], frames: int = 24) -> dict:

@@ -3,9 +3,9 @@
 :func:`box_prompt` runs GrabCut from several starts and keeps the most plausible answer:
 
 - the plain box start (everything outside the box is background);
-- spine starts: the box's vertical middle line as sure object (a person or an animal), up to the
-  top (a standing person's head) and, in a box at least ``TALL`` times as tall as wide, down to
-  the bottom (a standing figure's feet);
+- spine starts: the box's vertical middle line as sure object (a person or an animal) and, in a
+  box at least ``TALL`` times as tall as wide (a standing figure), up to the top (the head) and
+  down to near the bottom (the feet);
 - a colour start: pixels whose colour is likelier inside the box than in a ring around it;
 - a motion start (when the next frame is given): pixels inside the box whose optical flow differs
   from the motion of the surroundings (the camera's), as the object moves against its background;
@@ -130,10 +130,11 @@ def _score(fg: np.ndarray, box: tuple[int, int, int, int], prob: np.ndarray, gra
 
 def box_prompt(image: np.ndarray, box: Sequence[float], next_image: np.ndarray | None = None,
                points: Sequence[Sequence[float]] | None = None, labels: Sequence[int] | None = None,
-               iterations: int = 4, use_motion: bool = False, feet: bool = True) -> SegmentResult:
+               iterations: int = 4, use_motion: bool = False, figure: bool = True) -> SegmentResult:
     """Mask of the object inside ``box`` (x0, y0, x1, y1) on ``image``; ``next_image`` (the next
     frame, same size) adds the motion start; ``points``/``labels`` are clicks (1 object, 0 not);
-    ``feet=False`` leaves out the feet start (the previous behaviour, for old-vs-new benchmarks).
+    ``figure=False``: session 6's starts (the head start on every box, no feet start), for
+    old-vs-new benchmarks.
     The result's ``warning`` is set when it looks implausible (:func:`plausibility_warning`)."""
     image = _check_image(image)
     h, w = image.shape[:2]
@@ -187,15 +188,17 @@ def box_prompt(image: np.ndarray, box: Sequence[float], next_image: np.ndarray |
     head = spine.copy()
     head[int(lb[1] + max(1, bh * 0.03)):int(lb[1] + bh / 6) + 1, sx0:sx1] = cv2.GC_FGD
     head[sure_bg] = cv2.GC_BGD
-    starts["head"] = head
-    if feet and bh >= TALL * bw:
+    tall = bh >= TALL * bw
+    if tall or not figure:  # (an animal's box: the middle of its top is its back or background)
+        starts["head"] = head
+    if tall and figure:
         # a box this tall holds a standing figure, whose feet reach the box's bottom: shoes are
         # often white or ground-coloured and GrabCut leaves them out unless the spine reaches down
         # to them too (it stops 3 % above the box's bottom, the margin a user leaves)
-        feet = head.copy()
-        feet[int(lb[3] - bh / 6):lb[3] + 1 - int(max(1, bh * 0.03)), sx0:sx1] = cv2.GC_FGD
-        feet[sure_bg] = cv2.GC_BGD
-        starts["feet"] = feet
+        low = head.copy()
+        low[int(lb[3] - bh / 6):lb[3] + 1 - int(max(1, bh * 0.03)), sx0:sx1] = cv2.GC_FGD
+        low[sure_bg] = cv2.GC_BGD
+        starts["feet"] = low
     pblur = cv2.GaussianBlur(prob.astype(np.float32), (5, 5), 0)
     starts["colour"] = start(inside & (pblur > 0.5))
     if use_motion and next_image is not None and next_image.shape == image.shape:
