@@ -4,7 +4,7 @@ Each *method* answers a box on frame 0 with a first mask and tracks it through t
 (:data:`METHODS`: ``"today"`` = the GrabCut box prompt and :class:`~inpaint_core.segment.track.MaskTracker`
 as they were before the composite benchmark existed; ``"vos"`` = :func:`~inpaint_core.segment.firstmask.box_prompt`
 and :class:`~inpaint_core.segment.vos.ObjectTracker`; ``"vos_s5"`` the tracker with session 5's settings,
-``"vos_s6"`` the box prompt as session 6 left it: head start on every box, no feet start). Per clip and method the report has mean and
+``"vos_s6"`` the box prompt as session 6 left it: no feet start). Per clip and method the report has mean and
 worst IoU, boundary F, the frame where the track is first lost (IoU below 0.2 while the object is
 visible) and the frames it took to find the object again after each full occlusion or exit.
 
@@ -142,7 +142,7 @@ def _vos_s5(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
 
 
 def _vos_s6(frames: list[np.ndarray], box, seed_mask=None) -> MethodRun:
-    """Session 6's box prompt (head start on every box, no feet start) with today's ObjectTracker."""
+    """Session 6's box prompt (no feet start) with today's ObjectTracker."""
     return _vos(frames, box, seed_mask, prompt={"figure": False})
 
 

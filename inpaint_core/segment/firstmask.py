@@ -3,9 +3,9 @@
 :func:`box_prompt` runs GrabCut from several starts and keeps the most plausible answer:
 
 - the plain box start (everything outside the box is background);
-- spine starts: the box's vertical middle line as sure object (a person or an animal) and, in a
-  box at least ``TALL`` times as tall as wide (a standing figure), up to the top (the head) and
-  down to near the bottom (the feet);
+- spine starts: the box's vertical middle line as sure object (a person or an animal), also up
+  to the top (a standing person's head) and, in a box at least ``TALL`` times as tall as wide (a
+  standing figure), down to near the bottom (the feet);
 - a colour start: pixels whose colour is likelier inside the box than in a ring around it;
 - a motion start (when the next frame is given): pixels inside the box whose optical flow differs
   from the motion of the surroundings (the camera's), as the object moves against its background;
@@ -133,7 +133,7 @@ def box_prompt(image: np.ndarray, box: Sequence[float], next_image: np.ndarray |
                iterations: int = 4, use_motion: bool = False, figure: bool = True) -> SegmentResult:
     """Mask of the object inside ``box`` (x0, y0, x1, y1) on ``image``; ``next_image`` (the next
     frame, same size) adds the motion start; ``points``/``labels`` are clicks (1 object, 0 not);
-    ``figure=False``: session 6's starts (the head start on every box, no feet start), for
+    ``figure=False``: session 6's starts (no feet start, the spine start on tall boxes too), for
     old-vs-new benchmarks.
     The result's ``warning`` is set when it looks implausible (:func:`plausibility_warning`)."""
     image = _check_image(image)
@@ -182,15 +182,15 @@ def box_prompt(image: np.ndarray, box: Sequence[float], next_image: np.ndarray |
     sx0, sx1 = int(cx - max(1, bw * 0.04)), int(cx + max(1, bw * 0.04)) + 1
     spine[int(lb[1] + bh / 6):int(lb[3] - bh / 6) + 1, sx0:sx1] = cv2.GC_FGD
     spine[sure_bg] = cv2.GC_BGD
-    starts["spine"] = spine
+    tall = bh >= TALL * bw
+    if not (tall and figure):  # (in a tall box the head and feet starts hold the spine)
+        starts["spine"] = spine
     # a standing person: the head is at the middle of the box's top; hair is often as dark as
     # the background, so the spine reaches up to it as well
     head = spine.copy()
     head[int(lb[1] + max(1, bh * 0.03)):int(lb[1] + bh / 6) + 1, sx0:sx1] = cv2.GC_FGD
     head[sure_bg] = cv2.GC_BGD
-    tall = bh >= TALL * bw
-    if tall or not figure:  # (an animal's box: the middle of its top is its back or background)
-        starts["head"] = head
+    starts["head"] = head
     if tall and figure:
         # a box this tall holds a standing figure, whose feet reach the box's bottom: shoes are
         # often white or ground-coloured and GrabCut leaves them out unless the spine reaches down
