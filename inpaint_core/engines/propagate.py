@@ -64,7 +64,8 @@ class PropagateEngine(Engine):
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
                  spatial: str = "telea", references: dict | None = None, layers: bool = False,
                  spatial_blend: float = 0.0, ahead: int | None = None, texture_cap: float = 0.0,
-                 **_ignored) -> None:
+                 flow_check: int = 0, **_ignored) -> None:
+        self.flow_check = max(0, int(flow_check))
         self.ahead = None if ahead is None else max(1, int(ahead))
         self.layers = bool(layers)
         self.texture_cap = float(texture_cap)
@@ -235,6 +236,7 @@ class PropagateEngine(Engine):
         filler = ChunkFiller(imgs, masks, lo, flow_fn, spatial_fn, seeds=seeds, delta=self.delta,
                              completion=self.completion, seam=self.seam,
                              cancel=cancel.raise_if_cancelled, cache=cache, **opts)
+        filler.flow_check = self.flow_check
         res = filler.run([i - lo for i in core])
         del filler
         if cache is not None:  # only the next chunk's context can use it again
