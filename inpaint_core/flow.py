@@ -194,7 +194,10 @@ def complete_checked(fwd: np.ndarray, bwd: np.ndarray, hole: np.ndarray, band: i
     if not extra.any():
         return complete_flow(fwd, hole, **options)
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1,) * 2)
-    wide = complete_flow(fwd, cv2.dilate(hole.astype(np.uint8), k) > 0, **options)
+    # the wide completion only stands in for the band's untrusted flow: solved on a grid at
+    # least twice as coarse (a moving hole is factorised anew in every frame)
+    wide_opts = dict(options, coarse=max(2, int(options.get("coarse", 1))))
+    wide = complete_flow(fwd, cv2.dilate(hole.astype(np.uint8), k) > 0, **wide_opts)
     patched = fwd.astype(np.float32, copy=True)
     patched[extra] = wide[extra]
     return complete_flow(patched, hole, **options)

@@ -52,6 +52,9 @@ class PropagateEngine(Engine):
     ``texture_cap``: where the fill is more than this many
     times as sharp as the ring around the hole (squared Laplacian), its detail is scaled down toward
     the frame's own Telea fill (:func:`.confidence.cap_texture`; 0 = off; see docs/fill.md).
+    ``flow_check``: DIS's flow within that many pixels of the grown hole that fails the cycle test
+    is completed too (:func:`inpaint_core.flow.complete_checked`; 0 = off; opt-in: +0.40 dB on the
+    moving-camera clips' revealed pixels, but lower on running_car, docs/fill.md).
     """
 
     name = "propagate"
