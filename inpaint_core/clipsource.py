@@ -90,6 +90,9 @@ class ResizedClipSource(_ClipBase):
     ``mode``: ``"stretch"`` resizes to the working size; ``"pad"`` keeps the aspect ratio and pads
     with edge pixels (the padding is never a hole). Frames use area interpolation when shrinking;
     masks keep every touched pixel (:func:`resize_mask_cover`) and are then grown by ``grow``.
+    ``prefill``: paint the working frame's hole (the pixels the source mask touches, before the
+    growth) over from its surroundings, as every engine path does
+    (:func:`inpaint_core.export.prefill.engine_input`; None = its ``PREFILL`` default).
     A small LRU cache (``cache_frames`` entries) keeps recent frames and masks.
     """
 
@@ -105,8 +108,10 @@ class ResizedClipSource(_ClipBase):
         cancel: CancelToken | None = None,
         mode: str = "stretch",
         cache_frames: int = 64,
+        prefill: bool | None = None,
     ) -> None:
         self._n = frame_count
+        self._prefill = prefill
         self._src = source_size
         self._size = working_size
         self._frame_fn = frame_fn
@@ -116,7 +121,7 @@ class ResizedClipSource(_ClipBase):
         self._cancel = cancel or CancelToken()
         self.mode = mode
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
-        self._cache_max = cache_frames
+        self._cache_max = cache_frames * 3 // 2  # frames, masks and their covers
         if mode == "pad":
             self.inner = fit_size(source_size, working_size)
         else:
@@ -147,14 +152,20 @@ class ResizedClipSource(_ClipBase):
             _, _, w, h = self.inner
             interp = cv2.INTER_AREA if w * h < f.shape[0] * f.shape[1] else cv2.INTER_CUBIC
             small = cv2.resize(f, (w, h), interpolation=interp) if f.shape[:2] != (h, w) else f
-            return np.ascontiguousarray(self._place(small, cv2.BORDER_REPLICATE))
+            small = np.ascontiguousarray(self._place(small, cv2.BORDER_REPLICATE))
+            from .export.prefill import engine_input  # here: export imports this module
+
+            return engine_input(small, self.cover(i), self._prefill)
 
         return self._cached("f", i, make)
 
-    def mask(self, i: int) -> np.ndarray:
+    def cover(self, i: int) -> np.ndarray:
+        """(h, w) uint8: the working pixels the source mask of frame ``i`` touches, before ``grow``."""
         def make() -> np.ndarray:
             _, _, w, h = self.inner
-            small = resize_mask_cover(self._mask_fn(i), (w, h))
-            return grow_mask(self._place(small, cv2.BORDER_CONSTANT), self._grow)
+            return self._place(resize_mask_cover(self._mask_fn(i), (w, h)), cv2.BORDER_CONSTANT)
 
-        return self._cached("m", i, make)
+        return self._cached("c", i, make)
+
+    def mask(self, i: int) -> np.ndarray:
+        return self._cached("m", i, lambda: grow_mask(self.cover(i), self._grow))

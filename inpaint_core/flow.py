@@ -156,6 +156,53 @@ def cycle_valid(fwd: np.ndarray, bwd: np.ndarray, delta: float = 1.0, relative: 
     return (err < thr) & inside(fwd)
 
 
+def inconsistent_band(fwd: np.ndarray, bwd: np.ndarray, region: np.ndarray, band: int,
+                      delta: float = 1.0, relative: float = 0.05) -> np.ndarray:
+    """(H, W) bool: ``region`` (the pixels whose flow is to be completed) grown by the pixels
+    within ``band`` pixels of it whose forward flow ``fwd`` fails the cycle test against ``bwd``
+    (error above ``delta + relative * |fwd|``) and that connect to ``region`` through such pixels.
+    DIS's flow beside a still hole (a burned-in logo, its prefill) is pulled toward the hole's
+    motion for several pixels; where it does not come back the way it went it is not trusted as
+    the completion's boundary."""
+    region = region > 0
+    box = hole_box(region, band)
+    if box is None or band <= 0:
+        return region
+    y0, y1, x0, x1 = box
+    err = cycle_error(fwd, bwd, box)
+    bad = err > delta + relative * magnitude(fwd[y0:y1, x0:x1])
+    sub = region[y0:y1, x0:x1]
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1,) * 2)
+    cand = (bad & (cv2.dilate(sub.astype(np.uint8), k) > 0)) | sub
+    _, lab = cv2.connectedComponents(cand.astype(np.uint8), connectivity=8)
+    keep = np.zeros(int(lab.max()) + 1, bool)
+    keep[np.unique(lab[sub])] = True
+    keep[0] = False
+    out = region.copy()
+    out[y0:y1, x0:x1] = keep[lab] | sub
+    return out
+
+
+def complete_checked(fwd: np.ndarray, bwd: np.ndarray, hole: np.ndarray, band: int, **options) -> np.ndarray:
+    """:func:`complete_flow` of ``fwd`` inside ``hole`` after the pixels of :func:`inconsistent_band`
+    (``band`` pixels beside the hole, cycle test against ``bwd``) have been replaced by the
+    completion over the hole grown by ``band``. Two solves on regions that stay the same for a
+    stationary hole (their factorisations are cached), never one on a region that changes with
+    every frame (3x slower). ``options``: :func:`complete_flow`'s."""
+    hole = hole > 0
+    extra = inconsistent_band(fwd, bwd, hole, band) & ~hole
+    if not extra.any():
+        return complete_flow(fwd, hole, **options)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1,) * 2)
+    # the wide completion only stands in for the band's untrusted flow: solved on a grid at
+    # least twice as coarse (a moving hole is factorised anew in every frame)
+    wide_opts = dict(options, coarse=max(2, int(options.get("coarse", 1))))
+    wide = complete_flow(fwd, cv2.dilate(hole.astype(np.uint8), k) > 0, **wide_opts)
+    patched = fwd.astype(np.float32, copy=True)
+    patched[extra] = wide[extra]
+    return complete_flow(patched, hole, **options)
+
+
 class _SolverCache:
     """Keeps the last few sparse LU factorisations of the hole Laplacian, keyed by the hole's bytes,
     so a stationary mask (the usual watermark case) is factorised once per clip."""

@@ -11,6 +11,12 @@ Clips: an image file becomes a sharp clip made by moving a virtual camera over i
 steps (:mod:`.synthetic`) at ``photo_size`` with a stationary watermark-like mask; a video is read
 at its own size with its ``watermark_mask.png`` when one lies beside it, else the same synthetic
 watermark at its size.
+
+Honest input (as :func:`.runner.run_engine`): the export is given each frame with the pixels under
+the user's mask replaced (:mod:`.occlude`, ``hole_content``, by default the burned-in striped logo),
+as a real clip holds the logo there; the export then prefills the working-size hole as on every
+path (:func:`inpaint_core.export.prefill.engine_input`). The scores compare with the untouched
+truth. ``hole_content="truth"`` gives the export the true frames (the old, optimistic input).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from ..export.residuals import laplacian_energy
 from ..export.synthetic import load_photo, pan_frames, watermark_mask
 from ..jobs import CancelToken, Progress
 from ..settings import working_size as default_work_size
+from .occlude import DEFAULT_HOLE_CONTENT, check_hole_content, occlude
 
 MODES = ("none", "temporal", "spatial", "both")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
@@ -39,7 +46,8 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 class FullResConfig:
     """``engine``: engine name; ``clips``: photos or videos; ``frames``: clip length; ``photo_size``:
     (W, H) of photo clips; ``work_size``: engine working size (default: the engine's, else the clip
-    capped at 960 px); ``eval_frames``: how many frames are scored."""
+    capped at 960 px); ``eval_frames``: how many frames are scored; ``hole_content``: what the export
+    is given under the mask (:mod:`.occlude`)."""
 
     engine: str
     clips: list[str | Path]
@@ -50,6 +58,7 @@ class FullResConfig:
     seed: int = 0
     engine_options: dict[str, Any] = field(default_factory=dict)
     modes: tuple[str, ...] = MODES
+    hole_content: str = DEFAULT_HOLE_CONTENT
 
 
 def load_fullres_clip(path: Path, frames: int, photo_size: tuple[int, int], seed: int):
@@ -89,6 +98,7 @@ def score(outs: list[np.ndarray], truth: list[np.ndarray], mask: np.ndarray) -> 
 def fullres_job(config: FullResConfig, cancel: CancelToken | None = None) -> Generator[Progress, None, dict]:
     """Run the benchmark; yields Progress, returns the JSON-ready result dict."""
     cancel = cancel or CancelToken()
+    check_hole_content(config.hole_content)
     engine = create_engine(config.engine, **config.engine_options)
     rows: list[dict[str, Any]] = []
     clips = [Path(c) for c in config.clips]
@@ -106,29 +116,32 @@ def fullres_job(config: FullResConfig, cancel: CancelToken | None = None) -> Gen
         if kind == "video":
             from ..video.shots import detect_shots
 
-            shots = detect_shots(list(frames))
+            shots = detect_shots(list(frames))  # on the clip as filmed, before the logo is burned in
+        seen = occlude(frames, [mask] * n, config.hole_content)  # what the export is given
         t0 = time.perf_counter()
-        fill_full_res(frames, [mask] * n, engine, work, "none", cancel, fills=fills, targets=[], shots=shots)
+        fill_full_res(seen, [mask] * n, engine, work, "none", cancel, fills=fills, targets=[], shots=shots)
         fill_s = time.perf_counter() - t0
         row: dict[str, Any] = {
             "clip": clip_name(path), "kind": kind, "size": [W, H], "work_size": list(work), "frames": n,
             "scored_frames": idx, "shots": shots or [(0, n)], "hole_area": float((mask > 0).mean()), "engine_fill_s": fill_s,
+            "hole_content": config.hole_content,
             "hf_truth": float(np.mean([laplacian_energy(t, mask) for t in truth])), "modes": {},
         }
         for mode in config.modes:
             cancel.raise_if_cancelled()
             yield Progress(ci, len(clips), f"{path.stem}: {mode}")
             t0 = time.perf_counter()
-            outs = fill_full_res(frames, [mask] * n, engine, work, mode, cancel, fills=fills, targets=idx,
+            outs = fill_full_res(seen, [mask] * n, engine, work, mode, cancel, fills=fills, targets=idx,
                                  shots=shots)
             s = score(outs, truth, mask)
             s["restore_s_per_frame"] = (time.perf_counter() - t0) / len(idx)
             row["modes"][mode] = s
         rows.append(row)
-        del frames, fills
+        del frames, seen, fills
     yield Progress(len(clips), len(clips), "done")
     return {"engine": config.engine, "config": {"frames": config.frames, "photo_size": list(config.photo_size),
-                                                "eval_frames": config.eval_frames, "seed": config.seed},
+                                                "eval_frames": config.eval_frames, "seed": config.seed,
+                                                "hole_content": config.hole_content},
             "clips": rows, "summary": summarize(rows)}
 
 

@@ -4,7 +4,10 @@ process, and each result is scored against the clip itself (the ground truth).
 Honest input: no engine sees the truth inside the hole. Before any engine runs, the hole pixels of
 its frames are replaced (:mod:`.occlude`; by default a burned-in striped "logo"), as they hold the
 object or logo in real use; the scores compare the result with the untouched truth.
-``hole_content="truth"`` restores the old, optimistic input (for comparisons only).
+``hole_content="truth"`` restores the old, optimistic input (for comparisons only). Then, as on every engine path (the export, the preview,
+``vanish inpaint``), the hole is painted over from its surroundings
+(:func:`inpaint_core.export.prefill.engine_input`), so the engine here gets exactly the frames the
+export's engine gets (:func:`engine_frames`).
 
 Fair scoring: every engine gets the same hole mask; for *running*, the mask is grown by the
 engine's own ``default_grow`` (as it would be in the editor), but the in-hole scores are taken
@@ -35,6 +38,7 @@ from ..clipsource import ArrayClipSource
 from ..engines import create_engine, engine_class
 from ..engines.base import Filled
 from ..errors import Cancelled, MaskError, VanishError
+from ..export.prefill import engine_input
 from ..jobs import CancelToken, Progress, run_job
 from .clips import Clip, expand_clip_paths, load_clip
 from .masks import MASK_TYPES, generate_masks
@@ -48,7 +52,9 @@ NOTES = [
     metrics.VFID_NOTE,
     "Engines never see the truth inside the hole: its pixels are replaced before the engine runs "
     "(config hole_content: 'logo' = burned-in striped overlay anchored at the hole's centre, the default; "
-    "'flat' = grey 128; 'truth' = the true pixels, the old optimistic input); scores use the truth.",
+    "'flat' = grey 128; 'truth' = the true pixels, the old optimistic input); scores use the truth. "
+    "Then the hole is painted over from its surroundings (pull-push prefill), as the export, the preview "
+    "and vanish inpaint give it to the engine (not with 'truth'); what lay under it cannot reach the engine.",
     "Each engine runs on the mask grown by its own default_grow; in-hole scores use the original mask.",
     "PSNR/SSIM: mean over frames; psnr_hole pools the squared error of all hole pixels of the clip; "
     "SSIM is the channel mean of Gaussian-window SSIM (Wang et al. 2004).",
@@ -152,6 +158,22 @@ def _engine_meta(name: str) -> tuple[str, int, tuple[int, int] | None]:
     return cls.label or name, int(cls.default_grow), cls.fixed_size
 
 
+def engine_frames(frames: np.ndarray, masks: np.ndarray,
+                  hole_content: str = DEFAULT_HOLE_CONTENT, prefill: bool | None = None) -> np.ndarray:
+    """(N, H, W, 3) uint8: what an engine is given of ``frames`` with holes ``masks`` (N, H, W)
+    (the user's holes, before the engine's growth): the hole pixels replaced as ``hole_content``
+    says (:func:`.occlude.occlude`), then painted over by the prefill every engine path applies
+    (:func:`inpaint_core.export.prefill.engine_input`; ``prefill`` None = its default). With
+    ``"truth"`` the true frames, unchanged (the old optimistic input, for comparisons)."""
+    seen = occlude(frames, masks, hole_content)
+    if hole_content == "truth":
+        return seen
+    out = np.empty_like(seen)
+    for i in range(len(seen)):
+        out[i] = engine_input(seen[i], masks[i], prefill)
+    return out
+
+
 def run_engine(
     name: str,
     frames: np.ndarray,
@@ -164,9 +186,10 @@ def run_engine(
     """Run engine ``name`` on ``frames`` (N, H, W, 3) uint8 with holes ``masks`` (N, H, W) uint8,
     grown by the engine's ``default_grow``. Yields ``Progress``; returns an :class:`EngineRun`.
 
-    The engine is given ``frames`` with the pixels under ``masks`` replaced as ``hole_content``
-    says (:func:`.occlude.occlude`: by default a burned-in logo, so that nothing of the truth inside
-    the hole reaches the engine); ``"truth"`` gives it the true frames.
+    The engine is given :func:`engine_frames`: ``frames`` with the pixels under ``masks`` replaced
+    as ``hole_content`` says (by default a burned-in logo, so that nothing of the truth inside the
+    hole reaches the engine), then prefilled as on every engine path; ``"truth"`` gives it the true
+    frames.
 
     An engine that cannot run here (not built, no checkpoint, wrong working size) gives status
     ``unavailable`` with the reason; one that raises while running gives ``failed``. Only
@@ -185,7 +208,7 @@ def run_engine(
     run = EngineRun(name, "ok", "", label, grow)
     out = np.empty_like(frames)
     seen = np.zeros(len(frames), bool)
-    seen_frames = occlude(frames, masks, hole_content)  # what the engine may look at
+    seen_frames = engine_frames(frames, masks, hole_content)  # what the engine may look at
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         try:

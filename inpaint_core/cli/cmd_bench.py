@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hole-content", choices=HOLE_CONTENTS, default=DEFAULT_HOLE_CONTENT,
                    help="what the engines see inside the hole: 'logo' (a burned-in striped overlay, the "
                    "default), 'flat' (grey) or 'truth' (the true pixels: optimistic, for comparing with old "
-                   "results only); scores always use the truth. Not used by --full-res")
+                   "results only); scores always use the truth")
     fr = p.add_argument_group("full resolution (--full-res)")
     fr.add_argument("--full-res", action="store_true",
                     help="score the export's residual modes (none, temporal, spatial, both) at each clip's own "
@@ -152,7 +152,8 @@ def _run_full_res(args) -> int:
     options = {"checkpoint": args.checkpoint} if args.checkpoint else {}
     config = FullResConfig(engine=args.engine[0], clips=list(args.clips), frames=args.frames,
                            photo_size=args.photo_size, work_size=args.size, eval_frames=args.eval_frames,
-                           seed=args.seed, engine_options=options)
+                           seed=args.seed, engine_options=options,
+                           hole_content=getattr(args, "hole_content", DEFAULT_HOLE_CONTENT))
     with ProgressPrinter(unit="step") as bar:
         result = run_job(fullres_job(config), bar)
     if args.note:

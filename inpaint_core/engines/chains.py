@@ -57,6 +57,10 @@ class ChainPasses:
     default ``max_chain``): the longest chain toward later frames, see
     :class:`~.propagation.ChunkFiller`."""
 
+    #: band (pixels) beside the grown hole where DIS's flow failing the cycle test is completed
+    #: too (0 = off; set by :class:`~.propagate.PropagateEngine`, see :func:`inpaint_core.flow.inconsistent_band`)
+    flow_check = 0
+
     def _flows(self) -> None:
         self.fwd, self.bwd, self.vfwd, self.vbwd, self.efwd, self.ebwd = [], [], [], [], [], []
         grown = None
@@ -84,8 +88,13 @@ class ChainPasses:
                     if grown is None:
                         grown = self._grown()
                     coarse = max(1, round(1.0 / self.completion_scale))
-                    f = F.complete_flow(self.flow_fn(a, b), grown[t], model=self.completion, coarse=coarse)
-                    g = F.complete_flow(self.flow_fn(b, a), grown[t + 1], model=self.completion, coarse=coarse)
+                    f, g = self.flow_fn(a, b), self.flow_fn(b, a)
+                    opt = {"model": self.completion, "coarse": coarse}
+                    if self.flow_check:  # DIS's flow beside the hole that fails the cycle test is completed too
+                        f, g = (F.complete_checked(f, g, grown[t], self.flow_check, **opt),
+                                F.complete_checked(g, f, grown[t + 1], self.flow_check, **opt))
+                    else:
+                        f, g = F.complete_flow(f, grown[t], **opt), F.complete_flow(g, grown[t + 1], **opt)
                 # cycle error relative to the allowed error: <= 1 passes the strict test
                 vf, ef = self._cycle_score(f, g, self.holes[t])
                 vb, eb = self._cycle_score(g, f, self.holes[t + 1])

@@ -12,13 +12,8 @@ import numpy as np
 
 from ..masks.ops import feather
 from ..masks.strokes import AdaptiveGrow, grow_for
-from .prefill import pull_push
+from . import prefill as _prefill
 from .residuals import Geometry
-
-#: default of :attr:`FrameStore.prefill`: the working-size frame (what the engine and the
-#: residuals' low band read) has its hole painted over from the surroundings, so that the logo under
-#: the mask does not leak into the fill (bench_logo_loss.py: +2.2 dB on running_car's logo)
-PREFILL = True
 
 
 @dataclass
@@ -118,8 +113,9 @@ class FrameStore:
     def __init__(self, geom: Geometry, grow: int, engine_grow: int,
                  shots: list[tuple[int, int]], prefill: bool | None = None) -> None:
         self.geom = geom
-        #: paint the working-size frame's hole over from its surroundings (:mod:`.prefill`)
-        self.prefill = PREFILL if prefill is None else bool(prefill)
+        #: paint the working-size frame's hole over from its surroundings (what the engine and the
+        #: residuals' low band read): :func:`.prefill.engine_input`, default :data:`.prefill.PREFILL`
+        self.prefill = _prefill.PREFILL if prefill is None else bool(prefill)
         self._cover_memo: tuple[np.ndarray, np.ndarray] | None = None
         self.grow = grow
         self.engine_grow = engine_grow
@@ -136,7 +132,7 @@ class FrameStore:
         last = self._last
         if last is not None and np.array_equal(last[0], mask):
             if self.prefill:
-                small = pull_push(small, self._cover(last[1]))
+                small = _prefill.engine_input(small, self._cover(last[1]), True)
             return FrameData(full, small, last[1], last[2], native, full16, last[3], last[4])
         hole = grow_for(mask, self.grow)
         # the export's default growth adapts to stroke width at both sizes; an explicit one is uniform
@@ -148,7 +144,7 @@ class FrameStore:
             core = grow_for(np.where(mask == 255, 255, 0).astype(np.uint8), self.grow)
         self._last = (mask.copy(), hole, hole_small, soft, core)
         if self.prefill:
-            small = pull_push(small, self._cover(hole))
+            small = _prefill.engine_input(small, self._cover(hole), True)
         return FrameData(full, small, hole, hole_small, native, full16, soft, core)
 
     def _cover(self, hole: np.ndarray) -> np.ndarray:

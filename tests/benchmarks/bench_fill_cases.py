@@ -8,6 +8,11 @@ every frame is printed. ``--plate``: a still camera over a photograph (432x240),
 crossing (the objects removed, their masks the holes), and a still disc-shaped distractor moving
 beside them unmasked; clean-plate, propagate (auto) and Telea, in-hole PSNR. Results:
 tests/benchmarks/results/fill_cases.json.
+
+Honest input: every engine is given the frames as :func:`inpaint_core.bench.runner.engine_frames`
+makes them (the user's hole replaced by a striped logo, then prefilled as on every engine path);
+``--hole truth`` restores the old input (the true pixels under the hole). A reference frame is the
+true frame (what a user would paint or supply).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from inpaint_core import metrics  # noqa: E402
+from inpaint_core.bench.occlude import DEFAULT_HOLE_CONTENT, HOLE_CONTENTS  # noqa: E402
 from inpaint_core.bench.regions import revealed_masks  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
+from inpaint_core.bench.runner import engine_frames  # noqa: E402
 from inpaint_core.clipsource import ArrayClipSource  # noqa: E402
 from inpaint_core.engines.base import Filled  # noqa: E402
 from inpaint_core.engines.propagate import PropagateEngine  # noqa: E402
@@ -36,10 +43,17 @@ from tests.benchmarks.bench_propagate import SHARED  # noqa: E402
 OUT = ROOT / "tests" / "benchmarks" / "results" / "fill_cases.json"
 
 
-def fill(engine, frames, masks, grow=0):
+#: what the engines see inside the hole (``--hole``)
+HOLE = DEFAULT_HOLE_CONTENT
+
+
+def fill(engine, frames, masks, grow=0, cover=None):
+    """Run ``engine`` on ``frames`` with holes ``masks`` grown by ``grow``; the engine is given
+    :func:`engine_frames` (the user's holes ``cover``, default ``masks``, replaced and prefilled)."""
     out = {}
+    seen = engine_frames(np.stack(frames), np.stack(masks if cover is None else cover), HOLE)
     t0 = time.perf_counter()
-    for ev in engine.run(ArrayClipSource(frames, masks, grow=grow)):
+    for ev in engine.run(ArrayClipSource(seen, masks, grow=grow)):
         if isinstance(ev, Filled):
             out[ev.index] = ev.rgb
     return [out[i] for i in range(len(frames))], time.perf_counter() - t0
@@ -199,7 +213,7 @@ def ghost_case(n: int, labels=("today", "layers", "telea")) -> dict:
             opts, adaptive = GHOST_VARIANTS[label]
             eng = TeleaEngine() if opts is None else PropagateEngine(**opts)
             if adaptive:
-                out, secs = fill(eng, frames, [adaptive_grow(m, 2) for m in masks], grow=0)
+                out, secs = fill(eng, frames, [adaptive_grow(m, 2) for m in masks], grow=0, cover=masks)
             else:
                 out, secs = fill(eng, frames, masks, grow=2)
             res[key][label] = {"psnr_hole": _hole_psnr(out, frames, masks), "seconds": secs}
@@ -219,7 +233,11 @@ def main() -> None:
     ap.add_argument("--ghost", action="store_true")
     ap.add_argument("--frames", type=int, default=0, help="frames (default: 16 for --reference, 60 for --plate)")
     ap.add_argument("--ghost-variants", default="today,layers,telea", help=f"of {', '.join(GHOST_VARIANTS)}")
+    ap.add_argument("--hole", choices=HOLE_CONTENTS, default=DEFAULT_HOLE_CONTENT,
+                    help="what the engines see inside the hole (truth = the old optimistic input)")
     args = ap.parse_args()
+    global HOLE
+    HOLE = args.hole
     import json
 
     data = json.loads(OUT.read_text()) if OUT.is_file() else {}  # keep the other case's results

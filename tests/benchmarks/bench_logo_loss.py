@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from inpaint_core import metrics  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
-from inpaint_core.export import frames as frames_mod  # noqa: E402
+from inpaint_core.export import prefill as frames_mod  # noqa: E402 (PREFILL, the one prefill switch)
 from inpaint_core.export.pipeline import fill_full_res  # noqa: E402
 from inpaint_core.settings import working_size  # noqa: E402
 from inpaint_core.video.shots import detect_shots  # noqa: E402

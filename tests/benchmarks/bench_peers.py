@@ -38,7 +38,7 @@ from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.cli import main as vanish  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
 from inpaint_core.export import diffusionblend  # noqa: E402
-from inpaint_core.export import frames as frames_mod  # noqa: E402
+from inpaint_core.export import prefill as frames_mod  # noqa: E402 (PREFILL, the one prefill switch)
 from inpaint_core.export.lowres import lowres_plan  # noqa: E402
 from inpaint_core.export.synthetic import watermark_mask  # noqa: E402
 from inpaint_core.settings import DEFAULT_LONG_SIDE, ExportSettings  # noqa: E402

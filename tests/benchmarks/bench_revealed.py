@@ -10,11 +10,18 @@ split by source distance (-1: filled spatially, no chain reached a source;
 against the truth's flow, and an *oracle*: the same chunk filler given the truth's flow (computed on
 the true frames, DIS "medium", not completed in the hole). The oracle is a measurement only; the
 engine never sees the truth. Writes tests/benchmarks/results/revealed.json.
+
+``--compare``: engine variants (option dicts as JSON) side by side in one run, each on every pair
+with the honest input every engine path gets (:func:`inpaint_core.bench.runner.run_engine`: the
+hole holds the burned-in logo, then the prefill), the variants interleaved per pair; per pair
+in-hole and revealed PSNR of each variant and of Telea, and the engine's seconds (pairs default:
+all 5 clips x 4 families). Writes tests/benchmarks/results/revealed_compare.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -30,9 +37,10 @@ from inpaint_core import metrics  # noqa: E402
 from inpaint_core.bench.regions import revealed_masks  # noqa: E402
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.bench.revealsplit import flow_error, split_by_source  # noqa: E402
-from inpaint_core.bench.runner import clip_seed, make_masks  # noqa: E402
+from inpaint_core.bench.runner import clip_seed, make_masks, run_engine  # noqa: E402
 from inpaint_core.engines import propagation  # noqa: E402
 from inpaint_core.engines.propagate import PropagateEngine, spatial_fill  # noqa: E402
+from inpaint_core.jobs import run_job  # noqa: E402
 from inpaint_core.masks import grow_mask  # noqa: E402
 from tests.benchmarks.bench_propagate import CLIPS, SHARED, read_frames  # noqa: E402
 
@@ -122,13 +130,69 @@ def _row(rec: dict) -> str:
     return line
 
 
+def _summary(rows: list[dict], k: int) -> None:
+    """Per variant: mean gains over Telea and the moving-camera pairs at +4 dB revealed."""
+    for j in range(k):
+        dh = [r["variants"][j]["hole"] - r["telea"]["hole"] for r in rows]
+        dr = [r["variants"][j]["revealed"] - r["telea"]["revealed"] for r in rows]
+        mov = [d for r, d in zip(rows, dr) if r["clip"] in MOVING]
+        secs = sum(r["variants"][j]["seconds"] for r in rows)
+        print(f"variant {j} {json.dumps(rows[0]['variants'][j]['options'])}: hole {np.mean(dh):+.2f} dB over Telea "
+              f"(>= Telea on {sum(d >= 0 for d in dh)} of {len(dh)}), revealed {np.mean(dr):+.2f} "
+              f"(moving-camera pairs at +4 dB: {sum(d >= 4 for d in mov)} of {len(mov)}), {secs:.1f} s")
+
+
+def compare(pairs: list[str], variants: list[dict], n: int) -> list[dict]:
+    """One record per pair: Telea's and each variant's in-hole and revealed PSNR and seconds."""
+    rows = []
+    for pair in pairs:
+        cname, fam = pair.split(":")
+        path, start = CLIPS[cname]
+        frames = np.stack(read_frames(SHARED / path, start, n))
+        masks = make_masks(fam, len(frames), (frames.shape[2], frames.shape[1]), clip_seed(0, cname), (0.05, 0.15))
+        holes = masks > 0
+        rev = np.stack(revealed_masks(list(masks), metrics.reference_flows(list(frames)))) & holes
+        grow = PropagateEngine.default_grow
+        tel = np.stack([cv2.inpaint(f, grow_mask(m, grow), 5, cv2.INPAINT_TELEA) for f, m in zip(frames, masks)])
+
+        def ps(img, sel, truth=frames):
+            return metrics.psnr_from_mse(float(((img[sel].astype(np.float64) - truth[sel]) ** 2).mean()))
+
+        rec = {"clip": cname, "family": fam, "frames": n, "revealed_share": float(rev.sum() / holes.sum()),
+               "telea": {"hole": ps(tel, holes), "revealed": ps(tel, rev)}, "variants": []}
+        line = f"{cname:15s} {fam:10s} T {rec['telea']['hole']:5.2f}/{rec['telea']['revealed']:5.2f}"
+        for opts in variants:
+            run = run_job(run_engine("propagate", frames, masks, opts))
+            if run.status != "ok":
+                raise SystemExit(f"{pair} {opts}: {run.status} {run.reason}")
+            v = {"options": opts, "hole": ps(run.frames, holes), "revealed": ps(run.frames, rev), "seconds": run.seconds}
+            rec["variants"].append(v)
+            line += (f" | {v['hole']:5.2f}/{v['revealed']:5.2f} d {v['revealed'] - rec['telea']['revealed']:+5.2f}"
+                     f" {v['seconds']:5.1f}s")
+        print(line, flush=True)
+        rows.append(rec)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--compare", nargs="+", metavar="OPTIONS", help="engine variants (JSON option dicts)")
     ap.add_argument("--pairs", default=",".join(f"{c}:{f}" for c in MOVING for f in FAMILIES))
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--no-oracle", action="store_true")
     ap.add_argument("--out", default=str(RESULTS / "revealed.json"))
     args = ap.parse_args()
+    if args.compare:
+        from tests.benchmarks.bench_propagate import CLIPS as ALL
+
+        pairs = args.pairs.split(",") if "--pairs" in sys.argv else [f"{c}:{f}" for c in ALL for f in FAMILIES]
+        variants = [json.loads(v) for v in args.compare]
+        out = RESULTS / "revealed_compare.json" if args.out == str(RESULTS / "revealed.json") else Path(args.out)
+        rows = compare(pairs, variants, args.frames)
+        write_json({"variants": variants, "rows": rows}, out)
+        _summary(rows, len(variants))
+        print("wrote", out)
+        return
     rows = []
     for pair in args.pairs.split(","):
         cname, fam = pair.split(":")

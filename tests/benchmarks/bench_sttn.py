@@ -2,7 +2,9 @@
 
 Uses the fixture weights (random, NOT a trained model: the PSNR of fast vs exact only proves the
 arithmetic of the fast path, not the quality of a fill) and the shared schoolgirls clip (432x240)
-with its object masks grown by the released 3x3-cross x4.
+with its object masks grown by the released 3x3-cross x4. The engine is given the frames as every
+engine path gives them (:func:`inpaint_core.bench.runner.engine_frames`: the object under the
+ungrown mask painted over by the prefill).
 
     PYTHONPATH=$PWD python tests/benchmarks/bench_sttn.py [--frames 60] [--rss 150 300] [--device cpu]
 
@@ -29,6 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from inpaint_core.bench.runner import engine_frames  # noqa: E402
 from inpaint_core.clipsource import ArrayClipSource  # noqa: E402
 from inpaint_core.engines.base import Filled  # noqa: E402
 from inpaint_core.engines.sttn.engine import STTNEngine  # noqa: E402
@@ -42,7 +45,8 @@ OUT = ROOT / "tests" / "benchmarks" / "results" / "sttn.json"
 
 
 def load_clip(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """n frames (n, 240, 432, 3) uint8 and grown masks (n, 240, 432) uint8 0/255, looping the clip."""
+    """n frames (n, 240, 432, 3) uint8 as the engine is given them and grown masks (n, 240, 432) uint8
+    0/255, looping the clip."""
     frames = []
     with av.open(str(CLIP / "video.mp4")) as c:
         for fr in c.decode(video=0):
@@ -51,16 +55,18 @@ def load_clip(n: int) -> tuple[np.ndarray, np.ndarray]:
                 img = cv2.resize(img, (432, 240), interpolation=cv2.INTER_AREA)
             frames.append(img)
     names = sorted(p for p in (CLIP / "masks").iterdir() if p.suffix == ".png")
-    masks = []
+    masks, users = [], []
     for p in names[: len(frames)]:
         from PIL import Image
 
         m = (np.array(Image.open(p)) > 0).astype(np.uint8) * 255
         m = cv2.resize(m, (432, 240), interpolation=cv2.INTER_NEAREST)
+        users.append(m)
         masks.append(grow_mask(m, 4))
     k = min(len(frames), len(masks))
+    seen = engine_frames(np.stack(frames[:k]), np.stack(users[:k]))
     idx = [i % k for i in range(n)]
-    return np.stack([frames[i] for i in idx]), np.stack([masks[i] for i in idx])
+    return np.stack([seen[i] for i in idx]), np.stack([masks[i] for i in idx])
 
 
 class LoopedClip(ArrayClipSource):

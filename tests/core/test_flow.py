@@ -101,3 +101,29 @@ def test_warp_mask_is_binary_and_shifted():
     out = F.warp_mask(m, flow)
     assert set(np.unique(out)) <= {0, 255}
     assert out[10:20, 13:23].all() and not out[10:20, 10:13].any()
+
+
+def test_checked_completion_ignores_flow_pulled_toward_a_still_hole():
+    # the camera moves 5 px right; DIS's forward flow is pulled to zero for 4 px around the hole
+    # (a still logo's edges), the backward flow is not: those pixels fail the cycle test
+    h, w = 80, 120
+    hole = np.zeros((h, w), bool)
+    hole[30:50, 50:70] = True
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    pulled = (cv2.dilate(hole.astype(np.uint8), k) > 0) & ~hole
+    fwd = np.zeros((h, w, 2), np.float32)
+    fwd[..., 0] = 5.0
+    fwd[pulled | hole] = 0.0
+    bwd = np.zeros((h, w, 2), np.float32)
+    bwd[..., 0] = -5.0
+    bwd[hole] = 0.0
+    plain = F.complete_flow(fwd, hole, model="laplace")
+    checked = F.complete_checked(fwd, bwd, hole, 8, model="laplace")
+    assert float(np.abs(plain[hole, 0]).max()) < 0.5  # the pulled ring is all it sees
+    assert np.allclose(checked[hole, 0], 5.0, atol=0.2)
+    assert np.array_equal(checked[~(hole | pulled)], fwd[~(hole | pulled)])  # trusted flow kept
+    # consistent flow around the hole: the same as the plain completion
+    fwd2 = np.zeros((h, w, 2), np.float32)
+    fwd2[..., 0] = 5.0
+    assert np.allclose(F.complete_checked(fwd2, -fwd2, hole, 8, model="laplace"),
+                       F.complete_flow(fwd2, hole, model="laplace"))
