@@ -188,11 +188,17 @@ def _flow_to_full(geom: Geometry, flow: np.ndarray, rect, work: np.ndarray | Non
     return up
 
 
-def _fine_flow(g_t: np.ndarray, pre_g: np.ndarray, holes: np.ndarray, opts: TemporalOptions) -> np.ndarray:
+#: the fine flow is computed at ``fine_scale`` only on sources this wide or wider (HD and up)
+FINE_SCALE_MIN_WIDTH = 1280
+
+
+def _fine_flow(g_t: np.ndarray, pre_g: np.ndarray, holes: np.ndarray, opts: TemporalOptions,
+               full_width: int) -> np.ndarray:
     """The full-resolution refinement (rh, rw, 2) float32 between the target and the pre-warped
     reference, completed inside ``holes``. With ``opts.fine_scale`` < 1 it is computed on both
-    images reduced by that factor (the pre-warp leaves a small, smooth correction) and resized back."""
-    s = opts.fine_scale
+    images reduced by that factor (the pre-warp leaves a small, smooth correction) and resized back,
+    on sources at least :data:`FINE_SCALE_MIN_WIDTH` wide (smaller ones keep their full detail)."""
+    s = opts.fine_scale if full_width >= FINE_SCALE_MIN_WIDTH else 1.0
     rh, rw = g_t.shape
     sw, sh = max(16, int(round(rw * s))), max(16, int(round(rh * s)))
     if s >= 1.0 or sw >= rw or sh >= rh:
@@ -284,7 +290,7 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         hole_r = flows.grown(fr.hole, guard_pixels(store))
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
-        fine = _fine_flow(g_t, pre_g, hole_t | pre_hole, opts)
+        fine = _fine_flow(g_t, pre_g, hole_t | pre_hole, opts, W)
     with timed(timings, "restore.warp"):
         # total(x) = fine(x) + coarse(x + fine(x))
         fx, fy = xs - x0 + fine[..., 0], ys - y0 + fine[..., 1]
