@@ -53,6 +53,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: the tree a child imports: this one, or an earlier revision's for the ``--old-rev`` runs
 sys.path.insert(0, os.environ.get("VANISH_BENCH_TREE", str(ROOT)))
 
+from export_inputs import burned, unpack_tree  # noqa: E402 (beside this script)
+
 SIZE = (1920, 1080)
 OLD_CHUNK = 48  # the earlier export's chunk length: its fills restarted at these borders
 
@@ -67,30 +69,6 @@ def make_clip(path: Path, n: int, photo: Path, velocity=(1.7, 0.4)) -> None:
                      crf=18, preset="veryfast") as w:
         for i, f in enumerate(pan_frames(load_photo(photo), SIZE, n, velocity=velocity)):
             w.write(f, i * 512)
-
-
-def burned(src: Path, mask: np.ndarray, dst: Path, mode: str) -> Path:
-    """``src`` with ``mask``'s pixels replaced as :func:`~inpaint_core.bench.occlude.occlude`'s
-    ``mode`` says (a burned-in logo by default), re-encoded as H.264 (crf 18) at ``src``'s rate: the
-    input the exports get; the truth stays ``src``. ``truth`` returns ``src`` itself."""
-    from fractions import Fraction
-
-    from inpaint_core.bench.occlude import occlude
-    from inpaint_core.video import VideoReader, VideoWriter
-
-    if mode == "truth":
-        return src
-    if dst.exists():
-        return dst
-    tmp = dst.with_suffix(".part.mp4")
-    with VideoReader(src) as r:
-        rate = Fraction(r.info.rate)
-        with VideoWriter(tmp, width=r.info.width, height=r.info.height, time_base=1 / (rate * 512), rate=rate,
-                         crf=18, preset="veryfast") as w:
-            for i, f in r.iter_frames():
-                w.write(occlude(f[None], mask[None], mode)[0], i * 512)
-    tmp.replace(dst)
-    return dst
 
 
 def _mask(kind: str, size):
@@ -180,17 +158,6 @@ def run_child(mode: str, clip: Path, mask: str, target: Path, args, end: int = 0
     if res.returncode != 0:
         raise SystemExit(res.stderr[-4000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
-
-
-def unpack_tree(rev: str, folder: Path) -> str:
-    """The package ``inpaint_core`` of git revision ``rev`` unpacked under ``folder``; its path."""
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", rev, "inpaint_core"], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return str(folder)
 
 
 def quality(src: Path, outs: dict[str, Path], mask: np.ndarray, chunks: dict[str, int]) -> dict:
