@@ -22,6 +22,17 @@ def _remap(img: np.ndarray, mx: np.ndarray, my: np.ndarray, interp=cv2.INTER_CUB
     return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), interp, borderMode=border)
 
 
+def _remap_points(img: np.ndarray, x: np.ndarray, y: np.ndarray, interp=cv2.INTER_CUBIC) -> np.ndarray:
+    """``img`` sampled at the points (x, y) (1-d float32, same length N): (N, C) float32. The points
+    are laid out in rows of 1024 (OpenCV's remap takes at most 32767 columns)."""
+    n, row = len(x), 1024
+    m = -(-n // row) * row
+    mx, my = np.zeros(m, np.float32), np.zeros(m, np.float32)
+    mx[:n], my[:n] = x, y
+    out = cv2.remap(img, mx.reshape(-1, row), my.reshape(-1, row), interp, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(m, -1)[:n]
+
+
 def _target_context(ft, fill_up: np.ndarray, rect):
     """What every reference of one target shares: (hole (rh, rw) bool, grey target with its hole
     filled (rh, rw) uint8, xs, ys (rh, rw) float32 full-resolution pixel coordinates)."""
@@ -71,16 +82,34 @@ class NumpyAggregator:
     """Weighted sum of aligned reference residuals over a target rectangle (numpy/OpenCV).
 
     ``fill_up``: (rh, rw, 3) float32 upsized fill. :meth:`add` one reference at a time, then
-    :meth:`result` -> (R (rh, rw, 3) float32, conf (rh, rw) float32)."""
+    :meth:`result` -> (R (rh, rw, 3) float32, conf (rh, rw) float32). ``hole``: (rh, rw) bool, the
+    target's hole over the rectangle: the residual is then sampled and summed only there (and the
+    weights' patch distance in the ring its box filter reads), R is 0 beyond it (the caller uses
+    R inside the hole only) and equals the dense result inside it; None computes it everywhere."""
 
-    def __init__(self, fill_up: np.ndarray, geom: Geometry, opts) -> None:
+    def __init__(self, fill_up: np.ndarray, geom: Geometry, opts, hole: np.ndarray | None = None) -> None:
         self.fill_up, self.geom, self.opts = fill_up, geom, opts
         rh, rw = fill_up.shape[:2]
-        self.acc = np.zeros((rh, rw, 3), np.float32)
-        self.wsum = np.zeros((rh, rw), np.float32)
+        self.k = 2 * int(round(geom.scale)) + 1
         self.anyvalid = np.zeros((rh, rw), np.float32)
+        self.sparse = hole is not None
+        if self.sparse:
+            band = cv2.dilate(hole.view(np.uint8), np.ones((self.k, self.k), np.uint8)) > 0
+            self.band = np.flatnonzero(band)          # pixels whose distance the box filter reads
+            self.pick = hole.ravel()[self.band]       # which of them are hole pixels
+            self.hole_at = self.band[self.pick]
+            self.fill_b = fill_up.reshape(-1, 3)[self.band]
+            n = len(self.hole_at)
+            self.acc = np.zeros((n, 3), np.float32)
+            self.wsum = np.zeros(n, np.float32)
+            self._dense = np.zeros(rh * rw, np.float32)
+        else:
+            self.acc = np.zeros((rh, rw, 3), np.float32)
+            self.wsum = np.zeros((rh, rw), np.float32)
 
     def add(self, fr, al: Alignment, prior, timings: dict | None = None) -> None:
+        if self.sparse:
+            return self._add_sparse(fr, al, prior, timings)
         geom, opts, fill_up = self.geom, self.opts, self.fill_up
         with timed(timings, "restore.resize"):
             blur_r = geom.up(fr.small, al.rrect)
@@ -94,8 +123,7 @@ class NumpyAggregator:
             # the channels' mean by cv2.transform: numpy's mean over the last axis of an (h, w, 3)
             # array took 5x longer
             d = cv2.transform(blur_w, _THIRD)
-            k = 2 * int(round(geom.scale)) + 1
-            d = cv2.blur(d, (k, k))
+            d = cv2.blur(d, (self.k, self.k))
             wgt = (np.exp(d * np.float32(-0.5 / opts.sigma ** 2)) + np.float32(1e-4)) * prior
             wgt = wgt.astype(np.float32) * al.valid
             if opts.lf_sigma:
@@ -107,8 +135,40 @@ class NumpyAggregator:
             self.wsum += wgt
             np.maximum(self.anyvalid, al.valid.astype(np.float32), out=self.anyvalid)
 
+    def _add_sparse(self, fr, al: Alignment, prior, timings: dict | None) -> None:
+        geom, opts = self.geom, self.opts
+        rh, rw = self.anyvalid.shape
+        with timed(timings, "restore.resize"):
+            blur_r = geom.up(fr.small, al.rrect)
+            res_r = fr.fullf(al.rrect) - blur_r
+        with timed(timings, "restore.warp"):
+            lx, ly = al.lx.ravel(), al.ly.ravel()
+            bx, by = lx[self.band], ly[self.band]
+            blur_w = _remap_points(blur_r, bx, by)
+            res_w = _remap_points(res_r, bx[self.pick], by[self.pick], cv2.INTER_LANCZOS4)
+        with timed(timings, "restore.aggregate"):
+            diff = self.fill_b - blur_w
+            dense = self._dense
+            dense[self.band] = (diff * diff) @ _THIRD[0]
+            d = cv2.blur(dense.reshape(rh, rw), (self.k, self.k)).ravel()[self.hole_at]
+            valid = al.valid.ravel()[self.hole_at]
+            p = prior.ravel()[self.hole_at] if isinstance(prior, np.ndarray) else prior
+            wgt = ((np.exp(d * np.float32(-0.5 / opts.sigma ** 2)) + np.float32(1e-4)) * p).astype(np.float32) * valid
+            if opts.lf_sigma:
+                lf = np.exp(d * np.float32(-0.5 / opts.lf_sigma ** 2))
+                res_w -= diff[self.pick] * lf[:, None]
+            res_w *= wgt[:, None]
+            self.acc += res_w
+            self.wsum += wgt
+            np.maximum(self.anyvalid, al.valid.astype(np.float32), out=self.anyvalid)
+
     def result(self) -> tuple[np.ndarray, np.ndarray]:
+        conf = cv2.GaussianBlur(self.anyvalid, (0, 0), max(1.0, self.geom.scale)) * self.anyvalid
+        if self.sparse:
+            out = np.zeros(self.fill_up.shape, np.float32)
+            got = self.wsum > 0
+            out.reshape(-1, 3)[self.hole_at[got]] = self.acc[got] / self.wsum[got][:, None]
+            return out, conf.astype(np.float32)
         out = np.zeros_like(self.acc)
         np.divide(self.acc, np.maximum(self.wsum, 1e-12)[..., None], out=out, where=self.wsum[..., None] > 0)
-        conf = cv2.GaussianBlur(self.anyvalid, (0, 0), max(1.0, self.geom.scale)) * self.anyvalid
         return out, conf.astype(np.float32)

@@ -63,6 +63,15 @@ class TemporalOptions:
     #: over all 40 frames of the 1080p Wood watermark pan it lost 0.15 dB (and 0.15 dB end to end in
     #: bench_export.py), so it is not the default
     fine_preset: str = "medium"
+    #: the refinement is computed at this share of full resolution on sources 1280 px wide or wider
+    #: (``temporal.FINE_SCALE_MIN_WIDTH``); 1.0: full. 0.5 cut the restore's CPU by 10-14 % on 12
+    #: frames of the clean 1080p watermark pans (-0.035 / +0.006 / +0.024 dB Wood / Garden / Dune),
+    #: but with a logo burned into the hole bench_export.py measured -0.44 dB (Wood, 100 frames) and
+    #: -0.24 dB (Garden, 48) end to end, so it is off by default
+    fine_scale: float = 1.0
+    #: sample and sum the references' residuals at the target's hole pixels only (the caller reads
+    #: the residual there only; equal to the dense sum inside the hole); False: over the rectangle
+    sparse: bool = True
 
 
 class FlowCache:

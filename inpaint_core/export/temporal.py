@@ -188,6 +188,32 @@ def _flow_to_full(geom: Geometry, flow: np.ndarray, rect, work: np.ndarray | Non
     return up
 
 
+#: the fine flow is computed at ``fine_scale`` only on sources this wide or wider (HD and up)
+FINE_SCALE_MIN_WIDTH = 1280
+
+
+def _fine_flow(g_t: np.ndarray, pre_g: np.ndarray, holes: np.ndarray, opts: TemporalOptions,
+               full_width: int) -> np.ndarray:
+    """The full-resolution refinement (rh, rw, 2) float32 between the target and the pre-warped
+    reference, completed inside ``holes``. With ``opts.fine_scale`` < 1 it is computed on both
+    images reduced by that factor (the pre-warp leaves a small, smooth correction) and resized back,
+    on sources at least :data:`FINE_SCALE_MIN_WIDTH` wide (smaller ones keep their full detail)."""
+    s = opts.fine_scale if full_width >= FINE_SCALE_MIN_WIDTH else 1.0
+    rh, rw = g_t.shape
+    sw, sh = max(16, int(round(rw * s))), max(16, int(round(rh * s)))
+    if s >= 1.0 or sw >= rw or sh >= rh:
+        fine = compute_flow(g_t, pre_g, preset=_fine_preset(opts.fine_preset, g_t.shape))
+        return fill_smooth(fine, holes)
+    a = cv2.resize(g_t, (sw, sh), interpolation=cv2.INTER_AREA)
+    b = cv2.resize(pre_g, (sw, sh), interpolation=cv2.INTER_AREA)
+    hs = cv2.resize(holes.view(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA) > 0
+    small = fill_smooth(compute_flow(a, b, preset=_fine_preset(opts.fine_preset, a.shape)), hs)
+    fine = cv2.resize(small, (rw, rh), interpolation=cv2.INTER_LINEAR)
+    fine[..., 0] *= np.float32(rw / sw)
+    fine[..., 1] *= np.float32(rh / sh)
+    return fine
+
+
 def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
     if isinstance(corr, FlowCorrespondence):
         hit = (corr.source_frame == r).astype(np.float32)
@@ -223,14 +249,14 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         whole[y0:y1, x0:x1] = fill_up
         r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device)
         return r_all[y0:y1, x0:x1].copy(), c_all[y0:y1, x0:x1].copy()
+    with timed(timings, "restore.warp"):
+        ctx = _target_context(store[t], fill_up, rect)
     if device == "cpu":
-        agg = NumpyAggregator(fill_up, geom, opts)
+        agg = NumpyAggregator(fill_up, geom, opts, ctx[0] if opts.sparse else None)
     else:
         from .torch_restore import TorchAggregator
 
         agg = TorchAggregator(fill_up, geom, opts, device)
-    with timed(timings, "restore.warp"):
-        ctx = _target_context(store[t], fill_up, rect)
     for r in refs:
         al = align_reference(t, r, store, flows, fill_up, rect, opts, timings, ctx)
         if al is None:
@@ -264,8 +290,7 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         hole_r = flows.grown(fr.hole, guard_pixels(store))
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
-        fine = compute_flow(g_t, pre_g, preset=_fine_preset(opts.fine_preset, g_t.shape))
-        fine = fill_smooth(fine, hole_t | pre_hole)
+        fine = _fine_flow(g_t, pre_g, hole_t | pre_hole, opts, W)
     with timed(timings, "restore.warp"):
         # total(x) = fine(x) + coarse(x + fine(x))
         fx, fy = xs - x0 + fine[..., 0], ys - y0 + fine[..., 1]

@@ -7,8 +7,10 @@ its own with 16 frames of context). Each run is a fresh child process, so its pe
 (``ru_maxrss``) is its own. Beside them, in the same run: the engine alone at its working size, the
 new export on a clip three times longer (memory must not grow with the length), and quality:
 
-* in-hole PSNR against the truth (the clip itself: the mask hides nothing burned in) of both
-  exports, on the 1080p photo pans and on running_car (its square mask over clean pixels);
+* in-hole PSNR against the truth of both exports, on the 1080p photo pans and on running_car (its
+  square mask): the exports are given the clips with a logo burned into the hole
+  (:func:`inpaint_core.bench.occlude.occlude`, ``--hole-content``, default ``logo``) and scored
+  against the clean clips, so no method sees the answer through the hole;
 * the border step: mean absolute difference between consecutive output frames inside the hole at
   the old chunk borders (47|48, 95|96, ...), at the classical engine's own chunk borders (its
   stream still runs in chunks, 15 frames at 960x540) and away from both, with 95 % bootstrap
@@ -19,6 +21,8 @@ new export on a clip three times longer (memory must not grow with the length), 
     python tests/benchmarks/bench_export.py --frames 120     # shorter (120/360), same measurements
     python tests/benchmarks/bench_export.py --device cuda    # restore on the GPU, where there is one
     python tests/benchmarks/bench_export.py --old-rev b29cd5e  # "old" = the export before issue 18's work
+    python tests/benchmarks/bench_export.py --today-rev 4ebc4dc  # one more row, 'today': the pipelined
+        # export of that revision (the restore before session 7's work), beside this tree's
     python tests/benchmarks/bench_export.py --frames 120 --skip old long --alt-options '{"ahead": 8}'
         # one more row, 'alt': the new export with other engine options, beside the default
 
@@ -48,6 +52,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 #: the tree a child imports: this one, or an earlier revision's for the ``--old-rev`` runs
 sys.path.insert(0, os.environ.get("VANISH_BENCH_TREE", str(ROOT)))
+
+from export_inputs import burned, unpack_tree  # noqa: E402 (beside this script)
 
 SIZE = (1920, 1080)
 OLD_CHUNK = 48  # the earlier export's chunk length: its fills restarted at these borders
@@ -144,23 +150,14 @@ def run_child(mode: str, clip: Path, mask: str, target: Path, args, end: int = 0
     tree = str(ROOT)
     if mode == "old" and args.old_tree:  # the earlier export as that revision's tree ran it
         tree = args.old_tree
+    if mode == "today":  # the pipelined export of --today-rev
+        tree, cmd[cmd.index("--mode") + 1] = args.today_tree, "new"
     print(f"  {mode:<6} {clip.name} {options or ''}...", flush=True)
     res = subprocess.run(cmd, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": tree, "VANISH_BENCH_TREE": tree})
     if res.returncode != 0:
         raise SystemExit(res.stderr[-4000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
-
-
-def unpack_tree(rev: str, folder: Path) -> str:
-    """The package ``inpaint_core`` of git revision ``rev`` unpacked under ``folder``; its path."""
-    import shutil
-
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", rev, "inpaint_core"], cwd=ROOT, capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return str(folder)
 
 
 def quality(src: Path, outs: dict[str, Path], mask: np.ndarray, chunks: dict[str, int]) -> dict:
@@ -279,16 +276,22 @@ def main() -> None:
     ap.add_argument("--end", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--scan", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--car-frames", type=int, default=0, help="running_car frames (default: all 292)")
+    ap.add_argument("--today-rev", default="",
+                    help="one more row, 'today': the pipelined export of this git revision's tree")
+    ap.add_argument("--hole-content", default="logo", choices=["logo", "flat", "truth"],
+                    help="what the exports' input holds under the mask (truth: the clean clip, optimistic)")
     ap.add_argument("--old-rev", default="",
                     help="run the earlier export (the 'old' rows) from this git revision's tree instead of "
                          "this tree's one-thread path, e.g. the commit before the streaming export")
     args = ap.parse_args()
-    args.old_tree = ""
+    args.old_tree = args.today_tree = ""
     if args.child:
         child(args)
         return
     if args.old_rev:
         args.old_tree = unpack_tree(args.old_rev, Path(args.tmp) / "old_tree")
+    if args.today_rev:
+        args.today_tree = unpack_tree(args.today_rev, Path(args.tmp) / "today_tree")
     tmp = Path(args.tmp)
     tmp.mkdir(parents=True, exist_ok=True)
     photos = Path(args.shared) / "data" / "photos"
@@ -304,18 +307,24 @@ def main() -> None:
         clips[(name, length)] = clip
     # the exports compared for quality: mode, engine options (None: --engine-options)
     variants = {"new": ("new", None)}
+    if args.today_rev:
+        variants["today"] = ("today", None)
     if args.alt_options:
         variants["alt"] = ("new", args.alt_options)
     if "old" not in args.skip:
         variants["old"] = ("old", None)
-    print("speed and memory (each run a fresh process):")
-    speed_clip = clips[("Wood.jpg", n)]
-    rows = {k: run_child(m, speed_clip, "watermark", tmp / f"{k}.mp4", args, options=o) for k, (m, o) in variants.items()}
-    if "engine" not in args.skip:
-        rows["engine"] = run_child("engine", speed_clip, "watermark", tmp / "none.mp4", args)
-    if "long" not in args.skip:
-        rows["new_long"] = run_child("new", clips[("Wood.jpg", n_long)], "watermark", tmp / "new_long.mp4", args)
     from inpaint_core.export.synthetic import watermark_mask
+
+    hc = args.hole_content
+    fed = {key: burned(c, watermark_mask(SIZE, 0), c.with_name(f"{c.stem}_{hc}.mp4"), hc) for key, c in clips.items()}
+    print(f"speed and memory (each run a fresh process; input: hole content '{hc}'):")
+    speed_clip = clips[("Wood.jpg", n)]
+    speed_in = fed[("Wood.jpg", n)]
+    rows = {k: run_child(m, speed_in, "watermark", tmp / f"{k}.mp4", args, options=o) for k, (m, o) in variants.items()}
+    if "engine" not in args.skip:
+        rows["engine"] = run_child("engine", speed_in, "watermark", tmp / "none.mp4", args)
+    if "long" not in args.skip:
+        rows["new_long"] = run_child("new", fed[("Wood.jpg", n_long)], "watermark", tmp / "new_long.mp4", args)
 
     def chunks_of(rs):  # the old export restarted at its own 48-frame chunks, not the engine's
         return {k: (rs[k].get("engine_chunk", 0) if k != "old" else 0) for k in variants}
@@ -324,14 +333,16 @@ def main() -> None:
                                               watermark_mask(SIZE, 0), chunks_of(rows))}
     for p in args.photos:
         c = clips[(p, args.quality_frames)]
-        q = {k: run_child(m, c, "watermark", tmp / f"{k}_q.mp4", args, options=o) for k, (m, o) in variants.items()}
+        q = {k: run_child(m, fed[(p, args.quality_frames)], "watermark", tmp / f"{k}_q.mp4", args, options=o)
+             for k, (m, o) in variants.items()}
         qual[f"{p} ({args.quality_frames} frames)"] = {
             **quality(c, {k: tmp / f"{k}_q.mp4" for k in variants}, watermark_mask(SIZE, 0), chunks_of(q)),
             **{f"fps_{k}": v["fps"] for k, v in q.items()}}
     car = Path(args.shared) / "data" / "clips" / "running_car"
     if not args.no_running_car and car.is_dir():
         m = str(car / "square_mask_432x240.png")
-        q = {k: run_child(mm, car / "video.mp4", m, tmp / f"car_{k}.mp4", args, args.car_frames, options=o)
+        car_in = burned(car / "video.mp4", _mask(m, (972, 540)), tmp / f"running_car_{hc}.mp4", hc)
+        q = {k: run_child(mm, car_in, m, tmp / f"car_{k}.mp4", args, args.car_frames, options=o)
              for k, (mm, o) in variants.items()}
         qual["running_car (square mask, 972x540)"] = {
             **quality(car / "video.mp4", {k: tmp / f"car_{k}.mp4" for k in variants}, _mask(m, (972, 540)),
@@ -375,11 +386,20 @@ def report(rows: dict, qual: dict, args, load_start: float) -> None:
     if long_:
         print(f"peak memory {3 * args.frames} / {args.frames} frames: {mem_ratio:.3f} (target <= 1.10), "
               f"{long_['peak_rss_mb']:.0f} MB (target < 3072)")
-    names = [k for k in rows if k in ("new", "alt", "old")]
-    print(f"\n{'clip':<38} " + " ".join(f"{'PSNR ' + k:>9}" for k in names) +
+    if "today" in rows:
+        t = rows["today"]
+        print(f"end to end, new / today (revision {args.today_rev}): {new['fps'] / t['fps']:.2f}x; restore CPU "
+              f"s/frame new {new['stage_s_per_frame'].get('restore.cpu', float('nan')):.3f} / today "
+              f"{t['stage_s_per_frame'].get('restore.cpu', float('nan')):.3f}"
+              + (f"; today / engine alone {t['fps'] / eng['fps']:.0%}" if eng else ""))
+    names = [k for k in rows if k in ("new", "today", "alt", "old")]
+    print(f"\nin-hole PSNR against the clean clip (input: hole content '{args.hole_content}')")
+    print(f"{'clip':<38} " + " ".join(f"{'PSNR ' + k:>9}" for k in names) + ("  new-today" if "today" in names else "") +
           ("  new-old" if "old" in names else "") + ("  alt-new" if "alt" in names else ""))
     for name, q in qual.items():
         line = f"{name:<38} " + " ".join(f"{q['psnr_' + k]:>9.2f}" for k in names)
+        if "today" in names:
+            line += f"  {q['psnr_new'] - q['psnr_today']:>+9.2f}"
         if "old" in names:
             line += f"  {q['psnr_new'] - q['psnr_old']:>+7.2f}"
         if "alt" in names:
@@ -402,7 +422,8 @@ def report(rows: dict, qual: dict, args, load_start: float) -> None:
             print(line)
     data = {"size": list(SIZE), "engine": args.engine, "engine_options": args.engine_options,
             "alt_options": args.alt_options, "device": args.device, "frames": args.frames,
-            "old": args.old_rev or "one-thread path of this tree",
+            "old": args.old_rev or "one-thread path of this tree", "today": args.today_rev,
+            "hole_content": args.hole_content,
             "rows": rows, "quality": qual, "speedup": speedup, "of_engine": of_engine, "mem_ratio": mem_ratio,
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "load_avg_1m_at_start_and_end": [load_start, os.getloadavg()[0]],

@@ -260,3 +260,32 @@ def test_large_motion_takes_the_working_size_flow_over_the_whole_frame():
     flows(1, 2)
     flows(1, 4)
     assert (1, 2) in flows._crops and (1, 4) not in flows._crops
+
+
+def test_sparse_temporal_residual_equals_the_dense_one_inside_the_hole():
+    """The residual sampled at the hole's pixels only (the default) equals the one computed over the
+    whole rectangle, inside the hole, and is 0 beyond it; the confidence is the same everywhere."""
+    from inpaint_core.export.temporal import temporal_residual
+
+    frames = pan_clip(n=20)
+    mask = np.zeros((192, 320), np.uint8)
+    cv2.line(mask, (60, 150), (260, 60), 255, 7)  # a thin diagonal stroke: most of its box is not hole
+    g = Geometry((320, 192), (160, 96))
+    eng = OracleEngine([g.down(f) for f in frames])
+    fills: dict = {}
+    fill_full_res(frames, [mask] * 20, eng, (160, 96), "none", grow=2, fills=fills, targets=[])
+    store = _store(frames, mask, g)
+    rect = (40, 40, 280, 170)
+    x0, y0, x1, y1 = rect
+    got = {}
+    for sparse in (False, True):
+        opts = TemporalOptions(sparse=sparse)
+        flows = FlowCache(store, opts)
+        fill_up = g.up(fills[10][0], rect)
+        got[sparse] = temporal_residual(10, store, flows, fill_up, rect, opts, fills[10][1])
+    hole = store[10].hole[y0:y1, x0:x1] > 0
+    (rd, cd), (rs, cs) = got[False], got[True]
+    assert np.abs(rd[hole]).max() > 1.0  # a real residual, not all zeros
+    np.testing.assert_allclose(rs[hole], rd[hole], atol=1e-3)
+    assert not rs[~hole].any()
+    np.testing.assert_array_equal(cs, cd)
