@@ -17,7 +17,7 @@ from ..errors import VanishError
 from ..jobs import Progress
 from .base import ClipSource, Engine, Filled, FlowCorrespondence, composite
 from .chunkcache import ChunkCache
-from .propagation import ChunkFiller, Seed
+from .propagation import ChunkFiller, Seed, coarse_estimate
 
 
 def spatial_fill(rgb: np.ndarray, hole: np.ndarray, radius: int = 5) -> np.ndarray:
@@ -51,7 +51,8 @@ class PropagateEngine(Engine):
     so the sources do not jump at chunk borders (docs/export.md, the border step).
     ``texture_cap``: where the fill is more than this many
     times as sharp as the ring around the hole (squared Laplacian), its detail is scaled down toward
-    the frame's own Telea fill (:func:`.confidence.cap_texture`; 0 = off; see docs/fill.md).
+    the frame's own (half-size) Telea fill (:func:`.confidence.cap_texture`; 0 = off; default 2:
+    in-hole PSNR up on 15 of 20 pairs of the prefilled table, docs/fill.md).
     ``flow_check``: DIS's flow within that many pixels of the grown hole that fails the cycle test
     is completed too (:func:`inpaint_core.flow.complete_checked`; 0 = off; opt-in: +0.40 dB on the
     moving-camera clips' revealed pixels, but lower on running_car, docs/fill.md).
@@ -66,7 +67,7 @@ class PropagateEngine(Engine):
                  chunk_pixels: int = 12_000_000, delta: float = 1.0, completion: str = "auto",
                  seam: bool = True, filler_options: dict | None = None, fill_method: str = "auto",
                  spatial: str = "telea", references: dict | None = None, layers: bool = False,
-                 spatial_blend: float = 0.0, ahead: int | None = None, texture_cap: float = 0.0,
+                 spatial_blend: float = 0.0, ahead: int | None = None, texture_cap: float = 2.0,
                  flow_check: int = 0, **_ignored) -> None:
         self.flow_check = max(0, int(flow_check))
         self.ahead = None if ahead is None else max(1, int(ahead))
@@ -259,7 +260,8 @@ class PropagateEngine(Engine):
                 if self.texture_cap > 0 and not refs:  # see .confidence
                     from .confidence import cap_texture
 
-                    cap_texture(res.rgb[k], hole, spatial_fill(frame(i), hole), self.texture_cap)
+                    # the smooth base is blurred by 2 px: the half-size Telea (a tenth of the cost) will do
+                    cap_texture(res.rgb[k], hole, coarse_estimate(frame(i), hole), self.texture_cap)
             out.append((i, Filled(i, res.rgb[k], corr), Seed(res.rgb[k], res.src_frame[k], res.src_xy[k])))
         return out
 
