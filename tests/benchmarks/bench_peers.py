@@ -12,8 +12,8 @@ at full resolution. Every method is given the same frames: the truth with the ho
 (a burned-in opaque logo), so that none can read the truth under the mask (before session 6 the
 clean clip was given, which flattered Vanish: its engine reads the neighbourhood of the hole).
 In-hole PSNR over all frames, the same pixels for every method (the user's mask). Vanish variants
-(``--variants``): ``before`` (the export before session 6's prefill), ``blend`` (with the
-full-resolution Telea blend, off by default), ``grow0``, ``uniform``.
+(``--variants``): ``before`` (the export before session 6's prefill), ``noblend`` (without the
+full-resolution Telea blend, on by default since session 7), ``grow0``, ``uniform``.
 Writes tests/benchmarks/results/peers.json (``--out``: elsewhere).
 """
 
@@ -81,23 +81,24 @@ def boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-VARIANTS = ("before", "blend", "grow0", "uniform")
+VARIANTS = ("before", "noblend", "grow0", "uniform")
 
 
 @contextmanager
 def variant_flags(variant: str):
     """The module defaults a Vanish variant runs with, restored afterwards: ``before``, the
     working-size frame's hole not painted over (the logo reaches the engine) and no diffusion blend;
-    ``blend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` on."""
-    saved = frames_mod.PREFILL, diffusionblend.ENABLED
+    ``noblend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` off
+    (the export before session 7)."""
+    saved = frames_mod.PREFILL, diffusionblend.DEFAULT
     if variant == "before":
-        frames_mod.PREFILL, diffusionblend.ENABLED = False, False
-    elif variant == "blend":
-        diffusionblend.ENABLED = True
+        frames_mod.PREFILL, diffusionblend.DEFAULT = False, "off"
+    elif variant == "noblend":
+        diffusionblend.DEFAULT = "off"
     try:
         yield
     finally:
-        frames_mod.PREFILL, diffusionblend.ENABLED = saved
+        frames_mod.PREFILL, diffusionblend.DEFAULT = saved
 
 
 def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:
@@ -131,9 +132,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--clips", default=",".join(CLIPS))
-    ap.add_argument("--variants", default="before",
+    ap.add_argument("--variants", default="noblend",
                     help="extra Vanish exports, comma-separated (empty: none): before (as before session 6: "
-                         "no prefill of the hole), blend (full-resolution Telea blend on), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
+                         "no prefill of the hole), noblend (full-resolution Telea blend off), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
     ap.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     variants = set(args.variants.split(",")) - {""}
