@@ -14,6 +14,7 @@ clean clip was given, which flattered Vanish: its engine reads the neighbourhood
 In-hole PSNR over all frames, the same pixels for every method (the user's mask). Vanish variants
 (``--variants``): ``before`` (the export before session 6's prefill), ``noblend`` (without the
 full-resolution Telea blend, on by default since session 7), ``grow0``, ``uniform``.
+``--clips pan:Wood,pan:Garden``: 1920x1080 pans over those shared photos (the synthetic watermark).
 Writes tests/benchmarks/results/peers.json (``--out``: elsewhere).
 """
 
@@ -94,7 +95,7 @@ def variant_flags(variant: str):
     if variant == "before":
         frames_mod.PREFILL, diffusionblend.DEFAULT = False, "off"
     elif variant == "noblend":
-        diffusionblend.DEFAULT = "off"
+        diffusionblend.DEFAULT = "off"  # (and ``--blend off``: the export's own setting)
     try:
         yield
     finally:
@@ -144,8 +145,14 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     rows = []
     for name in args.clips.split(","):
-        path, start = CLIPS[name]
-        truth = read_frames(SHARED / path, start, args.frames, size=None)
+        if name.startswith("pan:"):  # a 1920x1080 pan over a shared photo, the synthetic watermark
+            from inpaint_core.export.synthetic import load_photo, pan_frames
+
+            truth = list(pan_frames(load_photo(SHARED / f"data/photos/{name[4:]}.jpg"), (1920, 1080), args.frames))
+            name = f"pan_{name[4:]}"
+        else:
+            path, start = CLIPS[name]
+            truth = read_frames(SHARED / path, start, args.frames, size=None)
         h, w = truth[0].shape[:2]
         mask = clip_mask(name, (w, h))
         hole = mask > 0
@@ -166,7 +173,8 @@ def main() -> None:
         g = int(lowres_plan((w, h), create_engine("propagate"), ExportSettings(long_side=DEFAULT_LONG_SIDE)).grow)
         row["default_grow"] = g
         for v in sorted(variants):
-            extra = {"grow0": ["--grow", "0"], "uniform": ["--grow", str(g)]}.get(v, [])
+            extra = {"grow0": ["--grow", "0"], "uniform": ["--grow", str(g)], "noblend": ["--blend", "off"],
+                     "before": ["--blend", "off"]}.get(v, [])
             t0 = time.perf_counter()
             with variant_flags(v):
                 assert vanish(["export", str(src), "--masks", str(mpath), "--out",
