@@ -16,7 +16,7 @@ The rule was chosen on in-memory runs (30 frames, 8 scored, logo-burned, Telea f
 Telea from the grown hole lost 0.3-0.6 dB against it): per-clip best uniform shares were 0.75
 (running_car, trust 0.12), 0.5 (sample_640x360, 0.26), 0.35 (dogs_jump, 0.46), 0.25
 (sample_576x324 0.54, Wood pan 0.65, Garden pan 0.83), 0 (schoolgirls, nothing propagated: -0.06 dB
-at 0.25). Measured in the export: docs/fill.md, "Peers". ``RestoreOptions.blend = "off"`` turns it
+at 0.25). Measured in the export: docs/peers.md. ``RestoreOptions.blend = "off"`` turns it
 off; :data:`DEFAULT` is the default of that option.
 """
 
