@@ -41,6 +41,21 @@ WEIGHT_MIN = 0.25
 PROPAGATED_MIN = 0.05
 #: OpenCV Telea radius in full-resolution pixels
 RADIUS = 5
+#: a mask pixel is on a thin stroke when no mask pixel within THIN_REACH px lies deeper than
+#: THIN_DEPTH px inside the mask (strokes about 9 px wide): there Telea of the stroke's immediate
+#: neighbours is nearly exact (running_car's lettering: 43.6 dB against the restore's 37.4) while a
+#: fill carried from other frames shows the lettering's shape, so Telea takes it whole
+THIN_DEPTH = 4.0
+THIN_REACH = 5
+
+
+def thin_strokes(mask: np.ndarray) -> np.ndarray:
+    """(h, w) bool: the pixels of ``mask`` (non-zero = masked) on thin strokes (see THIN_DEPTH)."""
+    m = (mask > 0).astype(np.uint8)
+    dt = cv2.distanceTransform(m, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    k = np.ones((2 * THIN_REACH + 1, 2 * THIN_REACH + 1), np.uint8)
+    deep = cv2.dilate((dt > THIN_DEPTH).astype(np.uint8), k) > 0
+    return (m > 0) & ~deep
 
 
 def auto_weight(ft, corr, geom, layers, confs) -> float:
@@ -82,7 +97,8 @@ def blend_diffusion(layers, ft, weight: float):
     """``layers`` (``(rect, alpha, restored)`` as :func:`~inpaint_core.export.pipeline.restore_layers`
     returns them) with Telea's full-resolution fill of frame ``ft`` (a
     :class:`~inpaint_core.export.frames.FrameData`) from the user's ungrown mask (``ft.user``) mixed
-    into ``restored`` by ``weight`` inside that mask; in the growth ring and the feather band
+    into ``restored`` by ``weight`` inside that mask, wholly on its thin strokes
+    (:func:`thin_strokes`); in the growth ring and the feather band
     ``restored`` is unchanged. Returns a new list."""
     if not layers or weight <= 0:
         return layers
@@ -95,7 +111,7 @@ def blend_diffusion(layers, ft, weight: float):
             out.append((rect, alpha, restored))
             continue
         tel = telea_piece(ft.full, user, rect)
-        wgt = np.float32(weight) * inside
+        wgt = np.where(thin_strokes(user[y0:y1, x0:x1]), np.float32(1.0), np.float32(weight)) * inside
         mixed = restored + wgt[..., None] * (tel - restored)
         out.append((rect, alpha, mixed.astype(np.float32)))
     return out
