@@ -104,3 +104,14 @@ def test_diffusion_blend_mixes_telea_into_the_users_mask_by_the_restores_trust()
     # quarter of the way there
     share = (mixed[inside] / np.maximum(truth[inside], 1)).mean()
     assert 0.18 < share < 0.32
+
+
+def test_thin_strokes_are_the_lettering_not_the_wide_parts():
+    from inpaint_core.export.diffusionblend import thin_strokes
+
+    mask = np.zeros((80, 160), np.uint8)
+    mask[10:16, 10:150] = 255  # a 6 px stroke
+    mask[30:70, 40:100] = 255  # a 40x60 block
+    thin = thin_strokes(mask)
+    assert thin[10:16, 10:30].all() and thin[10:16, 110:150].all()
+    assert not thin[40:60, 50:90].any() and not thin[mask == 0].any()
