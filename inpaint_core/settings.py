@@ -85,7 +85,7 @@ SCHEMA: dict[str, Setting] = {s.name: s for s in (
             "or none (plain upsizing)", choices=RESIDUAL_MODES),
     Setting("blend", "auto", str, "full-resolution Telea fill mixed into the hole with both residuals: "
             "auto (its share per frame from how much of the hole the restore's references back, "
-            "0.25-0.75) or off", choices=("auto", "off")),
+            "0.25-0.75; the mask's thin strokes wholly) or off", choices=("auto", "off")),
     Setting("format", None, str, "output format", choices=OUTPUT_FORMATS, optional=True,
             none_means="from the output's extension"),
     Setting("crf", None, int, "quality of lossy formats (lower is better)", 0, 63, optional=True,
