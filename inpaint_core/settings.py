@@ -83,6 +83,9 @@ SCHEMA: dict[str, Setting] = {s.name: s for s in (
             0, 512),
     Setting("residuals", "both", str, "full-resolution detail: temporal + spatial residuals, one of them, "
             "or none (plain upsizing)", choices=RESIDUAL_MODES),
+    Setting("blend", "auto", str, "full-resolution Telea fill mixed into the hole with both residuals: "
+            "auto (its share per frame from how much of the hole the restore's references back, "
+            "0.25-0.75; the mask's thin strokes wholly) or off", choices=("auto", "off")),
     Setting("format", None, str, "output format", choices=OUTPUT_FORMATS, optional=True,
             none_means="from the output's extension"),
     Setting("crf", None, int, "quality of lossy formats (lower is better)", 0, 63, optional=True,
@@ -93,7 +96,7 @@ SCHEMA: dict[str, Setting] = {s.name: s for s in (
 )}
 
 #: settings stored under ``settings.export`` of a project (the others have their own keys)
-EXPORT_KEYS = ("long_side", "residuals", "format", "crf", "start", "end", "audio")
+EXPORT_KEYS = ("long_side", "residuals", "blend", "format", "crf", "start", "end", "audio")
 
 
 def working_size(src: tuple[int, int], fixed: tuple[int, int] | None = None,
@@ -123,6 +126,7 @@ class ExportSettings:
     grow: int | None = None
     feather: float = DEFAULT_FEATHER
     residuals: str = "both"
+    blend: str = "auto"
     format: str | None = None
     crf: int | None = None
     start: int = 0
@@ -161,7 +165,7 @@ class ExportSettings:
     def export_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of :func:`inpaint_core.export.export_video` for these settings."""
         return {"engine": self.engine, "engine_options": dict(self.engine_options), "long_side": self.long_side,
-                "grow": self.grow, "feather": self.feather, "residuals": self.residuals, "fmt": self.format,
+                "grow": self.grow, "feather": self.feather, "residuals": self.residuals, "blend": self.blend, "fmt": self.format,
                 "crf": self.crf, "start": self.start, "end": self.end, "audio": self.audio}
 
 

@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-audio", action="store_true", help="leave the audio out")
     p.add_argument("--write-masks", metavar="DIR", help="also write the masks used, one PNG per frame")
     p.add_argument("--residuals", choices=RESIDUALS, help=_help("residuals"))
+    p.add_argument("--blend", choices=SCHEMA["blend"].choices, help=_help("blend"))
     p.add_argument("--work-size", type=size_arg, metavar="WxH",
                    help="engine working size (default: the engine's, else the source capped at 960 px)")
     p.add_argument("--grow", type=int, metavar="PX", help=_help("grow"))
@@ -74,7 +75,7 @@ def _inputs(args: argparse.Namespace):
     video (the schema's defaults, then the flags)."""
     src = Path(args.input)
     given = {"engine": args.engine, "long_side": args.long_side, "grow": args.grow, "feather": args.feather,
-             "residuals": args.residuals, "format": args.fmt, "crf": args.crf, "start": args.start,
+             "residuals": args.residuals, "blend": args.blend, "format": args.fmt, "crf": args.crf, "start": args.start,
              "end": args.end, "audio": False if args.no_audio else None}
     _check_flags(given)
     if src.is_dir():

@@ -23,6 +23,11 @@ from .. import flow as F
 
 #: residual motion (pixels per frame, beyond the camera's) that marks an object pixel
 OBJECT_RESIDUAL = 1.5
+#: an object already followed keeps its motion unless its visible pixels move within this many
+#: pixels per frame of it
+GATE = 1.0
+#: ... and takes a new estimate of it from at least this many such pixels
+MIN_UPDATE = 64
 #: the smallest object (share of the frame) that counts
 MIN_OBJECT = 0.002
 
@@ -39,6 +44,28 @@ def _splat(mask: np.ndarray, flow: np.ndarray) -> np.ndarray:
         out[y[ok], x[ok]] = 1
         out = cv2.morphologyEx(out, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     return out > 0
+
+
+#: the band beside the hole whose flow is not trusted for the object's motion (the flow estimate
+#: there mixes in the hole's inside): this share of the frame's long side (6 px at 432x240), at
+#: least 2 px
+BAND = 1 / 72
+
+
+def _band(shape: tuple[int, int]) -> np.ndarray:
+    r = max(2, round(max(shape) * BAND))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def _touching(obj: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the connected parts of ``obj`` that hold a pixel of ``seed``."""
+    n, lab = cv2.connectedComponents(obj.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return obj
+    keep = np.zeros(n, bool)
+    keep[np.unique(lab[seed])] = True
+    keep[0] = False
+    return keep[lab]
 
 
 def _track(raws: Sequence[np.ndarray], holes: Sequence[np.ndarray], done: list[np.ndarray],
@@ -63,11 +90,23 @@ def _track(raws: Sequence[np.ndarray], holes: Sequence[np.ndarray], done: list[n
         ring = (cv2.dilate(hole.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) & ~hole
         border = obj & ring
         pred = np.zeros_like(hole) if layer is None else _splat(layer, done[j - 1]) & hole
-        if border.sum() >= 8:
-            # the object touching the hole now: its motion from the pixels beside the hole
-            res_obj = np.median(res[border], axis=0)
+        # the object touching the hole now: its motion from its pixels beside the hole, away from
+        # the band where the flow is smeared by the hole's (prefilled, featureless) inside; when
+        # only that band shows it (it is nearly all under the hole), the motion it had is kept
+        sample = _touching(obj, border) & ~(cv2.dilate(hole.astype(np.uint8), _band(hole.shape)) > 0) \
+            if border.sum() >= 8 else border
+        need = 8
+        if res_prev is not None and pred.any():
+            # the object already followed: only the pixels that still move about as it did, and
+            # enough of them (its shrinking visible part mixes with the flow's smear at its edges)
+            sample = sample & (np.linalg.norm(res - res_prev, axis=2) < GATE)
+            need = MIN_UPDATE
+        if int(sample.sum()) >= need:
+            res_obj = np.median(res[sample], axis=0)
         elif res_prev is not None and pred.any():
             res_obj = res_prev
+        elif border.sum() >= 8:
+            res_obj = np.median(res[border], axis=0)
         else:
             layer, res_prev = obj if obj.any() else None, None
             continue

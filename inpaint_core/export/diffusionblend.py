@@ -6,11 +6,18 @@ hole covers content that changes shape (snow spray, smoke, water), what other fr
 match and a smooth per-frame fill at full resolution is closer to the truth; averaging the two also
 cancels part of their errors, which are largely independent. :func:`blend_diffusion` mixes OpenCV's
 Telea fill of the source frame (computed on the hole's rectangle only, from the pixels outside the
-grown hole) into each restored piece with a weight per pixel: :data:`WEIGHT_PROPAGATED` where the
-engine's correspondence names a source frame, :data:`WEIGHT_SPATIAL` where it filled spatially.
+user's ungrown mask) into each restored piece inside that mask, by one share per frame that
+:func:`auto_weight` sets from what the restore could verify: the mean trust of the temporal residual
+over the hole (the share backed by a full-resolution reference that passes the cycle test). A fill
+the references back (a pan where propagation is exact) gets a quarter of Telea, one nothing backs
+(snow spray, a car under the logo) three quarters.
 
-Measured (tests/benchmarks/bench_peers.py ``--variants blend``, full resolution, logo-burned frames):
-see docs/fill.md, "Peers". Off by default (:data:`ENABLED`).
+The rule was chosen on in-memory runs (30 frames, 8 scored, logo-burned, Telea from the user's mask;
+Telea from the grown hole lost 0.3-0.6 dB against it): per-clip best uniform shares were 0.75
+(running_car, trust 0.12), 0.5 (sample_640x360, 0.26), 0.35 (dogs_jump, 0.46), 0.25
+(sample_576x324 0.54, Wood pan 0.65, Garden pan 0.83), 0 (schoolgirls, nothing propagated: -0.06 dB
+at 0.25). Measured in the export: docs/peers.md. ``RestoreOptions.blend = "off"`` turns it
+off; :data:`DEFAULT` is the default of that option.
 """
 
 from __future__ import annotations
@@ -18,31 +25,58 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-#: Telea's share where the engine propagated the pixel from another frame
-WEIGHT_PROPAGATED = 0.5
-#: Telea's share where the engine filled the pixel spatially (no frame showed it)
-WEIGHT_SPATIAL = 0.75
-#: on/off for the export. Off: it helps the real clips of the peers benchmark (running_car +1.8 to
-#: +2 dB, sample_640x360 +0.7) but costs where propagation is exact (a 1080p pan over Wood.jpg,
-#: logo-burned: 28.45 -> 27.21 dB) and a little on schoolgirls / sample_576x324 (-0.1 to -0.2 dB);
-#: it needs a measure of how well the motion explains the hole's surroundings before it can be on
-ENABLED = False
+#: the restore's ``blend`` choices: ``auto`` (the rule of :func:`auto_weight`) or ``off``
+MODES = ("auto", "off")
+#: the default of :attr:`~inpaint_core.export.pipeline.RestoreOptions.blend`
+DEFAULT = "auto"
+#: Telea's share of a frame whose hole no trusted full-resolution reference backs (trust 0) ...
+WEIGHT_UNBACKED = 0.75
+#: ... falling by this much per unit of the mean trust over the hole ...
+WEIGHT_SLOPE = 0.6
+#: ... never below this share (the two fills' errors are largely independent: even an exact
+#: propagation gains from a quarter of Telea, 1080p pans +0.3 to +0.8 dB)
+WEIGHT_MIN = 0.25
+#: the engine propagated less than this share of the hole: its fill is already a per-frame spatial
+#: fill (a still hole in a still scene), and Telea gets WEIGHT_MIN
+PROPAGATED_MIN = 0.05
 #: OpenCV Telea radius in full-resolution pixels
 RADIUS = 5
+#: a mask pixel is on a thin stroke when no mask pixel within THIN_REACH px lies deeper than
+#: THIN_DEPTH px inside the mask (strokes about 9 px wide): there Telea of the stroke's immediate
+#: neighbours is nearly exact (running_car's lettering: 43.6 dB against the restore's 37.4) while a
+#: fill carried from other frames shows the lettering's shape, so Telea takes it whole
+THIN_DEPTH = 4.0
+THIN_REACH = 5
 
 
-def engine_weights(corr, geom, rect: tuple[int, int, int, int], w_prop: float, w_spat: float) -> np.ndarray:
-    """(h, w) float32 Telea weights over the full-resolution ``rect`` from the engine's
-    correspondence: ``w_prop`` where its working-size ``source_frame`` is >= 0, else ``w_spat``."""
-    x0, y0, x1, y1 = rect
+def thin_strokes(mask: np.ndarray) -> np.ndarray:
+    """(h, w) bool: the pixels of ``mask`` (non-zero = masked) on thin strokes (see THIN_DEPTH)."""
+    m = (mask > 0).astype(np.uint8)
+    dt = cv2.distanceTransform(m, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    k = np.ones((2 * THIN_REACH + 1, 2 * THIN_REACH + 1), np.uint8)
+    deep = cv2.dilate((dt > THIN_DEPTH).astype(np.uint8), k) > 0
+    return (m > 0) & ~deep
+
+
+def auto_weight(ft, corr, geom, layers, confs) -> float:
+    """Telea's share for frame ``ft`` (a :class:`~inpaint_core.export.frames.FrameData`): from the
+    restore's trust maps ``confs`` (one per piece of ``layers``, the temporal residual's share backed
+    by a trusted reference, zeros when there is none) averaged over the hole, ``c``:
+    ``clip(WEIGHT_UNBACKED - WEIGHT_SLOPE * c, WEIGHT_MIN, WEIGHT_UNBACKED)``; WEIGHT_MIN where the
+    engine's correspondence propagated less than PROPAGATED_MIN of the hole. Observable inputs only
+    (never the truth)."""
+    tot, n = 0.0, 0
+    for (rect, _, _), conf in zip(layers, confs):
+        x0, y0, x1, y1 = rect
+        inside = ft.hole[y0:y1, x0:x1] > 0
+        if conf.shape == inside.shape:
+            tot += float(conf[inside].sum())
+        n += int(inside.sum())
+    c = tot / n if n else 0.0
     sf = getattr(corr, "source_frame", None)
-    if sf is None or w_prop == w_spat:
-        return np.full((y1 - y0, x1 - x0), np.float32(w_spat), np.float32)
-    mx, my = geom.up_maps(rect)
-    sh, sw = sf.shape[:2]
-    ix = np.clip(np.rint(mx).astype(np.int32), 0, sw - 1)
-    iy = np.clip(np.rint(my).astype(np.int32), 0, sh - 1)
-    return np.where(sf[iy, ix] >= 0, np.float32(w_prop), np.float32(w_spat)).astype(np.float32)
+    if sf is not None and float((sf[geom.down_mask(ft.hole) > 0] >= 0).mean() if ft.hole.any() else 0) < PROPAGATED_MIN:
+        return WEIGHT_MIN
+    return float(np.clip(WEIGHT_UNBACKED - WEIGHT_SLOPE * c, WEIGHT_MIN, WEIGHT_UNBACKED))
 
 
 def telea_piece(full: np.ndarray, hole: np.ndarray, rect: tuple[int, int, int, int],
@@ -59,23 +93,25 @@ def telea_piece(full: np.ndarray, hole: np.ndarray, rect: tuple[int, int, int, i
     return out[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0].astype(np.float32)
 
 
-def blend_diffusion(layers, ft, corr, geom, w_prop: float = WEIGHT_PROPAGATED,
-                    w_spat: float = WEIGHT_SPATIAL):
+def blend_diffusion(layers, ft, weight: float):
     """``layers`` (``(rect, alpha, restored)`` as :func:`~inpaint_core.export.pipeline.restore_layers`
     returns them) with Telea's full-resolution fill of frame ``ft`` (a
-    :class:`~inpaint_core.export.frames.FrameData`) mixed into ``restored`` inside the grown hole;
-    outside the hole (the feather band) ``restored`` is unchanged. Returns a new list."""
-    if not layers or (w_prop <= 0 and w_spat <= 0):
+    :class:`~inpaint_core.export.frames.FrameData`) from the user's ungrown mask (``ft.user``) mixed
+    into ``restored`` by ``weight`` inside that mask, wholly on its thin strokes
+    (:func:`thin_strokes`); in the growth ring and the feather band
+    ``restored`` is unchanged. Returns a new list."""
+    if not layers or weight <= 0:
         return layers
+    user = ft.user if ft.user is not None else ft.hole
     out = []
     for rect, alpha, restored in layers:
         x0, y0, x1, y1 = rect
-        inside = ft.hole[y0:y1, x0:x1] > 0
+        inside = user[y0:y1, x0:x1] > 0
         if not inside.any():
             out.append((rect, alpha, restored))
             continue
-        tel = telea_piece(ft.full, ft.hole, rect)
-        wgt = engine_weights(corr, geom, rect, w_prop, w_spat) * inside
+        tel = telea_piece(ft.full, user, rect)
+        wgt = np.where(thin_strokes(user[y0:y1, x0:x1]), np.float32(1.0), np.float32(weight)) * inside
         mixed = restored + wgt[..., None] * (tel - restored)
         out.append((rect, alpha, mixed.astype(np.float32)))
     return out

@@ -40,6 +40,9 @@ class FrameData:
     full16: np.ndarray | None = None
     soft: np.ndarray | None = None
     core: np.ndarray | None = None
+    #: (H, W) uint8 0/255, the user's mask before growth (its fully masked part): where the
+    #: diffusion blend mixes in (:mod:`.diffusionblend`); None: ``hole``
+    user: np.ndarray | None = None
     #: native -> ``full`` again, exactly as decoded (see :meth:`park`); None where not possible
     _again: Callable | None = field(default=None, repr=False)
 
@@ -133,7 +136,7 @@ class FrameStore:
         if last is not None and np.array_equal(last[0], mask):
             if self.prefill:
                 small = _prefill.engine_input(small, self._cover(last[1]), True)
-            return FrameData(full, small, last[1], last[2], native, full16, last[3], last[4])
+            return FrameData(full, small, last[1], last[2], native, full16, last[3], last[4], last[5])
         hole = grow_for(mask, self.grow)
         # the export's default growth adapts to stroke width at both sizes; an explicit one is uniform
         eg = AdaptiveGrow(self.engine_grow) if isinstance(self.grow, AdaptiveGrow) else self.engine_grow
@@ -142,10 +145,11 @@ class FrameStore:
         if is_soft(mask):  # a layer's feather: its ramp is blended, the hard part grown as usual
             soft = mask.copy()
             core = grow_for(np.where(mask == 255, 255, 0).astype(np.uint8), self.grow)
-        self._last = (mask.copy(), hole, hole_small, soft, core)
+        user = np.where(mask == 255, 255, 0).astype(np.uint8)
+        self._last = (mask.copy(), hole, hole_small, soft, core, user)
         if self.prefill:
             small = _prefill.engine_input(small, self._cover(hole), True)
-        return FrameData(full, small, hole, hole_small, native, full16, soft, core)
+        return FrameData(full, small, hole, hole_small, native, full16, soft, core, user)
 
     def _cover(self, hole: np.ndarray) -> np.ndarray:
         """The working-size pixels the full-resolution ``hole`` touches (what the prefill paints

@@ -110,6 +110,7 @@ def export_video(
     engine_options: dict | None = None,
     work_size: tuple[int, int] | None = None,
     residuals: str = "both",
+    blend: str | None = None,
     fmt: str | None = None,
     crf: int | None = None,
     start: int = 0,
@@ -190,6 +191,8 @@ def export_video(
                            work_size)
         geom, g, work = plan.geom, plan.grow, plan.work
         opts = RestoreOptions(residuals=opts_res, feather=DEFAULT_FEATHER if feather is None else float(feather))
+        if blend is not None:  # None: the restore's default (diffusionblend.DEFAULT)
+            opts.blend = blend
         if restore_device is not None:
             if not hasattr(opts, "device"):
                 raise VanishError("This build restores on the CPU only; leave out the restore device.")
@@ -212,7 +215,7 @@ def export_video(
             "source": str(Path(source).resolve()), "size": [W, H], "frames": n,
             "mtime": os.stat(source).st_mtime_ns, "engine": eng.name, "work": list(work),
             "engine_options": repr(sorted((engine_options or {}).items())),
-            "residuals": opts_res, "grow": g, "feather": opts.feather, "range": [start, end],
+            "residuals": opts_res, "blend": opts.blend, "grow": g, "feather": opts.feather, "range": [start, end],
             # the default growth is stroke-adaptive (masks.strokes), --grow N uniform: not the same
             "grow_rule": "adaptive" if isinstance(g, AdaptiveGrow) else "uniform",
             "chunks": [list(c) for c in chunks],

@@ -39,8 +39,13 @@ class RestoreOptions:
     temporal: TemporalOptions = field(default_factory=TemporalOptions)
     spatial: SpatialOptions = field(default_factory=SpatialOptions)
     device: str = "auto"
+    #: full-resolution Telea mixed into the restored hole with ``residuals="both"``: ``auto`` (its
+    #: share from the restore's trust, :func:`.diffusionblend.auto_weight`) or ``off``
+    blend: str = field(default_factory=lambda: diffusionblend.DEFAULT)
 
     def __post_init__(self) -> None:
+        if self.blend not in diffusionblend.MODES:
+            raise ValueError(f"blend must be one of {diffusionblend.MODES}, not {self.blend!r}")
         if self.residuals not in RESIDUAL_MODES:
             raise ValueError(f"residuals must be one of {RESIDUAL_MODES}, not {self.residuals!r}")
 
@@ -156,16 +161,18 @@ def restore_layers(t: int, fill: np.ndarray, store: FrameStore, flows: FlowCache
     if opts.residuals in ("temporal", "both") and flows is not None:
         refs = select_references(t, store, flows, opts.temporal, corr, timings)
     W, H = store.geom.full
-    out = []
+    out, confs = [], []
     for rect in _regions_of(ft.hole, margin, flows):
         if align != (0, 0):
             from ..video.native import align_rect
 
             rect = align_rect(rect, align, (W, H))
-        out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings)))
-    if diffusionblend.ENABLED:  # a full-resolution Telea fill mixed into the hole (see that module)
+        out.append((rect, *_restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings, confs)))
+    # a full-resolution Telea fill mixed into the hole (see that module); part of the complete
+    # restore only: the single-residual modes isolate one stage
+    if opts.blend != "off" and opts.residuals == "both":
         with timed(timings, "restore.spatial"):
-            out = diffusionblend.blend_diffusion(out, ft, corr, store.geom)
+            out = diffusionblend.blend_diffusion(out, ft, diffusionblend.auto_weight(ft, corr, store.geom, out, confs))
     return out
 
 
@@ -202,8 +209,10 @@ def regions(hole: np.ndarray, margin: int, join: int = 16) -> list[tuple[int, in
     return out
 
 
-def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -> tuple[np.ndarray, np.ndarray]:
-    """(alpha, restored) over the full-resolution rectangle ``rect`` of frame ``t``."""
+def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None,
+                  confs: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, restored) over the full-resolution rectangle ``rect`` of frame ``t``; the temporal
+    residual's trust map over ``rect`` is appended to ``confs`` when given."""
     ft = store[t]
     geom = store.geom
     W, H = geom.full
@@ -247,6 +256,8 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None) -
                 spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need, resolve_device(opts.device))[sl]
     else:
         r_s = None
+    if confs is not None:
+        confs.append(conf)
     inner = res
     hole_r = hole_a[sl]
     if r_t is not None and mode == "both" and r_s is None:

@@ -12,8 +12,9 @@ at full resolution. Every method is given the same frames: the truth with the ho
 (a burned-in opaque logo), so that none can read the truth under the mask (before session 6 the
 clean clip was given, which flattered Vanish: its engine reads the neighbourhood of the hole).
 In-hole PSNR over all frames, the same pixels for every method (the user's mask). Vanish variants
-(``--variants``): ``before`` (the export before session 6's prefill), ``blend`` (with the
-full-resolution Telea blend, off by default), ``grow0``, ``uniform``.
+(``--variants``): ``before`` (the export before session 6's prefill), ``noblend`` (without the
+full-resolution Telea blend, on by default since session 7), ``grow0``, ``uniform``.
+``--clips pan:Wood,pan:Garden``: 1920x1080 pans over those shared photos (the synthetic watermark).
 Writes tests/benchmarks/results/peers.json (``--out``: elsewhere).
 """
 
@@ -81,23 +82,24 @@ def boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-VARIANTS = ("before", "blend", "grow0", "uniform")
+VARIANTS = ("before", "noblend", "grow0", "uniform")
 
 
 @contextmanager
 def variant_flags(variant: str):
     """The module defaults a Vanish variant runs with, restored afterwards: ``before``, the
     working-size frame's hole not painted over (the logo reaches the engine) and no diffusion blend;
-    ``blend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` on."""
-    saved = frames_mod.PREFILL, diffusionblend.ENABLED
+    ``noblend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` off
+    (the export before session 7)."""
+    saved = frames_mod.PREFILL, diffusionblend.DEFAULT
     if variant == "before":
-        frames_mod.PREFILL, diffusionblend.ENABLED = False, False
-    elif variant == "blend":
-        diffusionblend.ENABLED = True
+        frames_mod.PREFILL, diffusionblend.DEFAULT = False, "off"
+    elif variant == "noblend":
+        diffusionblend.DEFAULT = "off"  # (and ``--blend off``: the export's own setting)
     try:
         yield
     finally:
-        frames_mod.PREFILL, diffusionblend.ENABLED = saved
+        frames_mod.PREFILL, diffusionblend.DEFAULT = saved
 
 
 def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:
@@ -131,9 +133,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--clips", default=",".join(CLIPS))
-    ap.add_argument("--variants", default="before",
+    ap.add_argument("--variants", default="noblend",
                     help="extra Vanish exports, comma-separated (empty: none): before (as before session 6: "
-                         "no prefill of the hole), blend (full-resolution Telea blend on), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
+                         "no prefill of the hole), noblend (full-resolution Telea blend off), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
     ap.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     variants = set(args.variants.split(",")) - {""}
@@ -143,8 +145,14 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     rows = []
     for name in args.clips.split(","):
-        path, start = CLIPS[name]
-        truth = read_frames(SHARED / path, start, args.frames, size=None)
+        if name.startswith("pan:"):  # a 1920x1080 pan over a shared photo, the synthetic watermark
+            from inpaint_core.export.synthetic import load_photo, pan_frames
+
+            truth = list(pan_frames(load_photo(SHARED / f"data/photos/{name[4:]}.jpg"), (1920, 1080), args.frames))
+            name = f"pan_{name[4:]}"
+        else:
+            path, start = CLIPS[name]
+            truth = read_frames(SHARED / path, start, args.frames, size=None)
         h, w = truth[0].shape[:2]
         mask = clip_mask(name, (w, h))
         hole = mask > 0
@@ -165,7 +173,8 @@ def main() -> None:
         g = int(lowres_plan((w, h), create_engine("propagate"), ExportSettings(long_side=DEFAULT_LONG_SIDE)).grow)
         row["default_grow"] = g
         for v in sorted(variants):
-            extra = {"grow0": ["--grow", "0"], "uniform": ["--grow", str(g)]}.get(v, [])
+            extra = {"grow0": ["--grow", "0"], "uniform": ["--grow", str(g)], "noblend": ["--blend", "off"],
+                     "before": ["--blend", "off"]}.get(v, [])
             t0 = time.perf_counter()
             with variant_flags(v):
                 assert vanish(["export", str(src), "--masks", str(mpath), "--out",

@@ -1,5 +1,5 @@
 """Contact sheet of bench_peers.py's outputs: per clip, the middle frame cropped to the logo mask,
-truth | Vanish (default) | Vanish variants run (before, blend, uniform) | removelogo | delogo | Telea,
+truth | Vanish (default) | Vanish variants run (before, noblend, uniform) | removelogo | delogo | Telea,
 the mask outlined; a column whose output file is missing is left out.
 
     PYTHONPATH=$PWD python tests/benchmarks/peers_contact.py [--clips a,b]   (after bench_peers.py)
@@ -23,7 +23,7 @@ from tests.benchmarks.bench_peers import WORK, read_all  # noqa: E402
 from tests.benchmarks.bench_propagate import CLIPS  # noqa: E402
 
 OUT = ROOT / "tests" / "benchmarks" / "results" / "peers_contact.png"
-METHODS = ("vanish", "vanish-before", "vanish-blend", "vanish-uniform", "removelogo", "delogo", "telea")
+METHODS = ("vanish", "vanish-before", "vanish-noblend", "vanish-uniform", "removelogo", "delogo", "telea")
 
 
 def main() -> None:
