@@ -10,6 +10,7 @@ import numpy as np
 
 from .jobs import CancelToken
 from .masks.ops import grow_mask, resize_mask_cover
+from .prefill import engine_input
 
 
 class _ClipBase:
@@ -92,7 +93,7 @@ class ResizedClipSource(_ClipBase):
     masks keep every touched pixel (:func:`resize_mask_cover`) and are then grown by ``grow``.
     ``prefill``: paint the working frame's hole (the pixels the source mask touches, before the
     growth) over from its surroundings, as every engine path does
-    (:func:`inpaint_core.export.prefill.engine_input`; None = its ``PREFILL`` default).
+    (:func:`inpaint_core.prefill.engine_input`; None = its ``PREFILL`` default).
     A small LRU cache (``cache_frames`` entries) keeps recent frames and masks.
     """
 
@@ -153,8 +154,6 @@ class ResizedClipSource(_ClipBase):
             interp = cv2.INTER_AREA if w * h < f.shape[0] * f.shape[1] else cv2.INTER_CUBIC
             small = cv2.resize(f, (w, h), interpolation=interp) if f.shape[:2] != (h, w) else f
             small = np.ascontiguousarray(self._place(small, cv2.BORDER_REPLICATE))
-            from .export.prefill import engine_input  # here: export imports this module
-
             return engine_input(small, self.cover(i), self._prefill)
 
         return self._cached("f", i, make)

@@ -15,7 +15,7 @@ watermark at its size.
 Honest input (as :func:`.runner.run_engine`): the export is given each frame with the pixels under
 the user's mask replaced (:mod:`.occlude`, ``hole_content``, by default the burned-in striped logo),
 as a real clip holds the logo there; the export then prefills the working-size hole as on every
-path (:func:`inpaint_core.export.prefill.engine_input`). The scores compare with the untouched
+path (:func:`inpaint_core.prefill.engine_input`). The scores compare with the untouched
 truth. ``hole_content="truth"`` gives the export the true frames (the old, optimistic input).
 """
 

@@ -6,7 +6,7 @@ its frames are replaced (:mod:`.occlude`; by default a burned-in striped "logo")
 object or logo in real use; the scores compare the result with the untouched truth.
 ``hole_content="truth"`` restores the old, optimistic input (for comparisons only). Then, as on every engine path (the export, the preview,
 ``vanish inpaint``), the hole is painted over from its surroundings
-(:func:`inpaint_core.export.prefill.engine_input`), so the engine here gets exactly the frames the
+(:func:`inpaint_core.prefill.engine_input`), so the engine here gets exactly the frames the
 export's engine gets (:func:`engine_frames`).
 
 Fair scoring: every engine gets the same hole mask; for *running*, the mask is grown by the
@@ -38,8 +38,8 @@ from ..clipsource import ArrayClipSource
 from ..engines import create_engine, engine_class
 from ..engines.base import Filled
 from ..errors import Cancelled, MaskError, VanishError
-from ..export.prefill import engine_input
 from ..jobs import CancelToken, Progress, run_job
+from ..prefill import engine_input
 from .clips import Clip, expand_clip_paths, load_clip
 from .masks import MASK_TYPES, generate_masks
 from .memory import PeakMemory
@@ -163,7 +163,7 @@ def engine_frames(frames: np.ndarray, masks: np.ndarray,
     """(N, H, W, 3) uint8: what an engine is given of ``frames`` with holes ``masks`` (N, H, W)
     (the user's holes, before the engine's growth): the hole pixels replaced as ``hole_content``
     says (:func:`.occlude.occlude`), then painted over by the prefill every engine path applies
-    (:func:`inpaint_core.export.prefill.engine_input`; ``prefill`` None = its default). With
+    (:func:`inpaint_core.prefill.engine_input`; ``prefill`` None = its default). With
     ``"truth"`` the true frames, unchanged (the old optimistic input, for comparisons)."""
     seen = occlude(frames, masks, hole_content)
     if hole_content == "truth":

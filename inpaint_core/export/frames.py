@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import prefill as _prefill
 from ..masks.ops import feather
 from ..masks.strokes import AdaptiveGrow, grow_for
-from . import prefill as _prefill
 from .residuals import Geometry
 
 

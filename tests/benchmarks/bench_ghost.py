@@ -10,7 +10,7 @@ Two cases at 432x240, in-hole PSNR over the user's mask, all frames:
 - ``running_car_32``: running_car frames 32-91 (a second car passes under the logo), its logo mask.
 
 Every method is given what a real clip gives it: the hole painted white (a burned-in logo) and, as
-the export does (:mod:`inpaint_core.export.prefill`), that white painted over from the surroundings
+the export does (:mod:`inpaint_core.prefill`), that white painted over from the surroundings
 before the engine reads the frame; the engine's hole grows stroke-adaptively by 2 (the export's
 default growth). ``today``: the engine's defaults; ``layers``: the engine option ``layers`` (motion
 layers, :mod:`inpaint_core.engines.motionlayers`); ``telea``: OpenCV Telea per frame. All in one run.
@@ -36,9 +36,9 @@ from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.clipsource import ArrayClipSource  # noqa: E402
 from inpaint_core.engines.base import Filled  # noqa: E402
 from inpaint_core.engines.propagate import PropagateEngine  # noqa: E402
-from inpaint_core.export.prefill import pull_push  # noqa: E402
 from inpaint_core.export.synthetic import load_photo  # noqa: E402
 from inpaint_core.masks.strokes import adaptive_grow  # noqa: E402
+from inpaint_core.prefill import pull_push  # noqa: E402
 from tests.benchmarks.bench_peers import burn, score  # noqa: E402
 from tests.benchmarks.bench_propagate import CLIPS, SHARED, read_frames  # noqa: E402
 

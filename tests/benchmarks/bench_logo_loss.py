@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from inpaint_core import metrics  # noqa: E402
+from inpaint_core import prefill as prefill_switch  # noqa: E402 (PREFILL, the one prefill switch)
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
-from inpaint_core.export import prefill as frames_mod  # noqa: E402 (PREFILL, the one prefill switch)
 from inpaint_core.export.pipeline import fill_full_res  # noqa: E402
 from inpaint_core.settings import working_size  # noqa: E402
 from inpaint_core.video.shots import detect_shots  # noqa: E402
@@ -94,7 +94,7 @@ def main() -> None:
     work = working_size((w, h))
     tag = f"{work[0]}x{work[1]}"
     for prefill in (False, True):
-        frames_mod.PREFILL = prefill
+        prefill_switch.PREFILL = prefill
         eng = create_engine("propagate")
         fills: dict = {}
         t0 = time.perf_counter()

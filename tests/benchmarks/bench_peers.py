@@ -35,11 +35,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from inpaint_core import metrics  # noqa: E402
+from inpaint_core import prefill as prefill_switch  # noqa: E402 (PREFILL, the one prefill switch)
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.cli import main as vanish  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
 from inpaint_core.export import diffusionblend  # noqa: E402
-from inpaint_core.export import prefill as frames_mod  # noqa: E402 (PREFILL, the one prefill switch)
 from inpaint_core.export.lowres import lowres_plan  # noqa: E402
 from inpaint_core.export.synthetic import watermark_mask  # noqa: E402
 from inpaint_core.settings import DEFAULT_LONG_SIDE, ExportSettings  # noqa: E402
@@ -91,15 +91,15 @@ def variant_flags(variant: str):
     working-size frame's hole not painted over (the logo reaches the engine) and no diffusion blend;
     ``noblend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` off
     (the export before session 7)."""
-    saved = frames_mod.PREFILL, diffusionblend.DEFAULT
+    saved = prefill_switch.PREFILL, diffusionblend.DEFAULT
     if variant == "before":
-        frames_mod.PREFILL, diffusionblend.DEFAULT = False, "off"
+        prefill_switch.PREFILL, diffusionblend.DEFAULT = False, "off"
     elif variant == "noblend":
         diffusionblend.DEFAULT = "off"  # (and ``--blend off``: the export's own setting)
     try:
         yield
     finally:
-        frames_mod.PREFILL, diffusionblend.DEFAULT = saved
+        prefill_switch.PREFILL, diffusionblend.DEFAULT = saved
 
 
 def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:

@@ -2,7 +2,7 @@
 mask, the engine in memory (as the fill benchmarks run it), grow 0: in-hole PSNR with the clean clip
 under the hole (what the in-memory benchmarks give it), with the logo painted white (a burned-in
 logo, as in real use), and with that white logo painted over by the export's prefill
-(:func:`inpaint_core.export.prefill.pull_push`); per-frame Telea beside.
+(:func:`inpaint_core.prefill.pull_push`); per-frame Telea beside.
 
     PYTHONPATH=$PWD python tests/benchmarks/logo_leak_engine.py [--frames 30]
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from inpaint_core.clipsource import ArrayClipSource  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
 from inpaint_core.engines.base import Filled  # noqa: E402
-from inpaint_core.export.prefill import pull_push  # noqa: E402
+from inpaint_core.prefill import pull_push  # noqa: E402
 from tests.benchmarks.bench_peers import burn, score  # noqa: E402
 from tests.benchmarks.bench_propagate import SHARED, read_frames  # noqa: E402
 

@@ -61,7 +61,7 @@ def test_no_engine_sees_the_truth_inside_the_hole(identity):
     assert known.min() <= seen.min() and seen.max() <= known.max()
     assert score_run(run, frames, masks)["psnr_hole"] < 10
     # the unprefilled input (the switch every path reads) holds the logo
-    from inpaint_core.export import prefill
+    from inpaint_core import prefill
 
     prefill.PREFILL = False
     try:

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from inpaint_core import engines
+from inpaint_core import prefill as prefill_mod
 from inpaint_core.bench.runner import engine_frames, run_engine
 from inpaint_core.clipsource import ResizedClipSource
 from inpaint_core.engines.base import Engine, Filled, Progress
 from inpaint_core.export import fill_full_res
-from inpaint_core.export import prefill as prefill_mod
 from inpaint_core.export.lowres import LowResPlan, LowResSource
 from inpaint_core.export.residuals import Geometry
 from inpaint_core.jobs import run_job

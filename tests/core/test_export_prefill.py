@@ -9,8 +9,8 @@ import pytest
 from inpaint_core.engines.telea import TeleaEngine
 from inpaint_core.export import fill_full_res
 from inpaint_core.export.frames import FrameStore
-from inpaint_core.export.prefill import pull_push
 from inpaint_core.export.residuals import Geometry
+from inpaint_core.prefill import pull_push
 from tests.core.test_export_residuals import pan_clip
 
 
