@@ -141,6 +141,10 @@ class ChainPasses:
         if extra is not None:
             img_id, where = extra
             sid[where[y0:y1, x0:x1]] = img_id
+        carried = getattr(self, "carried", {}).get(t)
+        if carried is not None:  # a seed's real sources: its chains go on (see ChunkFiller._carry)
+            ok, csid, cx, cy, cd = carried
+            sid[ok], sx[ok], sy[ok], dist[ok] = csid[ok], cx[ok], cy[ok], cd[ok]
         return sid, sx, sy, dist
 
     def _state_at(self, st: _Pass, p: int, qx: np.ndarray, qy: np.ndarray):

@@ -256,6 +256,7 @@ class ChunkFiller(ChainPasses):
         moves = [float(np.median(F.magnitude(f[::4, ::4][~h[::4, ::4]])))
                  for f, h in zip(self.fwd, self.holes) if (~h[::4, ::4]).any()]
         self.still_camera = bool(moves) and float(np.mean(moves)) < 1.0
+        self.carried = self._carry()
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
         for t, seed in self.seeds.items():
             self.images.append(seed.rgb)
@@ -310,6 +311,47 @@ class ChunkFiller(ChainPasses):
                 rgb = np.clip(canvas[t] + 0.5, 0, 255).astype(np.uint8)
                 canvas[t][remaining[t]] = self.spatial_fn(rgb, remaining[t])[remaining[t]]
         return self._finish(want, canvas, src, sxs, sys_)
+
+    def _carry(self) -> dict[int, tuple[np.ndarray, ...]]:
+        """The real sources of the seeds (the previous chunk's delivered frames): per seed frame t,
+        over its hole box, (where, image id, x, y, chain length) of the pixels whose source frame
+        is in the chunk or still carried by the cache (:mod:`.chunkcache`). Those source frames
+        join the image stack as real frames (ids ``n ..``; ``global_ids`` maps every real id to its
+        frame), so the passes continue the previous chunk's chains across the border instead of
+        restarting at the seeds' colours (which rank below any real source: the source reach
+        dropped at every border, and the fill stepped there)."""
+        self.global_ids = list(range(self.offset, self.offset + self.n))
+        carried: dict[int, tuple[np.ndarray, ...]] = {}
+        if self.cache is not None:
+            for t, f in enumerate(self.frames):
+                self.cache.put_frame(self.offset + t, f)
+            ids: dict[int, int] = {}
+            for t, seed in self.seeds.items():
+                box = self.boxes[t]
+                if box is None:
+                    continue
+                b = np.s_[box[0]:box[1], box[2]:box[3]]
+                cf = seed.corr_frame[b]
+                sid = np.full(cf.shape, -1, np.int32)
+                for g in np.unique(cf[self.holes[t][b] & (cf >= 0)]).tolist():
+                    if self.offset <= g < self.offset + self.n:
+                        sid[cf == g] = g - self.offset
+                        continue
+                    if g not in ids:
+                        img = self.cache.frame(g)
+                        if img is None:
+                            continue
+                        self.images.append(img)
+                        self.global_ids.append(g)
+                        ids[g] = len(self.images) - 1
+                    sid[cf == g] = ids[g]
+                ok = (sid >= 0) & self.holes[t][b]
+                if ok.any():
+                    xy = seed.corr_xy[b]
+                    dist = np.abs(np.float32(self.offset + t) - cf).astype(np.float32)
+                    carried[t] = (ok, sid, xy[..., 0].copy(), xy[..., 1].copy(), dist)
+        self.real = len(self.images)
+        return carried
 
     def _nothing_revealed(self) -> bool:
         """True when no frame can show what the hole hides: the hole stays put and the scene
@@ -384,7 +426,7 @@ class ChunkFiller(ChainPasses):
                 hb, sid, sx, sy, gfb, gxyb = hole[b], src[t][b], sxs[t][b], sys_[t][b], gf[b], gxy[b]
                 rgb[b][hb] = np.clip(canvas[t][b][hb] + 0.5, 0, 255).astype(np.uint8)
                 real = (sid >= 0) & (sid < self.real) & hb
-                gfb[real] = sid[real] + self.offset
+                gfb[real] = np.asarray(self.global_ids, np.int32)[sid[real]]
                 gxyb[real, 0] = sx[real]
                 gxyb[real, 1] = sy[real]
                 present = set(np.unique(sid[hb]).tolist())
