@@ -174,7 +174,8 @@ class ChainPasses:
     def _run_pass(self, forward: bool, known_extra: dict[int, np.ndarray]) -> _Pass:
         """One direction's sequential pass. The state of each frame covers its hole's box (see
         :meth:`_init_state`)."""
-        order = range(self.n) if forward else range(self.n - 1, -1, -1)
+        # the forward pass ends with the frames filled (see ChunkFiller.active)
+        order = range(getattr(self, "active", self.n)) if forward else range(self.n - 1, -1, -1)
         reach_ahead = min(self.max_chain, getattr(self, "max_ahead", None) or self.max_chain)
         st = _Pass(*([None] * self.n for _ in range(5)))
         prev = None

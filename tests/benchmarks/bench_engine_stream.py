@@ -200,7 +200,7 @@ def border(trees: dict[str, Path], photos: list[str], n: int, rounds: int, share
 def _away(m: int, chunk: int) -> np.ndarray:
     """The steps with no engine chunk border within 2 steps (as step_stats counts them)."""
     frame = np.arange(1, m + 1)
-    return np.min([np.abs(((frame + d) % chunk)) for d in range(-2, 3)], axis=0) > 0
+    return np.min([(frame + d) % chunk for d in range(-2, 3)], axis=0) > 0
 
 
 def quality(trees: dict[str, Path], n: int, long_side: int) -> None:
@@ -249,6 +249,7 @@ def main() -> None:
     ap.add_argument("--photos", default="Garden.jpg,Wood.jpg")
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME=JSON: one more row of today's tree with these engine options (--border)")
+    ap.add_argument("--no-now", action="store_true", help="--border: leave out today's tree's default row")
     args = ap.parse_args()
     shared = os.environ.get("VANISH_SHARED", str(ROOT.parent / "shared"))
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -256,7 +257,7 @@ def main() -> None:
     if args.base_tree is not None and not args.profile:
         trees = {"base": args.base_tree.resolve(), "now": ROOT}
     if args.border:
-        rows = {k: (t, {}) for k, t in trees.items()}
+        rows = {k: (t, {}) for k, t in trees.items() if not (args.no_now and k == "now")}
         for v in args.variant:
             name, opts = v.split("=", 1)
             rows[name] = (ROOT, json.loads(opts))
