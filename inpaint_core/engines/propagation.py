@@ -94,8 +94,7 @@ class ChunkFiller(ChainPasses):
                  arbitrate: bool = True, cache: ChunkCache | None = None,
                  completion_scale: float = 1.0, land: float = LAND, max_ahead: int | None = None,
                  carry: bool = False) -> None:
-        #: continue the seeds' chains from their real sources (see :meth:`_carry`; opt-in: it took
-        #: the last border step on Wood from +0.29 to +0.16 but cost CPU, docs/streaming.md)
+        #: continue the seeds' chains from their real sources (:meth:`_carry`; opt-in, docs/streaming.md)
         self.carry = carry
         #: longest chain toward later frames (None: ``max_chain``). With the chunk's look-ahead
         #: context at least this long, every frame sees the same future, wherever it lies in its
@@ -325,13 +324,10 @@ class ChunkFiller(ChainPasses):
         return self._finish(want, canvas, src, sxs, sys_)
 
     def _carry(self) -> dict[int, tuple[np.ndarray, ...]]:
-        """The real sources of the seeds (the previous chunk's delivered frames): per seed frame t,
-        over its hole box, (where, image id, x, y, chain length) of the pixels whose source frame
-        is in the chunk or still carried by the cache (:mod:`.chunkcache`). Those source frames
-        join the image stack as real frames (ids ``n ..``; ``global_ids`` maps every real id to its
-        frame), so the passes continue the previous chunk's chains across the border instead of
-        restarting at the seeds' colours (which rank below any real source: the source reach
-        dropped at every border, and the fill stepped there)."""
+        """With ``carry``: per seed frame t, over its hole box, (where, image id, x, y, chain
+        length) of the seed pixels whose real source frame is in the chunk or in the cache; those
+        frames join the stack as real images (``global_ids``: each real id's frame), so the chains
+        go on across the border instead of restarting at the seeds' colours."""
         self.global_ids = list(range(self.offset, self.offset + self.n))
         carried: dict[int, tuple[np.ndarray, ...]] = {}
         if self.cache is not None and self.carry:
