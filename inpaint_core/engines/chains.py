@@ -150,6 +150,10 @@ class ChainPasses:
         if extra is not None:
             img_id, where = extra
             sid[where[y0:y1, x0:x1]] = img_id
+        carried = getattr(self, "carried", {}).get(t)
+        if carried is not None:  # a seed's real sources: its chains go on (see ChunkFiller._carry)
+            ok, csid, cx, cy, cd = carried
+            sid[ok], sx[ok], sy[ok], dist[ok] = csid[ok], cx[ok], cy[ok], cd[ok]
         return sid, sx, sy, dist
 
     def _state_at(self, st: _Pass, p: int, qx: np.ndarray, qy: np.ndarray):
@@ -179,7 +183,8 @@ class ChainPasses:
     def _run_pass(self, forward: bool, known_extra: dict[int, np.ndarray]) -> _Pass:
         """One direction's sequential pass. The state of each frame covers its hole's box (see
         :meth:`_init_state`)."""
-        order = range(self.n) if forward else range(self.n - 1, -1, -1)
+        # the forward pass ends with the frames filled (see ChunkFiller.active)
+        order = range(getattr(self, "active", self.n)) if forward else range(self.n - 1, -1, -1)
         reach_ahead = min(self.max_chain, getattr(self, "max_ahead", None) or self.max_chain)
         st = _Pass(*([None] * self.n for _ in range(5)))
         prev = None

@@ -46,9 +46,10 @@ class PropagateEngine(Engine):
     (:mod:`.motionlayers`). ``spatial_blend``: weight of each frame's own spatial fill mixed
     into the pixels no frame shows (:mod:`.confidence`; 0 = the carried key fill only; opt-in:
     mixed results per clip, docs/fill.md). ``ahead``: the longest chain toward later frames, and the
-    least look-ahead context of a chunk (None: chains reach to the chunk's end, however near that
-    is). With it every frame draws on the same span of later frames wherever it lies in its chunk,
-    so the sources do not jump at chunk borders (docs/export.md, the border step).
+    least look-ahead context of a chunk (None: (chunk + 2 overlap - 1) // 2; 0: chains reach to the chunk's
+    end, however near that is, the earlier behaviour). With it every frame draws on the same span of
+    later frames wherever it lies in its chunk, so the sources do not jump at chunk borders
+    (docs/streaming.md, the border step).
     ``texture_cap``: where the fill is more than this many
     times as sharp as the ring around the hole (squared Laplacian), its detail is scaled down toward
     the frame's own (half-size) Telea fill (:func:`.confidence.cap_texture`; 0 = off; default 2:
@@ -70,7 +71,7 @@ class PropagateEngine(Engine):
                  spatial_blend: float = 0.0, ahead: int | None = None, texture_cap: float = 2.0,
                  flow_check: int = 0, **_ignored) -> None:
         self.flow_check = max(0, int(flow_check))
-        self.ahead = None if ahead is None else max(1, int(ahead))
+        self.ahead = None if ahead is None else max(0, int(ahead))
         self.layers = bool(layers)
         self.texture_cap = float(texture_cap)
         self.spatial_blend = float(spatial_blend)
@@ -94,13 +95,28 @@ class PropagateEngine(Engine):
 
     # -- planning ---------------------------------------------------------------------------
     def _chunking(self, size: tuple[int, int]) -> tuple[int, int]:
+        chunk, overlap = self._plain_chunking(size)
+        reach = self._reach(size)
+        if reach:  # the last frame of a chunk sees as far ahead as any other
+            overlap = max(overlap, reach)
+        return chunk, overlap
+
+    def _plain_chunking(self, size: tuple[int, int]) -> tuple[int, int]:
         w, h = size
         per = max(4, self.chunk_pixels // max(1, w * h))
         overlap = self.overlap if self.overlap is not None else max(2, min(10, per // 5))
         chunk = self.chunk if self.chunk is not None else max(4, min(60, per - 2 * overlap))
-        if self.ahead:  # the last frame of a chunk sees as far ahead as any other
-            overlap = max(overlap, self.ahead)
         return chunk, overlap
+
+    def _reach(self, size: tuple[int, int]) -> int:
+        """The longest chain toward later frames, the same for every frame (``ahead``; by default
+        the mean of the earlier saw's, (chunk + 2 overlap - 1) // 2: 11 frames at 960x540); 0:
+        chains reach the chunk's end, a saw from chunk + overlap - 1 down to overlap that jumped at
+        every chunk border (docs/streaming.md)."""
+        if self.ahead is not None:
+            return self.ahead
+        chunk, overlap = self._plain_chunking(size)
+        return (chunk + 2 * overlap - 1) // 2
 
     def plan(self, clip: ClipSource, frames: Sequence[int]) -> list[tuple[int, int, list[int]]]:
         """Chunks as (start, stop, wanted frames): [start, stop) lies within one shot and the
@@ -228,8 +244,9 @@ class PropagateEngine(Engine):
         if self.fill_method == "propagate":
             opts.setdefault("still_check", False)
         opts.setdefault("layers", self.layers)
-        if self.ahead:
-            opts.setdefault("max_ahead", self.ahead)
+        reach = self._reach(imgs[0].shape[1::-1])
+        if reach:
+            opts.setdefault("max_ahead", reach)
         # the flow is completed at the scale it was computed at where that is half size or less
         # (960x540: in-hole PSNR unchanged on running_car; at 0.75, 640x360, it cost up to
         # 0.11 dB, and the solve is cheap there)

@@ -32,6 +32,11 @@ STALE_AFTER = 4
 #: the frame's spatial estimate (the reference arbitration compares candidates with) is made at
 #: 1/ESTIMATE_SCALE of the working size
 ESTIMATE_SCALE = 2
+#: look-ahead frames (after the last frame returned) that are filled like the chunk's own: their
+#: key fills are sources for the frames returned. Further look-ahead frames only extend the
+#: chains toward later frames (the backward pass runs over them; no forward pass, no key fill, no
+#: colours): a long, constant look-ahead at little cost (docs/streaming.md)
+FULL_AHEAD = 4
 
 
 @dataclass
@@ -87,7 +92,10 @@ class ChunkFiller(ChainPasses):
                  max_chain: int = MAX_CHAIN, key_every: int = 4,
                  chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False,
                  arbitrate: bool = True, cache: ChunkCache | None = None,
-                 completion_scale: float = 1.0, land: float = LAND, max_ahead: int | None = None) -> None:
+                 completion_scale: float = 1.0, land: float = LAND, max_ahead: int | None = None,
+                 carry: bool = False) -> None:
+        #: continue the seeds' chains from their real sources (:meth:`_carry`; opt-in, docs/streaming.md)
+        self.carry = carry
         #: longest chain toward later frames (None: ``max_chain``). With the chunk's look-ahead
         #: context at least this long, every frame sees the same future, wherever it lies in its
         #: chunk: the sources do not jump at chunk borders (see :mod:`.streaming`)
@@ -248,6 +256,8 @@ class ChunkFiller(ChainPasses):
         """Fill the chunk; ``want`` lists the chunk-local frames whose results are returned
         (default all). Frames that have a seed are returned as seeded."""
         want = list(range(self.n)) if want is None else want
+        #: frames past this one only extend the chains toward later frames (:data:`FULL_AHEAD`)
+        self.active = min(self.n, max(want, default=-1) + 1 + FULL_AHEAD)
         self.boxes = [F.hole_box(h) for h in self.holes]
         self._flows()
         self.no_reveal = self.still_check and self._nothing_revealed()
@@ -256,6 +266,7 @@ class ChunkFiller(ChainPasses):
         moves = [float(np.median(F.magnitude(f[::4, ::4][~h[::4, ::4]])))
                  for f, h in zip(self.fwd, self.holes) if (~h[::4, ::4]).any()]
         self.still_camera = bool(moves) and float(np.mean(moves)) < 1.0
+        self.carried = self._carry()
         known_extra: dict[int, tuple[int, np.ndarray]] = {}
         for t, seed in self.seeds.items():
             self.images.append(seed.rgb)
@@ -270,12 +281,13 @@ class ChunkFiller(ChainPasses):
         src = [np.full((self.h, self.w), -1, np.int32) for _ in range(self.n)]
         sxs = [np.zeros((self.h, self.w), np.float32) for _ in range(self.n)]
         sys_ = [np.zeros((self.h, self.w), np.float32) for _ in range(self.n)]
+        act = self.active
         for rnd in range(self.key_rounds + 1):
-            if not any(r.any() for r in remaining):
+            if not any(r.any() for r in remaining[:act]):
                 break
             fw = self._run_pass(True, known_extra)
             bw = self._run_pass(False, known_extra)
-            for t in range(self.n):
+            for t in range(act):
                 if not remaining[t].any():
                     continue
                 filled, ys, xs, col, sid, sx, sy = self._combine(t, fw, bw, remaining[t])
@@ -286,7 +298,7 @@ class ChunkFiller(ChainPasses):
                 sys_[t][fy, fx] = sy[filled]
                 remaining[t][fy, fx] = False
             del fw, bw
-            left = [int(r.sum()) for r in remaining]
+            left = [int(r.sum()) for r in remaining[:act]]
             if max(left) == 0:
                 break
             if rnd == self.key_rounds:
@@ -301,15 +313,53 @@ class ChunkFiller(ChainPasses):
             # measured worse there (dogs_jump: 28.2 vs 28.3 dB, warping error 0.361e-3 vs
             # 0.343e-3, the same as per-frame Telea's)
             step = 1 if self.no_reveal else max(1, self.key_every)
-            keys = [k for k in range(k0 % step, self.n, step) if left[k] > 0] or [k0]
+            keys = [k for k in range(k0 % step, act, step) if left[k] > 0] or [k0]
             for k in keys:
                 self.check()
                 self._key_fill(k, canvas, remaining, known_extra)
-        for t in range(self.n):
+        for t in want:
             if remaining[t].any():  # chains broke everywhere: plain per-frame spatial fill
                 rgb = np.clip(canvas[t] + 0.5, 0, 255).astype(np.uint8)
                 canvas[t][remaining[t]] = self.spatial_fn(rgb, remaining[t])[remaining[t]]
         return self._finish(want, canvas, src, sxs, sys_)
+
+    def _carry(self) -> dict[int, tuple[np.ndarray, ...]]:
+        """With ``carry``: per seed frame t, over its hole box, (where, image id, x, y, chain
+        length) of the seed pixels whose real source frame is in the chunk or in the cache; those
+        frames join the stack as real images (``global_ids``: each real id's frame), so the chains
+        go on across the border instead of restarting at the seeds' colours."""
+        self.global_ids = list(range(self.offset, self.offset + self.n))
+        carried: dict[int, tuple[np.ndarray, ...]] = {}
+        if self.cache is not None and self.carry:
+            for t, f in enumerate(self.frames):
+                self.cache.put_frame(self.offset + t, f)
+            ids: dict[int, int] = {}
+            for t, seed in self.seeds.items():
+                box = self.boxes[t]
+                if box is None:
+                    continue
+                b = np.s_[box[0]:box[1], box[2]:box[3]]
+                cf = seed.corr_frame[b]
+                sid = np.full(cf.shape, -1, np.int32)
+                for g in np.unique(cf[self.holes[t][b] & (cf >= 0)]).tolist():
+                    if self.offset <= g < self.offset + self.n:
+                        sid[cf == g] = g - self.offset
+                        continue
+                    if g not in ids:
+                        img = self.cache.frame(g)
+                        if img is None:
+                            continue
+                        self.images.append(img)
+                        self.global_ids.append(g)
+                        ids[g] = len(self.images) - 1
+                    sid[cf == g] = ids[g]
+                ok = (sid >= 0) & self.holes[t][b]
+                if ok.any():
+                    xy = seed.corr_xy[b]
+                    dist = np.abs(np.float32(self.offset + t) - cf).astype(np.float32)
+                    carried[t] = (ok, sid, xy[..., 0].copy(), xy[..., 1].copy(), dist)
+        self.real = len(self.images)
+        return carried
 
     def _nothing_revealed(self) -> bool:
         """True when no frame can show what the hole hides: the hole stays put and the scene
@@ -384,7 +434,7 @@ class ChunkFiller(ChainPasses):
                 hb, sid, sx, sy, gfb, gxyb = hole[b], src[t][b], sxs[t][b], sys_[t][b], gf[b], gxy[b]
                 rgb[b][hb] = np.clip(canvas[t][b][hb] + 0.5, 0, 255).astype(np.uint8)
                 real = (sid >= 0) & (sid < self.real) & hb
-                gfb[real] = sid[real] + self.offset
+                gfb[real] = np.asarray(self.global_ids, np.int32)[sid[real]]
                 gxyb[real, 0] = sx[real]
                 gxyb[real, 1] = sy[real]
                 present = set(np.unique(sid[hb]).tolist())

@@ -79,8 +79,10 @@ def test_stream_holds_a_bounded_look_ahead_and_forgets_what_it_used():
         lag.append(i + 1 - delivered)
     delivered += len(stream.finish())
     assert delivered == 40
-    assert max(held) <= 5 + 2 * 2  # a chunk and its context on each side
-    assert max(lag) <= 5 + 2  # a frame comes out at most a chunk and the look-ahead after it went in
+    # the context: the overlap raised to the reach toward later frames, (5 + 2 * 2 - 1) // 2
+    assert eng._chunking((96, 72)) == (5, 4)
+    assert max(held) <= 5 + 2 * 4  # a chunk and its context on each side
+    assert max(lag) <= 5 + 4  # a frame comes out at most a chunk and the look-ahead after it went in
 
 
 def test_stream_respects_shots_wanted_frames_and_order():
@@ -159,10 +161,12 @@ def test_a_fixed_look_ahead_gives_every_frame_the_same_reach_across_chunk_border
     def reach(got):  # per frame: how far ahead its furthest real source lies
         return [int((f.correspondence.source_frame[hole] - f.index).max()) for f in got]
 
-    plain = reach(feed(PropagateEngine(chunk=6, overlap=3).stream((96, 72), [(0, 30)], 0, 30), frames, masks))
-    # without it the reach is a saw: a chunk's first frame sees to the chunk's end, its last one
-    # only the overlap, and it jumps at every border
+    plain = reach(feed(PropagateEngine(chunk=6, overlap=3, ahead=0).stream((96, 72), [(0, 30)], 0, 30), frames, masks))
+    # with ahead=0 (the earlier default) the reach is a saw: a chunk's first frame sees to the
+    # chunk's end, its last one only the overlap, and it jumps at every border
     assert [plain[b] - plain[b - 1] for b in (6, 12, 18)] == [5, 5, 5]
+    default = reach(feed(PropagateEngine(chunk=6, overlap=3).stream((96, 72), [(0, 30)], 0, 30), frames, masks))
+    assert max(default[:24]) - min(default[:24]) <= 1  # the default: one reach, (6 + 2 * 3 - 1) // 2
     eng = PropagateEngine(chunk=6, overlap=3, ahead=3)
     stream = eng.stream((96, 72), [(0, 30)], 0, 30)
     got = feed(stream, frames, masks)
