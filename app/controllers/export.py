@@ -80,8 +80,9 @@ class ExportController:
         source = clip.path
         end = None if req.end >= clip.frame_count else req.end
         feather = self.doc_settings.stored.feather if req.feather is None else req.feather
+        blend = self.doc_settings.stored.blend if req.blend is None else req.blend
         self.doc_settings.choose(residuals=req.residuals, format=req.fmt, crf=req.crf, audio=req.audio,
-                                 grow=req.grow, feather=feather)
+                                 grow=req.grow, feather=feather, blend=blend)
         settings = replace(self.doc_settings.current(), start=req.start, end=end).validated()
         device = self.prefs.device
         out = Path(req.out)

@@ -120,6 +120,13 @@ class ExportDialog(QDialog):
             self.residuals.addItem(label, key)
         self.residuals.setToolTip("How full-resolution detail is restored inside the filled area")
         form.addRow("Detail", self.residuals)
+        self.blend = QComboBox(self)
+        for key, label in (("auto", "Automatic (where other frames do not back the fill)"), ("off", "Off")):
+            self.blend.addItem(label, key)
+        self.blend.setToolTip(f"{SCHEMA['blend'].description} (needs Temporal + spatial detail)")
+        form.addRow("Smooth blend", self.blend)
+        self.residuals.currentIndexChanged.connect(
+            lambda _i: self.blend.setEnabled(self.residuals.currentData() == "both"))
         form.addRow("Engine", QLabel(engine_label, self))
         self._mask_rows(form, settings or ExportSettings())
         prow = QHBoxLayout()
@@ -177,6 +184,8 @@ class ExportDialog(QDialog):
         k = self.residuals.findData(s.residuals)
         if k >= 0:
             self.residuals.setCurrentIndex(k)
+        self.blend.setCurrentIndex(max(0, self.blend.findData(s.blend)))
+        self.blend.setEnabled(self.residuals.currentData() == "both")
         if s.crf is not None:
             self.auto_quality.setChecked(False)
             self.crf.setValue(s.crf)
@@ -246,7 +255,8 @@ class ExportDialog(QDialog):
         crf = None if (self.auto_quality.isChecked() or not self._lossy()) else self.crf.value()
         grow = None if self.grow.value() < 0 else self.grow.value()
         return ExportRequest(Path(self.path.text()).expanduser(), self._fmt(), a, b + 1, crf,
-                             self.audio.isChecked(), self.residuals.currentData(), grow, self.feather.value())
+                             self.audio.isChecked(), self.residuals.currentData(), grow, self.feather.value(),
+                             self.blend.currentData())
 
     def _export(self) -> None:
         self.requested.emit(self.request())

@@ -95,6 +95,7 @@ class ExportRequest:
     residuals: str = "both"
     grow: int | None = None  # None: the engine's own growth (see inpaint_core.settings.SCHEMA)
     feather: float | None = None  # None: the document's feather
+    blend: str | None = None  # None: the document's (inpaint_core.settings.SCHEMA "blend")
 
 
 QUICK_CONTEXT = 3  # frames each side of the playhead the quick first fill reads

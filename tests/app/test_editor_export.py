@@ -144,3 +144,42 @@ def test_export_into_the_open_project_is_refused(qtbot, win, clip_file, tmp_path
     assert wait_job(qtbot, runner, timeout=60000) == "failed"
     assert win.presenter.history and "p.vanish" in str(win.presenter.history[-1])
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+
+
+def test_export_dialog_smooth_blend_is_chosen_kept_and_changes_only_the_hole(qtbot, win, clip_file, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    masked_window(qtbot, win, clip_file)
+    win.playback.set_in_out(0, 7)
+    dlg = win.exports.ask_export()
+    assert dlg.blend.currentData() == "auto" and dlg.blend.isEnabled()  # the schema's default
+    dlg.activateWindow()  # the keys go to the dialog, as when a user works in it
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=3000)
+    dlg.residuals.setFocus()
+    QTest.keyClick(dlg.residuals, Qt.Key.Key_Down)  # Temporal only: the blend needs both residuals
+    assert dlg.residuals.currentData() == "temporal" and not dlg.blend.isEnabled()
+    QTest.keyClick(dlg.residuals, Qt.Key.Key_Up)
+    assert dlg.blend.isEnabled()
+    dlg.blend.setFocus()
+    QTest.keyClick(dlg.blend, Qt.Key.Key_Down)
+    assert dlg.blend.currentData() == "off" and dlg.request().blend == "off"
+    dlg.format.setCurrentIndex(dlg.format.findData("mkv"))  # lossless: outside must match exactly
+    off = tmp_path / "off.mkv"
+    dlg.path.setText(str(off))
+    dlg.export_btn.click()
+    assert wait_job(qtbot, dlg.runner, timeout=240000) == "ok", win.presenter.history
+    dlg.close()
+    assert win.exports.doc_settings.stored.blend == "off"  # the document keeps the choice
+    assert win.exports.ask_export().blend.currentData() == "off"  # and the next dialog shows it
+    auto = tmp_path / "auto.mkv"
+    runner = win.exports.start_export(ExportRequest(auto, None, 0, 8, None, False, "both", blend="auto"))
+    assert wait_job(qtbot, runner, timeout=240000) == "ok", win.presenter.history
+    a, b = decode(auto), decode(off)
+    assert len(a) == len(b) == 8
+    x0, y0, x1, y1 = RECT
+    near = np.zeros(a[0].shape[:2], bool)
+    near[y0 - 12 : y1 + 12, x0 - 12 : x1 + 12] = True
+    inside = np.abs(np.stack(a).astype(int) - np.stack(b).astype(int))[:, y0:y1, x0:x1]
+    assert inside.mean() > 0.5  # the blend changed the fill
+    assert all(np.array_equal(p[~near], q[~near]) for p, q in zip(a, b, strict=True))  # nothing else
