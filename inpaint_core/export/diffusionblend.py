@@ -47,6 +47,8 @@ RADIUS = 5
 #: fill carried from other frames shows the lettering's shape, so Telea takes it whole
 THIN_DEPTH = 4.0
 THIN_REACH = 5
+#: give Telea the thin strokes whole (True) or only the frame's share like the rest of the mask
+THIN_WHOLE = True
 
 
 def thin_strokes(mask: np.ndarray) -> np.ndarray:
@@ -111,7 +113,10 @@ def blend_diffusion(layers, ft, weight: float):
             out.append((rect, alpha, restored))
             continue
         tel = telea_piece(ft.full, user, rect)
-        wgt = np.where(thin_strokes(user[y0:y1, x0:x1]), np.float32(1.0), np.float32(weight)) * inside
+        if THIN_WHOLE:
+            wgt = np.where(thin_strokes(user[y0:y1, x0:x1]), np.float32(1.0), np.float32(weight)) * inside
+        else:
+            wgt = np.float32(weight) * inside.astype(np.float32)
         mixed = restored + wgt[..., None] * (tel - restored)
         out.append((rect, alpha, mixed.astype(np.float32)))
     return out

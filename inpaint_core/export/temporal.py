@@ -14,7 +14,10 @@ are aligned to ``t`` and transferred into ``t``'s hole:
    fine flow is completed from the ring around them. Sampling uses bicubic interpolation so the
    high frequencies survive.
 3. Trust. A pixel of a reference counts only where the working-size flow passes the
-   cycle-consistency test (TSAM), it lands inside the frame and away from the reference's hole.
+   cycle-consistency test (TSAM), it lands inside the frame and away from the reference's hole:
+   outside a band of :func:`trust_band` pixels around the reference's own mask (its anti-aliased
+   edge included), whatever the mask's growth, so that no sample's kernel reads the logo (see
+   :func:`untrusted`).
 4. Weights. Per pixel, a reference weighs ``exp(-d / 2 sigma^2)`` where ``d`` is a local
    (low-pass) patch distance between the upsized fill and the aligned low-resolution reference,
    times a prior from the engine's correspondence when it gave one.
@@ -76,8 +79,44 @@ def _prior_frames(corr, t: int) -> list[int]:
 
 def guard_pixels(store: FrameStore) -> int:
     """Full-resolution pixels around a reference's hole whose residual still carries the removed
-    object (the upsizing kernel reaches 2 working pixels), beyond what the hole's growth covers."""
+    object (the upsizing kernel reaches 2 working pixels), beyond what the hole's growth covers.
+    Used for the reference choice; the trust of a sample is :func:`untrusted` (the growth is
+    stroke-adaptive: a thin stroke does not grow, so this guard alone left 1-2 px there)."""
     return max(1, int(np.ceil(2 * store.geom.scale)) + 1 - store.grow)
+
+
+#: full-resolution pixels the residual's Lanczos-4 sampling reads on either side of a sample
+LANCZOS_REACH = 4
+#: the trust excludes the band of :func:`trust_band` around a reference's own mask; False: the old
+#: rule (the grown hole and :func:`guard_pixels` only), kept for the side-by-side benchmark
+#: (bench_peers.py ``--variants oldtrust``)
+TRUST_BAND = True
+
+
+def trust_band(store: FrameStore) -> int:
+    """Full-resolution pixels around a reference's mask (before growth) that never feed the
+    temporal residual: the reach of the residual's Lanczos sampling (4 px) or of the upsized
+    working frame (2 working pixels, its prefilled hole), plus one pixel."""
+    return max(LANCZOS_REACH, int(np.ceil(2 * store.geom.scale))) + 1
+
+
+def untrusted(fr, store: FrameStore, flows: FlowCache) -> np.ndarray:
+    """(H, W) uint8 0/255: the pixels of reference ``fr`` (a :class:`~.frames.FrameData`) a sample
+    may not read: its grown hole and every pixel within :func:`trust_band` (square) of its mask's
+    non-zero pixels (a soft mask's whole ramp). Cached while the frame's hole array lives (a
+    stationary mask's frames share it)."""
+    if not TRUST_BAND:
+        return flows.grown(fr.hole, guard_pixels(store))
+    memo = flows.untrusted_memo
+    hit = memo.get(id(fr.hole))
+    if hit is not None and hit[0] is fr.hole:
+        return hit[1]
+    raw = fr.soft if fr.soft is not None else fr.user if fr.user is not None else fr.hole
+    zone = np.maximum(flows.grown(raw, trust_band(store), "square"), fr.hole)
+    if len(memo) >= 8:
+        memo.pop(next(iter(memo)))
+    memo[id(fr.hole)] = (fr.hole, zone)  # holding the hole keeps its id from being reused
+    return zone
 
 
 def select_references(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions,
@@ -287,7 +326,7 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         cf = _flow_to_full(geom, fwd, rect, fwd_work)
         mx, my = xs + cf[..., 0], ys + cf[..., 1]
         pre_g = _grey_remap(fr.full, mx, my)
-        hole_r = flows.grown(fr.hole, guard_pixels(store))
+        hole_r = untrusted(fr, store, flows)
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
         fine = _fine_flow(g_t, pre_g, hole_t | pre_hole, opts, W)
