@@ -100,6 +100,32 @@ def trust_band(store: FrameStore) -> int:
     return max(LANCZOS_REACH, int(np.ceil(2 * store.geom.scale))) + 1
 
 
+#: a reference's samples are also checked against the target's own known pixels around its hole
+#: (:func:`_verified`); False: not (the side-by-side benchmark's ``oldtrust``)
+VERIFY = True
+#: mean absolute grey difference (0-255) between the aligned reference and the target's known
+#: pixels nearby above which a reference's samples are not trusted
+VERIFY_ERROR = 10.0
+
+
+def _verified(fr, sx: np.ndarray, sy: np.ndarray, g_t: np.ndarray, hole_t: np.ndarray,
+              readable: np.ndarray, band: int) -> np.ndarray:
+    """(rh, rw) bool: where reference ``fr``, sampled at (sx, sy), agrees with the target's known
+    pixels (``g_t`` outside ``hole_t``) within a window of ``4 * band + 1`` px: the local mean
+    absolute grey difference over the known pixels the reference can be read at (``readable``) is
+    at most :data:`VERIFY_ERROR`. Where the window holds no such pixel (deep inside a wide hole)
+    nothing can be checked and the sample stays trusted. A flow that passes the cycle test but
+    lands on other content (a fast pan, snow spray: running_car's lettering came back darker by
+    10-20 levels from such a reference) fails here."""
+    g_r = _grey_remap(fr.full, sx, sy)
+    known = (readable & ~hole_t).astype(np.float32)
+    err = np.abs(g_r - g_t.astype(np.float32)) * known
+    k = (4 * band + 1, 4 * band + 1)
+    num = cv2.boxFilter(err, -1, k, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    den = cv2.boxFilter(known, -1, k, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return (den < 1.0) | (num <= np.float32(VERIFY_ERROR) * den)
+
+
 def untrusted(fr, store: FrameStore, flows: FlowCache) -> np.ndarray:
     """(H, W) uint8 0/255: the pixels of reference ``fr`` (a :class:`~.frames.FrameData`) a sample
     may not read: its grown hole and every pixel within :func:`trust_band` (square) of its mask's
@@ -349,6 +375,8 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         in_hole_r = _remap(hole_rr, lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
         cyc = geom.up(vs, rect) > 0.5
         valid = inside & ~in_hole_r & cyc
+        if VERIFY and valid.any():
+            valid &= _verified(fr, sx, sy, g_t, hole_t, inside & ~in_hole_r, trust_band(store))
     if not valid.any():
         return None
     return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr)

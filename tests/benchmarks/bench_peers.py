@@ -93,9 +93,10 @@ def variant_flags(variant: str):
     (the export before session 7); ``oldtrust``, the temporal residual trusting reference pixels up to
     the old guard beside their own hole (before the trust band); ``nothin``, thin strokes not given
     to Telea whole; ``oldtrust-nothin`` both."""
-    saved = prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE
+    saved = (prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE,
+             temporal.VERIFY)
     if "oldtrust" in variant:  # the temporal residual's trust before the band around a reference's mask
-        temporal.TRUST_BAND = False
+        temporal.TRUST_BAND = temporal.VERIFY = False
     if "nothin" in variant:  # thin strokes take Telea's share like the rest of the mask, not whole
         diffusionblend.THIN_WHOLE = False
     if variant == "before":
@@ -105,7 +106,8 @@ def variant_flags(variant: str):
     try:
         yield
     finally:
-        prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE = saved
+        (prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE,
+         temporal.VERIFY) = saved
 
 
 def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:

@@ -86,3 +86,24 @@ def test_untrusted_band_does_not_depend_on_the_growth():
     assert (zone == (near | (fr.hole > 0))).all()
     assert zone[93 + b - 1, 150] and not zone[93 + b, 150]  # the band reaches b px below the stroke
     assert temporal.untrusted(fr, store, flows) is temporal.untrusted(fr, store, flows)  # cached
+
+
+def test_a_reference_that_lands_on_other_content_is_not_trusted_beside_known_pixels():
+    """``temporal._verified``: samples read where the reference disagrees with the target's own
+    known pixels around the hole are dropped; a true alignment keeps them, and so do samples with
+    no known pixel in reach (nothing to check)."""
+    from inpaint_core.export.frames import FrameData
+
+    tex = pan_clip(n=1, size=(W, H))[0]
+    grey = cv2.cvtColor(tex, cv2.COLOR_RGB2GRAY)
+    hole = np.zeros((H, W), bool)
+    hole[90:93, 100:220] = True          # a thin stroke: known pixels right beside it
+    hole[20:180, 240:318] = True         # a wide part: its middle is far from any known pixel
+    fr = FrameData(tex, tex[::2, ::2], hole.astype(np.uint8) * 255, hole[::2, ::2].astype(np.uint8) * 255)
+    xs, ys = np.meshgrid(np.arange(W, dtype=np.float32), np.arange(H, dtype=np.float32))
+    readable = np.ones((H, W), bool)
+    same = temporal._verified(fr, xs, ys, grey, hole, readable, 5)
+    assert same.all()
+    off = temporal._verified(fr, xs + 37, ys - 23, grey, hole, readable, 5)  # other content
+    assert not off[90:93, 100:220].any()
+    assert off[95:105, 270:290].all()  # 15+ px inside the wide part: nothing known within 10 px
