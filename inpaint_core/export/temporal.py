@@ -17,7 +17,9 @@ are aligned to ``t`` and transferred into ``t``'s hole:
    cycle-consistency test (TSAM), it lands inside the frame and away from the reference's hole:
    outside a band of :func:`trust_band` pixels around the reference's own mask (its anti-aliased
    edge included), whatever the mask's growth, so that no sample's kernel reads the logo (see
-   :func:`untrusted`).
+   :func:`untrusted`); and only where the aligned reference agrees with the target's own known
+   pixels nearby (:func:`_verified`): a flow can pass the cycle test and still land on other
+   content.
 4. Weights. Per pixel, a reference weighs ``exp(-d / 2 sigma^2)`` where ``d`` is a local
    (low-pass) patch distance between the upsized fill and the aligned low-resolution reference,
    times a prior from the engine's correspondence when it gave one.
