@@ -294,7 +294,7 @@ def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
 
 def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
                       opts: TemporalOptions, corr=None, refs: list[int] | None = None,
-                      timings: dict | None = None, device: str = "cpu"):
+                      timings: dict | None = None, device: str = "cpu", cover: list | None = None):
     """Aggregated residual for target ``t`` over the full-resolution ``rect`` = (x0, y0, x1, y1).
 
     ``fill_up``: (rh, rw, 3) float32, the upsized engine fill over ``rect``. Returns ``(R, conf)``:
@@ -302,6 +302,8 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
     trusted reference (0 where none). ``timings``: a dict the seconds of each step are added to
     (see :mod:`.roi`). ``device``: ``cpu`` (numpy/OpenCV) or a torch device (``cuda``, ``torch``
     for torch on the CPU) for the warps and the aggregation; flows are always OpenCV's.
+    ``cover``: a list the coverage map is appended to, conf's formula over the samples before the
+    check against the target's known pixels (what :func:`.diffusionblend.auto_weight` was fitted on).
     """
     geom = store.geom
     x0, y0, x1, y1 = rect
@@ -309,12 +311,17 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
     if refs is None:
         refs = select_references(t, store, flows, opts, corr, timings)
     if not refs:
+        if cover is not None:
+            cover.append(np.zeros((rh, rw), np.float32))
         return np.zeros((rh, rw, 3), np.float32), np.zeros((rh, rw), np.float32)
     W, H = geom.full
     if not opts.roi and rect != (0, 0, W, H):
         whole = geom.up(store[t].small)
         whole[y0:y1, x0:x1] = fill_up
-        r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device)
+        sub: list = []
+        r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device, sub)
+        if cover is not None:
+            cover.append(sub[0][y0:y1, x0:x1].copy())
         return r_all[y0:y1, x0:x1].copy(), c_all[y0:y1, x0:x1].copy()
     with timed(timings, "restore.warp"):
         ctx = _target_context(store[t], fill_up, rect)
@@ -324,11 +331,15 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         from .torch_restore import TorchAggregator
 
         agg = TorchAggregator(fill_up, geom, opts, device)
+    anycover = np.zeros((rh, rw), np.float32)
     for r in refs:
         al = align_reference(t, r, store, flows, fill_up, rect, opts, timings, ctx)
         if al is None:
             continue
         agg.add(store[r], al, _prior(corr, r, geom, rect), timings)
+        np.maximum(anycover, (al.valid if al.cover is None else al.cover).astype(np.float32), out=anycover)
+    if cover is not None:
+        cover.append(cv2.GaussianBlur(anycover, (0, 0), max(1.0, geom.scale)) * anycover)
     with timed(timings, "restore.aggregate"):
         return agg.result()
 
@@ -376,9 +387,8 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         inside = (sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1)
         in_hole_r = _remap(hole_rr, lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
         cyc = geom.up(vs, rect) > 0.5
-        valid = inside & ~in_hole_r & cyc
-        if VERIFY and valid.any():
-            valid &= _verified(fr, sx, sy, g_t, hole_t, inside & ~in_hole_r, trust_band(store))
-    if not valid.any():
-        return None
-    return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr)
+        cover = inside & ~in_hole_r & cyc
+        if not cover.any():
+            return None
+        valid = cover & _verified(fr, sx, sy, g_t, hole_t, inside & ~in_hole_r, trust_band(store)) if VERIFY else cover
+    return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr, cover)
