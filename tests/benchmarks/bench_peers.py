@@ -82,7 +82,7 @@ def boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-VARIANTS = ("before", "noblend", "grow0", "uniform", "oldtrust", "nothin", "oldtrust-nothin")
+VARIANTS = ("before", "noblend", "grow0", "uniform", "oldtrust", "nothin", "oldtrust-nothin", "thin")
 
 
 @contextmanager
@@ -92,13 +92,16 @@ def variant_flags(variant: str):
     ``noblend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` off
     (the export before session 7); ``oldtrust``, the temporal residual trusting reference pixels up to
     the old guard beside their own hole (before the trust band); ``nothin``, thin strokes not given
-    to Telea whole; ``oldtrust-nothin`` both."""
+    to Telea whole (the default since); ``thin``, thin strokes to Telea whole; ``oldtrust-nothin``
+    both."""
     saved = (prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE,
              temporal.VERIFY)
     if "oldtrust" in variant:  # the temporal residual's trust before the band around a reference's mask
         temporal.TRUST_BAND = temporal.VERIFY = False
-    if "nothin" in variant:  # thin strokes take Telea's share like the rest of the mask, not whole
+    if "nothin" in variant:  # thin strokes take Telea's share like the rest of the mask (the default now)
         diffusionblend.THIN_WHOLE = False
+    elif variant == "thin":  # thin strokes to Telea whole (the default before the trust band)
+        diffusionblend.THIN_WHOLE = True
     if variant == "before":
         prefill_switch.PREFILL, diffusionblend.DEFAULT = False, "off"
     elif variant == "noblend":
@@ -144,7 +147,7 @@ def main() -> None:
     ap.add_argument("--variants", default="noblend",
                     help="extra Vanish exports, comma-separated (empty: none): before (as before session 6: "
                          "no prefill of the hole), noblend (full-resolution Telea blend off), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive), "
-                         "oldtrust (the restore's trust before the band around a reference's mask), nothin (no thin-stroke rule), oldtrust-nothin")
+                         "oldtrust (the restore's trust before the band around a reference's mask), nothin (no thin-stroke rule), thin (thin strokes to Telea whole), oldtrust-nothin")
     ap.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     variants = set(args.variants.split(",")) - {""}
