@@ -69,13 +69,15 @@ class Alignment:
     ``rrect``: (x0, y0, x1, y1), the reference's area the samples read; ``lx``, ``ly``: (rh, rw)
     float32 sampling coordinates relative to ``rrect``; ``valid``: (rh, rw) bool, inside the frame,
     off the reference's grown hole and passing the working-size cycle test; ``hole``: (ry, rx)
-    uint8 0/255, the reference's grown hole over ``rrect``."""
+    uint8 0/255, the reference's grown hole over ``rrect``; ``cover``: (rh, rw) bool, ``valid``
+    before the check against the target's known pixels (``temporal._verified``), None: ``valid``."""
 
     rrect: tuple[int, int, int, int]
     lx: np.ndarray
     ly: np.ndarray
     valid: np.ndarray
     hole: np.ndarray
+    cover: np.ndarray | None = None
 
 
 class NumpyAggregator:

@@ -43,10 +43,15 @@ PROPAGATED_MIN = 0.05
 RADIUS = 5
 #: a mask pixel is on a thin stroke when no mask pixel within THIN_REACH px lies deeper than
 #: THIN_DEPTH px inside the mask (strokes about 9 px wide): there Telea of the stroke's immediate
-#: neighbours is nearly exact (running_car's lettering: 43.6 dB against the restore's 37.4) while a
-#: fill carried from other frames shows the lettering's shape, so Telea takes it whole
+#: neighbours is nearly exact (running_car's lettering: 43.6 dB against the restore's 37.4), and
+#: with :data:`THIN_WHOLE` Telea takes them whole
 THIN_DEPTH = 4.0
 THIN_REACH = 5
+#: give Telea the thin strokes whole (True) or only the frame's share like the rest of the mask
+#: (False, the default since the temporal residual's trust excludes a band around a reference's
+#: mask and checks the reference against the target's known pixels: running_car's lettering no
+#: longer comes back through it, and the rule cost up to 0.93 dB on the peers table, docs/peers.md)
+THIN_WHOLE = False
 
 
 def thin_strokes(mask: np.ndarray) -> np.ndarray:
@@ -97,8 +102,8 @@ def blend_diffusion(layers, ft, weight: float):
     """``layers`` (``(rect, alpha, restored)`` as :func:`~inpaint_core.export.pipeline.restore_layers`
     returns them) with Telea's full-resolution fill of frame ``ft`` (a
     :class:`~inpaint_core.export.frames.FrameData`) from the user's ungrown mask (``ft.user``) mixed
-    into ``restored`` by ``weight`` inside that mask, wholly on its thin strokes
-    (:func:`thin_strokes`); in the growth ring and the feather band
+    into ``restored`` by ``weight`` inside that mask (wholly on its thin strokes,
+    :func:`thin_strokes`, with :data:`THIN_WHOLE`); in the growth ring and the feather band
     ``restored`` is unchanged. Returns a new list."""
     if not layers or weight <= 0:
         return layers
@@ -111,7 +116,10 @@ def blend_diffusion(layers, ft, weight: float):
             out.append((rect, alpha, restored))
             continue
         tel = telea_piece(ft.full, user, rect)
-        wgt = np.where(thin_strokes(user[y0:y1, x0:x1]), np.float32(1.0), np.float32(weight)) * inside
+        if THIN_WHOLE:
+            wgt = np.where(thin_strokes(user[y0:y1, x0:x1]), np.float32(1.0), np.float32(weight)) * inside
+        else:
+            wgt = np.float32(weight) * inside.astype(np.float32)
         mixed = restored + wgt[..., None] * (tel - restored)
         out.append((rect, alpha, mixed.astype(np.float32)))
     return out

@@ -93,6 +93,8 @@ class FlowCache:
         self._small: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         #: grown reference holes, shared by the frames of a stationary mask
         self.grown = GrownHoles()
+        #: id(hole) -> (hole, the pixels of that frame no sample may read): temporal.untrusted
+        self.untrusted_memo: dict = {}
         #: frame -> (offsets of the references chosen for it, share of its hole they cover, frames
         #: since the last full search)
         self.choices: OrderedDict[int, tuple[tuple[int, ...], float, int]] = OrderedDict()

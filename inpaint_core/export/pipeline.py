@@ -212,7 +212,8 @@ def regions(hole: np.ndarray, margin: int, join: int = 16) -> list[tuple[int, in
 def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None,
                   confs: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(alpha, restored) over the full-resolution rectangle ``rect`` of frame ``t``; the temporal
-    residual's trust map over ``rect`` is appended to ``confs`` when given."""
+    residual's coverage map over ``rect`` (its trust before the check against the target's known
+    pixels, ``temporal_residual``'s ``cover``) is appended to ``confs`` when given."""
     ft = store[t]
     geom = store.geom
     W, H = geom.full
@@ -242,10 +243,12 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None,
     sl = (slice(y0 - ay0, y1 - ay0), slice(x0 - ax0, x1 - ax0))
     res = np.where(hole_a[sl][..., None], np.float32(0.0), own[sl]).astype(np.float32)
     conf = np.zeros((y1 - y0, x1 - x0), np.float32)
+    covers = [conf]
     r_t = None
     if mode in ("temporal", "both") and flows is not None:
+        covers = []
         r_t, conf = temporal_residual(t, store, flows, fill_up[sl], rect, opts.temporal, corr, refs,
-                                      timings, resolve_device(opts.device))
+                                      timings, resolve_device(opts.device), covers)
     if mode in ("spatial", "both"):
         need = None
         if r_t is not None:  # only where the temporal residual is not fully trusted
@@ -256,8 +259,8 @@ def _restore_rect(t, fill, store, flows, opts, corr, refs, rect, timings=None,
                 spatial_residual(fill_up, own, hole_a, geom, opts.spatial, need, resolve_device(opts.device))[sl]
     else:
         r_s = None
-    if confs is not None:
-        confs.append(conf)
+    if confs is not None:  # the blend's share follows the coverage (its rule was fitted on it)
+        confs.append(covers[0])
     inner = res
     hole_r = hole_a[sl]
     if r_t is not None and mode == "both" and r_s is None:

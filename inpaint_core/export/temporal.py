@@ -14,7 +14,12 @@ are aligned to ``t`` and transferred into ``t``'s hole:
    fine flow is completed from the ring around them. Sampling uses bicubic interpolation so the
    high frequencies survive.
 3. Trust. A pixel of a reference counts only where the working-size flow passes the
-   cycle-consistency test (TSAM), it lands inside the frame and away from the reference's hole.
+   cycle-consistency test (TSAM), it lands inside the frame and away from the reference's hole:
+   outside a band of :func:`trust_band` pixels around the reference's own mask (its anti-aliased
+   edge included), whatever the mask's growth, so that no sample's kernel reads the logo (see
+   :func:`untrusted`); and only where the aligned reference agrees with the target's own known
+   pixels nearby (:func:`_verified`): a flow can pass the cycle test and still land on other
+   content.
 4. Weights. Per pixel, a reference weighs ``exp(-d / 2 sigma^2)`` where ``d`` is a local
    (low-pass) patch distance between the upsized fill and the aligned low-resolution reference,
    times a prior from the engine's correspondence when it gave one.
@@ -76,8 +81,70 @@ def _prior_frames(corr, t: int) -> list[int]:
 
 def guard_pixels(store: FrameStore) -> int:
     """Full-resolution pixels around a reference's hole whose residual still carries the removed
-    object (the upsizing kernel reaches 2 working pixels), beyond what the hole's growth covers."""
+    object (the upsizing kernel reaches 2 working pixels), beyond what the hole's growth covers.
+    Used for the reference choice; the trust of a sample is :func:`untrusted` (the growth is
+    stroke-adaptive: a thin stroke does not grow, so this guard alone left 1-2 px there)."""
     return max(1, int(np.ceil(2 * store.geom.scale)) + 1 - store.grow)
+
+
+#: full-resolution pixels the residual's Lanczos-4 sampling reads on either side of a sample
+LANCZOS_REACH = 4
+#: the trust excludes the band of :func:`trust_band` around a reference's own mask; False: the old
+#: rule (the grown hole and :func:`guard_pixels` only), kept for the side-by-side benchmark
+#: (bench_peers.py ``--variants oldtrust``)
+TRUST_BAND = True
+
+
+def trust_band(store: FrameStore) -> int:
+    """Full-resolution pixels around a reference's mask (before growth) that never feed the
+    temporal residual: the reach of the residual's Lanczos sampling (4 px) or of the upsized
+    working frame (2 working pixels, its prefilled hole), plus one pixel."""
+    return max(LANCZOS_REACH, int(np.ceil(2 * store.geom.scale))) + 1
+
+
+#: a reference's samples are also checked against the target's own known pixels around its hole
+#: (:func:`_verified`); False: not (the side-by-side benchmark's ``oldtrust``)
+VERIFY = True
+#: mean absolute grey difference (0-255) between the aligned reference and the target's known
+#: pixels nearby above which a reference's samples are not trusted
+VERIFY_ERROR = 10.0
+
+
+def _verified(fr, sx: np.ndarray, sy: np.ndarray, g_t: np.ndarray, hole_t: np.ndarray,
+              readable: np.ndarray, band: int) -> np.ndarray:
+    """(rh, rw) bool: where reference ``fr``, sampled at (sx, sy), agrees with the target's known
+    pixels (``g_t`` outside ``hole_t``) within a window of ``4 * band + 1`` px: the local mean
+    absolute grey difference over the known pixels the reference can be read at (``readable``) is
+    at most :data:`VERIFY_ERROR`. Where the window holds no such pixel (deep inside a wide hole)
+    nothing can be checked and the sample stays trusted. A flow that passes the cycle test but
+    lands on other content (a fast pan, snow spray: running_car's lettering came back darker by
+    10-20 levels from such a reference) fails here."""
+    g_r = _grey_remap(fr.full, sx, sy)
+    known = (readable & ~hole_t).astype(np.float32)
+    err = np.abs(g_r - g_t.astype(np.float32)) * known
+    k = (4 * band + 1, 4 * band + 1)
+    num = cv2.boxFilter(err, -1, k, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    den = cv2.boxFilter(known, -1, k, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return (den < 1.0) | (num <= np.float32(VERIFY_ERROR) * den)
+
+
+def untrusted(fr, store: FrameStore, flows: FlowCache) -> np.ndarray:
+    """(H, W) uint8 0/255: the pixels of reference ``fr`` (a :class:`~.frames.FrameData`) a sample
+    may not read: its grown hole and every pixel within :func:`trust_band` (square) of its mask's
+    non-zero pixels (a soft mask's whole ramp). Cached while the frame's hole array lives (a
+    stationary mask's frames share it)."""
+    if not TRUST_BAND:
+        return flows.grown(fr.hole, guard_pixels(store))
+    memo = flows.untrusted_memo
+    hit = memo.get(id(fr.hole))
+    if hit is not None and hit[0] is fr.hole:
+        return hit[1]
+    raw = fr.soft if fr.soft is not None else fr.user if fr.user is not None else fr.hole
+    zone = np.maximum(flows.grown(raw, trust_band(store), "square"), fr.hole)
+    if len(memo) >= 8:
+        memo.pop(next(iter(memo)))
+    memo[id(fr.hole)] = (fr.hole, zone)  # holding the hole keeps its id from being reused
+    return zone
 
 
 def select_references(t: int, store: FrameStore, flows: FlowCache, opts: TemporalOptions,
@@ -227,7 +294,7 @@ def _prior(corr, r: int, geom: Geometry, rect) -> np.ndarray | float:
 
 def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.ndarray, rect,
                       opts: TemporalOptions, corr=None, refs: list[int] | None = None,
-                      timings: dict | None = None, device: str = "cpu"):
+                      timings: dict | None = None, device: str = "cpu", cover: list | None = None):
     """Aggregated residual for target ``t`` over the full-resolution ``rect`` = (x0, y0, x1, y1).
 
     ``fill_up``: (rh, rw, 3) float32, the upsized engine fill over ``rect``. Returns ``(R, conf)``:
@@ -235,6 +302,8 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
     trusted reference (0 where none). ``timings``: a dict the seconds of each step are added to
     (see :mod:`.roi`). ``device``: ``cpu`` (numpy/OpenCV) or a torch device (``cuda``, ``torch``
     for torch on the CPU) for the warps and the aggregation; flows are always OpenCV's.
+    ``cover``: a list the coverage map is appended to, conf's formula over the samples before the
+    check against the target's known pixels (what :func:`.diffusionblend.auto_weight` was fitted on).
     """
     geom = store.geom
     x0, y0, x1, y1 = rect
@@ -242,12 +311,17 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
     if refs is None:
         refs = select_references(t, store, flows, opts, corr, timings)
     if not refs:
+        if cover is not None:
+            cover.append(np.zeros((rh, rw), np.float32))
         return np.zeros((rh, rw, 3), np.float32), np.zeros((rh, rw), np.float32)
     W, H = geom.full
     if not opts.roi and rect != (0, 0, W, H):
         whole = geom.up(store[t].small)
         whole[y0:y1, x0:x1] = fill_up
-        r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device)
+        sub: list = []
+        r_all, c_all = temporal_residual(t, store, flows, whole, (0, 0, W, H), opts, corr, refs, timings, device, sub)
+        if cover is not None:
+            cover.append(sub[0][y0:y1, x0:x1].copy())
         return r_all[y0:y1, x0:x1].copy(), c_all[y0:y1, x0:x1].copy()
     with timed(timings, "restore.warp"):
         ctx = _target_context(store[t], fill_up, rect)
@@ -257,11 +331,15 @@ def temporal_residual(t: int, store: FrameStore, flows: FlowCache, fill_up: np.n
         from .torch_restore import TorchAggregator
 
         agg = TorchAggregator(fill_up, geom, opts, device)
+    anycover = np.zeros((rh, rw), np.float32)
     for r in refs:
         al = align_reference(t, r, store, flows, fill_up, rect, opts, timings, ctx)
         if al is None:
             continue
         agg.add(store[r], al, _prior(corr, r, geom, rect), timings)
+        np.maximum(anycover, (al.valid if al.cover is None else al.cover).astype(np.float32), out=anycover)
+    if cover is not None:
+        cover.append(cv2.GaussianBlur(anycover, (0, 0), max(1.0, geom.scale)) * anycover)
     with timed(timings, "restore.aggregate"):
         return agg.result()
 
@@ -287,7 +365,7 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         cf = _flow_to_full(geom, fwd, rect, fwd_work)
         mx, my = xs + cf[..., 0], ys + cf[..., 1]
         pre_g = _grey_remap(fr.full, mx, my)
-        hole_r = flows.grown(fr.hole, guard_pixels(store))
+        hole_r = untrusted(fr, store, flows)
         pre_hole = _remap(hole_r, mx, my, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
     with timed(timings, "restore.flow_fine"):
         fine = _fine_flow(g_t, pre_g, hole_t | pre_hole, opts, W)
@@ -309,7 +387,8 @@ def align_reference(t: int, r: int, store: FrameStore, flows: FlowCache, fill_up
         inside = (sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1)
         in_hole_r = _remap(hole_rr, lx, ly, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT) > 0
         cyc = geom.up(vs, rect) > 0.5
-        valid = inside & ~in_hole_r & cyc
-    if not valid.any():
-        return None
-    return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr)
+        cover = inside & ~in_hole_r & cyc
+        if not cover.any():
+            return None
+        valid = cover & _verified(fr, sx, sy, g_t, hole_t, inside & ~in_hole_r, trust_band(store)) if VERIFY else cover
+    return Alignment((rx0, ry0, rx1, ry1), lx, ly, valid, hole_rr, cover)

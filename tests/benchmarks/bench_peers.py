@@ -39,7 +39,7 @@ from inpaint_core import prefill as prefill_switch  # noqa: E402 (PREFILL, the o
 from inpaint_core.bench.report import write_json  # noqa: E402
 from inpaint_core.cli import main as vanish  # noqa: E402
 from inpaint_core.engines import create_engine  # noqa: E402
-from inpaint_core.export import diffusionblend  # noqa: E402
+from inpaint_core.export import diffusionblend, temporal  # noqa: E402
 from inpaint_core.export.lowres import lowres_plan  # noqa: E402
 from inpaint_core.export.synthetic import watermark_mask  # noqa: E402
 from inpaint_core.settings import DEFAULT_LONG_SIDE, ExportSettings  # noqa: E402
@@ -82,7 +82,7 @@ def boxes(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-VARIANTS = ("before", "noblend", "grow0", "uniform")
+VARIANTS = ("before", "noblend", "grow0", "uniform", "oldtrust", "nothin", "oldtrust-nothin", "thin")
 
 
 @contextmanager
@@ -90,8 +90,18 @@ def variant_flags(variant: str):
     """The module defaults a Vanish variant runs with, restored afterwards: ``before``, the
     working-size frame's hole not painted over (the logo reaches the engine) and no diffusion blend;
     ``noblend``, the full-resolution Telea blend of :mod:`inpaint_core.export.diffusionblend` off
-    (the export before session 7)."""
-    saved = prefill_switch.PREFILL, diffusionblend.DEFAULT
+    (the export before session 7); ``oldtrust``, the temporal residual trusting reference pixels up to
+    the old guard beside their own hole (before the trust band); ``nothin``, thin strokes not given
+    to Telea whole (the default since); ``thin``, thin strokes to Telea whole; ``oldtrust-nothin``
+    both."""
+    saved = (prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE,
+             temporal.VERIFY)
+    if "oldtrust" in variant:  # the temporal residual's trust before the band around a reference's mask
+        temporal.TRUST_BAND = temporal.VERIFY = False
+    if "nothin" in variant:  # thin strokes take Telea's share like the rest of the mask (the default now)
+        diffusionblend.THIN_WHOLE = False
+    elif variant == "thin":  # thin strokes to Telea whole (the default before the trust band)
+        diffusionblend.THIN_WHOLE = True
     if variant == "before":
         prefill_switch.PREFILL, diffusionblend.DEFAULT = False, "off"
     elif variant == "noblend":
@@ -99,7 +109,8 @@ def variant_flags(variant: str):
     try:
         yield
     finally:
-        prefill_switch.PREFILL, diffusionblend.DEFAULT = saved
+        (prefill_switch.PREFILL, diffusionblend.DEFAULT, temporal.TRUST_BAND, diffusionblend.THIN_WHOLE,
+         temporal.VERIFY) = saved
 
 
 def clip_mask(name: str, size: tuple[int, int]) -> np.ndarray:
@@ -135,7 +146,8 @@ def main() -> None:
     ap.add_argument("--clips", default=",".join(CLIPS))
     ap.add_argument("--variants", default="noblend",
                     help="extra Vanish exports, comma-separated (empty: none): before (as before session 6: "
-                         "no prefill of the hole), noblend (full-resolution Telea blend off), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive)")
+                         "no prefill of the hole), noblend (full-resolution Telea blend off), grow0 (--grow 0), uniform (the default growth, not stroke-adaptive), "
+                         "oldtrust (the restore's trust before the band around a reference's mask), nothin (no thin-stroke rule), thin (thin strokes to Telea whole), oldtrust-nothin")
     ap.add_argument("--out", type=Path, default=OUT, help=f"JSON to write (default {OUT.relative_to(ROOT)})")
     args = ap.parse_args()
     variants = set(args.variants.split(",")) - {""}
