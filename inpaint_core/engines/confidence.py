@@ -110,14 +110,17 @@ def steady_mean(canvas: list[np.ndarray], spatial: dict[int, np.ndarray], known:
         own = spatial.get(t)
         if own is None or not own.any():
             continue
-        acc = canvas[t][own].astype(np.float32)
-        cnt = np.ones(len(acc), np.float32)
+        ys, xs = np.nonzero(own.any(1))[0], np.nonzero(own.any(0))[0]
+        b = np.s_[ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1]  # the work stays in the hole's box
+        ob = own[b]
+        acc = canvas[t][b].copy()
+        cnt = np.ones(ob.shape, np.float32)
         for u in (t - 1, t + 1):
             if u in src and 0 <= u < len(canvas):
-                ok = src[u][own]
-                acc[ok] += canvas[u][own][ok]
-                cnt[ok] += 1
-        out[t] = acc / cnt[:, None]
-    for t, col in out.items():
-        canvas[t][spatial[t]] = col
-    return sum(len(c) for c in out.values())
+                ok = src[u][b] & ob
+                acc += np.where(ok[..., None], canvas[u][b], 0.0)
+                cnt += ok
+        out[t] = (b, ob, acc[ob] / cnt[ob][:, None])
+    for t, (b, ob, col) in out.items():
+        canvas[t][b][ob] = col
+    return sum(len(c) for _, _, c in out.values())
