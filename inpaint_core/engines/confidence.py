@@ -5,7 +5,8 @@ the frames around it (:mod:`.propagation`). Far from the key frame the carried f
 matches the frame's surroundings (the camera moved, the light changed); the frame's own spatial
 fill matches them but flickers. :func:`blend_unsourced` mixes the two on those pixels only.
 :func:`cap_texture` tones down fills far sharper than the picture around the hole (patchwork of
-misregistered copies), toward the frame's own smooth fill.
+misregistered copies), toward the frame's own smooth fill. :func:`steady_mean` averages the
+spatial fills of neighbouring frames where nothing is revealed (a still hole in a still shot).
 
 Arrays: ``rgb``/``frame`` (H, W, 3) uint8; ``hole`` (H, W) bool; ``src_frame`` (H, W) int32, the
 source frame of each filled pixel, -1 where it was filled spatially (see
@@ -90,3 +91,36 @@ def cap_texture(rgb: np.ndarray, hole: np.ndarray, smooth: np.ndarray, k: float,
     b = base[sel]
     img[sel] = np.clip(b + s[sel][:, None] * (f - b) + 0.5, 0, 255).astype(np.uint8)
     return int(sel.sum())
+
+
+def steady_mean(canvas: list[np.ndarray], spatial: dict[int, np.ndarray], known: dict[int, np.ndarray],
+                want: list[int]) -> int:
+    """In place, for a still hole in a still shot (no frame reveals it, so every frame fills it
+    spatially): each wanted frame t's pixels ``spatial[t]`` ((H, W) bool, filled by its own
+    spatial fill) become the mean of its ``canvas`` (float32 (H, W, 3)) and its neighbours' t - 1
+    and t + 1, where those were filled spatially too or are ``known`` (seeds delivered by the
+    chunk before: the mean runs on across chunk borders). Each frame's own fill flickers with the
+    noise of its border; the scene behind a still hole does not. Measured on the still-camera
+    clips' stationary holes, 60 frames at 432x240: in-hole PSNR +0.02 dB over per-frame Telea on
+    schoolgirls, +0.11 on dogs_jump (a 5-frame mean lost 0.09 there: its dogs move fast).
+    Returns the number of pixels changed."""
+    src = {**known, **spatial}
+    out = {}
+    for t in want:
+        own = spatial.get(t)
+        if own is None or not own.any():
+            continue
+        ys, xs = np.nonzero(own.any(1))[0], np.nonzero(own.any(0))[0]
+        b = np.s_[ys[0]:ys[-1] + 1, xs[0]:xs[-1] + 1]  # the work stays in the hole's box
+        ob = own[b]
+        acc = canvas[t][b].copy()
+        cnt = np.ones(ob.shape, np.float32)
+        for u in (t - 1, t + 1):
+            if u in src and 0 <= u < len(canvas):
+                ok = src[u][b] & ob
+                acc += np.where(ok[..., None], canvas[u][b], 0.0)
+                cnt += ok
+        out[t] = (b, ob, acc[ob] / cnt[ob][:, None])
+    for t, (b, ob, col) in out.items():
+        canvas[t][b][ob] = col
+    return sum(len(c) for _, _, c in out.values())

@@ -21,6 +21,7 @@ import numpy as np
 from .. import flow as F
 from .chains import CHAIN_ERROR, LAND, LOOSE, MAX_CHAIN, ChainPasses, _Pass
 from .chunkcache import ChunkCache
+from .confidence import steady_mean
 from .seams import seam_correct
 
 #: largest colour difference (mean over RGB, grey levels) for which the forward and backward
@@ -32,10 +33,9 @@ STALE_AFTER = 4
 #: the frame's spatial estimate (the reference arbitration compares candidates with) is made at
 #: 1/ESTIMATE_SCALE of the working size
 ESTIMATE_SCALE = 2
-#: look-ahead frames (after the last frame returned) that are filled like the chunk's own: their
-#: key fills are sources for the frames returned. Further look-ahead frames only extend the
-#: chains toward later frames (the backward pass runs over them; no forward pass, no key fill, no
-#: colours): a long, constant look-ahead at little cost (docs/streaming.md)
+#: look-ahead frames (after the last one returned) filled like the chunk's own (their key fills are
+#: sources); further ones only extend the chains toward later frames (backward pass only): a long,
+#: constant look-ahead at little cost (docs/streaming.md)
 FULL_AHEAD = 4
 
 
@@ -93,7 +93,9 @@ class ChunkFiller(ChainPasses):
                  chain_error: float = CHAIN_ERROR, still_check: bool = True, layers: bool = False,
                  arbitrate: bool = True, cache: ChunkCache | None = None,
                  completion_scale: float = 1.0, land: float = LAND, max_ahead: int | None = None,
-                 carry: bool = False) -> None:
+                 carry: bool = False, steady: bool = True) -> None:
+        #: a still hole in a still shot: keep the seam ring, average the fills over 3 frames
+        self.steady = steady
         #: continue the seeds' chains from their real sources (:meth:`_carry`; opt-in, docs/streaming.md)
         self.carry = carry
         #: longest chain toward later frames (None: ``max_chain``). With the chunk's look-ahead
@@ -282,6 +284,7 @@ class ChunkFiller(ChainPasses):
         sxs = [np.zeros((self.h, self.w), np.float32) for _ in range(self.n)]
         sys_ = [np.zeros((self.h, self.w), np.float32) for _ in range(self.n)]
         act = self.active
+        self.spatial_px: dict[int, np.ndarray] = {}  # per frame, the hole pixels its key fill gave
         for rnd in range(self.key_rounds + 1):
             if not any(r.any() for r in remaining[:act]):
                 break
@@ -299,19 +302,14 @@ class ChunkFiller(ChainPasses):
                 remaining[t][fy, fx] = False
             del fw, bw
             left = [int(r.sum()) for r in remaining[:act]]
-            if max(left) == 0:
+            if max(left) == 0 or rnd == self.key_rounds:
                 break
-            if rnd == self.key_rounds:
-                break
-            # spatial fill of the frame with the most unrevealed pixels, and of every
-            # ``key_every``-th frame from it, carried along the flow to the frames between them
-            # (which blend the two nearest key fills by distance: no flicker, yet it follows slow
-            # changes of the surroundings)
+            # spatial fill of the frame with the most unrevealed pixels and of every
+            # ``key_every``-th frame from it, carried along the flow to the frames between (which
+            # blend the two nearest key fills by distance). A still hole in a still scene is
+            # filled in every frame (its surroundings change as people pass; carried key fills
+            # measured worse, dogs_jump 28.2 vs 28.3 dB), then steadied over 3 frames at the end
             k0 = int(np.argmax(left))
-            # a still hole in a still scene is filled in every frame: the surroundings change
-            # (people pass) and the fill must follow them; carrying a key fill over the chunk
-            # measured worse there (dogs_jump: 28.2 vs 28.3 dB, warping error 0.361e-3 vs
-            # 0.343e-3, the same as per-frame Telea's)
             step = 1 if self.no_reveal else max(1, self.key_every)
             keys = [k for k in range(k0 % step, act, step) if left[k] > 0] or [k0]
             for k in keys:
@@ -320,7 +318,9 @@ class ChunkFiller(ChainPasses):
         for t in want:
             if remaining[t].any():  # chains broke everywhere: plain per-frame spatial fill
                 rgb = np.clip(canvas[t] + 0.5, 0, 255).astype(np.uint8)
-                canvas[t][remaining[t]] = self.spatial_fn(rgb, remaining[t])[remaining[t]]
+                canvas[t][remaining[t]] = self.spatial_fn(rgb, self._unknown(t, remaining[t]))[remaining[t]]
+        if self.no_reveal and self.steady:  # the still scene's own fills, steadied (.confidence)
+            steady_mean(canvas, self.spatial_px, {t: self.out_holes[t] for t in self.seeds}, want)
         return self._finish(want, canvas, src, sxs, sys_)
 
     def _carry(self) -> dict[int, tuple[np.ndarray, ...]]:
@@ -400,15 +400,21 @@ class ChunkFiller(ChainPasses):
             self.cache.put("motion", self.offset + t, inputs, moved)
         return moved
 
+    def _unknown(self, t: int, todo: np.ndarray) -> np.ndarray:
+        """The pixels of ``todo`` the spatial fill invents: where nothing is revealed, not the seam
+        ring (the frame's own picture, its border; filled too: schoolgirls 12.631 < Telea 12.652 dB)."""
+        return todo & self.out_holes[t] if self.no_reveal and self.steady else todo
+
     def _key_fill(self, k: int, canvas, remaining, known_extra) -> None:
         rgb = np.clip(canvas[k] + 0.5, 0, 255).astype(np.uint8)
-        filled_k = self.spatial_fn(rgb, remaining[k])
+        filled_k = self.spatial_fn(rgb, self._unknown(k, remaining[k]))
         prev = known_extra.get(k)
         if prev is not None:  # earlier key fills of this frame stay visible through the new image
             filled_k = np.where(prev[1][..., None], self.images[prev[0]], filled_k)
         self.images.append(filled_k)
         img_id = len(self.images) - 1
         canvas[k][remaining[k]] = filled_k[remaining[k]]
+        self.spatial_px[k] = self.spatial_px.get(k, False) | (remaining[k] & self.out_holes[k])
         where = remaining[k].copy() if prev is None else (remaining[k] | prev[1])
         known_extra[k] = (img_id, where)
         remaining[k][:] = False
