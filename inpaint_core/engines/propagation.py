@@ -23,6 +23,7 @@ from .chains import CHAIN_ERROR, LAND, LOOSE, MAX_CHAIN, ChainPasses, _Pass
 from .chunkcache import ChunkCache
 from .confidence import steady_mean
 from .seams import seam_correct
+from .stillscene import nothing_revealed
 
 #: largest colour difference (mean over RGB, grey levels) for which the forward and backward
 #: candidates are blended; beyond it the nearer one wins (no ghosting)
@@ -262,7 +263,8 @@ class ChunkFiller(ChainPasses):
         self.active = min(self.n, max(want, default=-1) + 1 + FULL_AHEAD)
         self.boxes = [F.hole_box(h) for h in self.holes]
         self._flows()
-        self.no_reveal = self.still_check and self._nothing_revealed()
+        self.no_reveal = self.still_check and nothing_revealed(
+            self.frames, self.masks, self.holes, self.fwd, self.cache, self.offset)
         # a still camera: the median motion of the known pixels is under a pixel per frame on
         # average (the shared still clips: 0.02-0.7; the moving ones 2.4 and more)
         moves = [float(np.median(F.magnitude(f[::4, ::4][~h[::4, ::4]])))
@@ -360,45 +362,6 @@ class ChunkFiller(ChainPasses):
                     carried[t] = (ok, sid, xy[..., 0].copy(), xy[..., 1].copy(), dist)
         self.real = len(self.images)
         return carried
-
-    def _nothing_revealed(self) -> bool:
-        """True when no frame can show what the hole hides: the hole stays put and the scene
-        inside it does not move (still camera, stationary mask). Then the only "sources" a chain
-        finds are pixels beside the hole at other times, which are stale where something passes
-        by; the hole is filled spatially (key frames carried along the flow) instead."""
-        inter = np.logical_and.reduce(self.holes)
-        union = np.logical_or.reduce(self.holes)
-        if not union.any() or inter.sum() < 0.8 * union.sum():
-            return False
-        radius = float(cv2.distanceTransform(inter.astype(np.uint8), cv2.DIST_L2, 3).max())
-        # the camera's motion over the hole (a homography fitted to the flow around it): objects
-        # moving through a still shot's hole reveal nothing behind it, and chains that follow
-        # them copy other times' pixels (thin logo strokes over passers-by: 14.1 dB in the hole
-        # against Telea's 16.5 on schoolgirls)
-        moved, limit = 0.0, max(radius, 2.0)
-        for t, (f, h) in enumerate(zip(self.fwd, self.holes)):
-            moved += self._hole_motion(t, f, h)
-            if moved >= limit:  # the sum only grows: the answer is known
-                return False
-        return True
-
-    def _hole_motion(self, t: int, f: np.ndarray, h: np.ndarray) -> float:
-        """Median camera motion (pixels) over hole ``h`` of frame t, by flow ``f`` to frame t+1."""
-        inputs = (self.frames[t], self.frames[t + 1], self.masks[t], self.masks[t + 1])
-        hit = None if self.cache is None else self.cache.get("motion", self.offset + t, inputs)
-        if hit is not None:
-            return hit
-        box = F.hole_box(h)
-        if box is None:
-            moved = float(np.median(F.magnitude(f[h])))
-        else:
-            y0, y1, x0, x1 = box
-            hom = F.fit_background(f, h)
-            field = f[y0:y1, x0:x1] if hom is None else F.homography_flow(hom, h.shape, box)
-            moved = float(np.median(F.magnitude(field[h[y0:y1, x0:x1]])))
-        if self.cache is not None:
-            self.cache.put("motion", self.offset + t, inputs, moved)
-        return moved
 
     def _unknown(self, t: int, todo: np.ndarray) -> np.ndarray:
         """The pixels of ``todo`` the spatial fill invents: where nothing is revealed, not the seam
