@@ -187,20 +187,11 @@ def ghost_case(n: int, labels=("today", "layers", "telea")) -> dict:
     (:data:`GHOST_VARIANTS`: motion layers; the export's stroke-adaptive growth; the spatial
     blend), and Telea; in-hole PSNR over the ungrown mask."""
     from inpaint_core.masks.strokes import adaptive_grow
+    from tests.benchmarks.bench_ghost import synthetic_pan
     from tests.benchmarks.bench_propagate import CLIPS, read_frames
 
     w, h = 432, 240
-    bgp = cv2.resize(load_photo(SHARED / "data/photos/Dune.jpg"), (w + 2 * n + 10, h), interpolation=cv2.INTER_AREA)
-    obj = cv2.resize(load_photo(SHARED / "data/photos/Garden.jpg"), (70, 50), interpolation=cv2.INTER_AREA)
-    synth = []
-    for t in range(n):
-        f = np.ascontiguousarray(bgp[:, 2 * t:2 * t + w]).copy()
-        x = 60 + 6 * t
-        if x + 70 < w:
-            f[100:150, x:x + 70] = obj
-        synth.append(f)
-    box = np.zeros((h, w), np.uint8)
-    box[90:160, 180:260] = 255
+    synth, box, _ = synthetic_pan(n)  # the same pan and box as bench_ghost.py
     car = read_frames(SHARED / CLIPS["running_car"][0], 32, n)
     m = cv2.imread(str(SHARED / "data/clips/running_car/watermark_mask.png"), cv2.IMREAD_GRAYSCALE)
     logo = np.where(cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST) > 127, 255, 0).astype(np.uint8)
