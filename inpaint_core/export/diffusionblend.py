@@ -9,8 +9,9 @@ Telea fill of the source frame (computed on the hole's rectangle only, from the 
 user's ungrown mask) into each restored piece inside that mask, by one share per frame that
 :func:`auto_weight` sets from what the restore could verify: the mean trust of the temporal residual
 over the hole (the share backed by a full-resolution reference that passes the cycle test). A fill
-the references back (a pan where propagation is exact) gets a quarter of Telea, one nothing backs
-(snow spray, a car under the logo) three quarters.
+nothing backs (snow spray, a car under the logo) gets three quarters of Telea; the share falls to
+nothing once about two thirds of the hole is backed (a pan where propagation is exact: there the
+session-7 rule's quarter of Telea cost the 1080p pans 0.6-1.9 dB in the export).
 
 The rule was chosen on in-memory runs (30 frames, 8 scored, logo-burned, Telea from the user's mask;
 Telea from the grown hole lost 0.3-0.6 dB against it): per-clip best uniform shares were 0.75
@@ -31,13 +32,15 @@ MODES = ("auto", "off")
 DEFAULT = "auto"
 #: Telea's share of a frame whose hole no trusted full-resolution reference backs (trust 0) ...
 WEIGHT_UNBACKED = 0.75
-#: ... falling by this much per unit of the mean trust over the hole ...
-WEIGHT_SLOPE = 0.6
-#: ... never below this share (the two fills' errors are largely independent: even an exact
-#: propagation gains from a quarter of Telea, 1080p pans +0.3 to +0.8 dB)
-WEIGHT_MIN = 0.25
+#: ... falling by this much per unit of the mean trust over the hole (none at trust >= 0.65) ...
+WEIGHT_SLOPE = 1.15
+#: ... never below this share. Session 7 had 0.6 and 0.25 (a quarter of Telea even for an exact
+#: propagation); in session 8's one run (docs/peers.md) 1.15 and 0 gave the 1080p pans +0.64 (Garden)
+#: and -0.09 dB (Wood) over that, dogs_jump +0.12, sample_576x324 +0.25, sample_640x360 -0.24,
+#: running_car and schoolgirls unchanged (+-0.01), every clip still above removelogo
+WEIGHT_MIN = 0.0
 #: the engine propagated less than this share of the hole: its fill is already a per-frame spatial
-#: fill (a still hole in a still scene), and Telea gets WEIGHT_MIN
+#: fill (a still hole in a still scene), and Telea gets WEIGHT_MIN (none)
 PROPAGATED_MIN = 0.05
 #: OpenCV Telea radius in full-resolution pixels
 RADIUS = 5

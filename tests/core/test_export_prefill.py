@@ -95,6 +95,10 @@ def test_diffusion_blend_mixes_telea_into_the_users_mask_by_the_restores_trust()
     assert auto_weight(ft, prop, geom, layers, backed) == WEIGHT_MIN
     spatial = FlowCorrespondence(sf - 1, np.zeros((48, 80, 2), np.float32))
     assert auto_weight(ft, spatial, geom, layers, unbacked) == WEIGHT_MIN
+    # in between, the share falls with the trust: a hole a third backed gets less than an unbacked one
+    third = [np.full((36, 100), 1 / 3, np.float32)]
+    assert WEIGHT_MIN < auto_weight(ft, prop, geom, layers, third) < WEIGHT_UNBACKED
+    assert blend_diffusion(layers, ft, 0.0) is layers  # no share: the restore is kept as it is
     [(r2, a2, mixed)] = blend_diffusion(layers, ft, 0.25)
     assert r2 == rect and a2 is alpha
     inside = mask[30:66, 30:130] > 0
